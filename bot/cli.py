@@ -1,0 +1,165 @@
+"""`visitdesk`: run the bot, open the console, manage the database, the org and the policy."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from collections.abc import Coroutine
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handlers.dates import DateNotUnderstood, parse_when
+from handlers.policy import PolicyError, load_policy
+from sqlalchemy import select
+
+from bot.app import App, build
+from bot.config import SettingError, load_settings
+from handlers.i18n import Translator
+from handlers.org import OrgError, import_org, invite, load_org_file
+from storage.models import Person, utcnow
+
+EXAMPLE_ORG = Path(__file__).resolve().parent.parent / "examples" / "org.toml"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "parse-date":
+        return parse_date(args)
+    if args.command == "policy":
+        return check_policy(args.file)
+    try:
+        settings = load_settings()
+        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
+        app = build(settings)
+    except (SettingError, PolicyError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    handler = {
+        "run": run,
+        "chat": chat,
+        "demo": demo,
+        "db": lambda app, args: 0,  # build() already upgraded the schema
+        "org": org,
+    }[args.command or "run"]
+    return handler(app, args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="visitdesk", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    run_p = sub.add_parser("run", help="run the bot (no token set: the console demo)")
+    run_p.add_argument("platform", nargs="?", choices=["telegram", "slack", "console"])
+    run_p.add_argument("--webhook", help="Telegram: receive updates at this public URL")
+    chat_p = sub.add_parser("chat", help="talk to the bot in the terminal as a person")
+    chat_p.add_argument("--as", dest="person", required=True)
+    demo_p = sub.add_parser("demo", help="load examples/org.toml and open the console")
+    demo_p.add_argument("--as", dest="person", default="李明")
+    db_p = sub.add_parser("db", help="database")
+    db_p.add_argument("action", choices=["upgrade"])
+    org_p = sub.add_parser("org", help="the org chart")
+    org_sub = org_p.add_subparsers(dest="org_command", required=True)
+    org_sub.add_parser("import").add_argument("file")
+    org_sub.add_parser("invite").add_argument("name")
+    policy_p = sub.add_parser("policy", help="check a policy file")
+    policy_p.add_argument("action", choices=["check"])
+    policy_p.add_argument("file")
+    date_p = sub.add_parser("parse-date", help="show how a typed date is read")
+    date_p.add_argument("text")
+    date_p.add_argument("--now", help="ISO date-time (default: now)")
+    date_p.add_argument("--tz", default="Asia/Shanghai")
+    date_p.add_argument("--lang", default="zh", choices=["zh", "en"])
+    return parser
+
+
+def run(app: App, args: argparse.Namespace) -> int:
+    """Serve the named platform, or every platform with credentials; none: the console demo."""
+    platforms = [args.platform] if args.platform else app.settings.platforms
+    if not platforms or platforms == ["console"]:
+        return demo(app, argparse.Namespace(person="李明"))
+    servers = []
+    for platform in platforms:
+        module = importlib.import_module(f"bot.{platform}")
+        servers.append(module.serve(app, webhook=args.webhook))
+    asyncio.run(_serve_all(servers))
+    return 0
+
+
+async def _serve_all(servers: list[Coroutine[Any, Any, None]]) -> None:
+    await asyncio.gather(*servers)
+
+
+def chat(app: App, args: argparse.Namespace) -> int:
+    from bot.console import Console
+
+    Console(app.core, args.person).run()
+    return 0
+
+
+def demo(app: App, args: argparse.Namespace) -> int:
+    """Load the example company if the database has nobody yet, then open the console."""
+    with app.db.session() as session:
+        empty = session.scalars(select(Person.id).limit(1)).first() is None
+        if empty:
+            import_org(session, load_org_file(EXAMPLE_ORG), app.policy, utcnow())
+    return chat(app, args)
+
+
+def org(app: App, args: argparse.Namespace) -> int:
+    try:
+        with app.db.session() as session:
+            if args.org_command == "import":
+                report = import_org(session, load_org_file(args.file), app.policy, utcnow())
+                for label, items in (
+                    ("created", report.created),
+                    ("changed", report.changed),
+                    ("kept", report.kept),
+                ):
+                    print(f"{label}: {len(items)}" + "".join(f"\n  {i}" for i in items))
+                for name, code in report.codes.items():
+                    print(f"link code for {name}: {code}")
+                return 0
+            person = session.scalars(select(Person).where(Person.name == args.name)).first()
+            if person is None:
+                print(f"nobody called {args.name!r} in the org chart", file=sys.stderr)
+                return 1
+            print(f"link code for {person.name}: {invite(session, person, utcnow())}")
+            return 0
+    except OrgError as error:
+        print(error, file=sys.stderr)
+        return 1
+
+
+def check_policy(file: str) -> int:
+    try:
+        load_policy(file)
+    except PolicyError as error:
+        print(error, file=sys.stderr)
+        return 1
+    print(f"{file}: OK")
+    return 0
+
+
+def parse_date(args: argparse.Namespace) -> int:
+    t = Translator("zh_CN" if args.lang == "zh" else "en")
+    try:
+        zone = ZoneInfo(args.tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        print(f"unknown time zone {args.tz!r}", file=sys.stderr)
+        return 2
+    now = datetime.fromisoformat(args.now) if args.now else utcnow()
+    now = now.replace(tzinfo=zone) if now.tzinfo is None else now.astimezone(zone)
+    try:
+        print(parse_when(args.text, now, args.lang).iso())
+    except DateNotUnderstood as error:
+        print(t(f"flow.error.date.{error.reason}"), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Settings from the environment (and a `.env` file), checked once at start.
+
+A wrong value stops the bot with one line naming the setting and what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class SettingError(ValueError):
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"setting {name}: {problem}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    policy_file: Path | None
+    log_level: str
+    telegram_token: str | None
+    telegram_api_base_url: str | None
+    telegram_webhook_url: str | None
+    telegram_webhook_secret: str | None
+    telegram_listen: tuple[str, int]
+    slack_bot_token: str | None
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    slack_api_base_url: str | None
+    slack_listen: tuple[str, int]
+    tick_seconds: float
+
+    @property
+    def platforms(self) -> list[str]:
+        """The platforms with credentials; none means the console."""
+        found = []
+        if self.telegram_token:
+            found.append("telegram")
+        if self.slack_bot_token:
+            found.append("slack")
+        return found
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str = ".env") -> Settings:
+    """Read settings: the process environment wins over `.env`."""
+    values: dict[str, str] = {}
+    if environ is None:
+        if Path(env_file).is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ)
+    else:
+        values.update(environ)
+
+    def get(name: str) -> str | None:
+        value = values.get(name, "").strip()
+        return value or None
+
+    return Settings(
+        database_url=_database_url(get("DATABASE_URL") or "sqlite:///visitdesk.db"),
+        policy_file=_existing_file("POLICY_FILE", get("POLICY_FILE")),
+        log_level=_choice("LOG_LEVEL", get("LOG_LEVEL") or "INFO", _LEVELS),
+        telegram_token=_token("TELEGRAM_BOT_TOKEN", get("TELEGRAM_BOT_TOKEN"), ":"),
+        telegram_api_base_url=_http_url("TELEGRAM_API_BASE_URL", get("TELEGRAM_API_BASE_URL")),
+        telegram_webhook_url=_http_url("TELEGRAM_WEBHOOK_URL", get("TELEGRAM_WEBHOOK_URL")),
+        telegram_webhook_secret=_secret("TELEGRAM_WEBHOOK_SECRET", get("TELEGRAM_WEBHOOK_SECRET")),
+        telegram_listen=_listen("TELEGRAM_LISTEN", get("TELEGRAM_LISTEN") or "127.0.0.1:8443"),
+        slack_bot_token=_token("SLACK_BOT_TOKEN", get("SLACK_BOT_TOKEN"), "xoxb-"),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_app_token=_token("SLACK_APP_TOKEN", get("SLACK_APP_TOKEN"), "xapp-"),
+        slack_api_base_url=_http_url("SLACK_API_BASE_URL", get("SLACK_API_BASE_URL")),
+        slack_listen=_listen("SLACK_LISTEN", get("SLACK_LISTEN") or "127.0.0.1:3000"),
+        tick_seconds=_positive("TICK_SECONDS", get("TICK_SECONDS") or "5"),
+    )
+
+
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _database_url(value: str) -> str:
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise SettingError("DATABASE_URL", "not a database URL") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql", "postgres"):
+        raise SettingError("DATABASE_URL", "use sqlite:///FILE or postgresql://USER@HOST/DB")
+    return value
+
+
+def _existing_file(name: str, value: str | None) -> Path | None:
+    if value is None:
+        return None
+    path = Path(value)
+    if not path.is_file():
+        raise SettingError(name, f"no file at {value}")
+    return path
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value.upper() not in allowed:
+        raise SettingError(name, f"must be one of {', '.join(allowed)}")
+    return value.upper()
+
+
+def _token(name: str, value: str | None, marker: str) -> str | None:
+    if value is not None and marker not in value:
+        # Say what shape is expected, never echo the value: it is a secret.
+        raise SettingError(name, f"does not look like a token (expected {marker!r} in it)")
+    return value
+
+
+def _secret(name: str, value: str | None) -> str | None:
+    allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+    if value is not None and (not 1 <= len(value) <= 256 or set(value) - allowed):
+        raise SettingError(name, "1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+    return value
+
+
+def _http_url(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingError(name, "must be an http(s):// URL")
+    return value.rstrip("/")
+
+
+def _listen(name: str, value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingError(name, "must be HOST:PORT, e.g. 0.0.0.0:8443")
+    return host, int(port)
+
+
+def _positive(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingError(name, "must be a number of seconds") from None
+    if number <= 0:
+        raise SettingError(name, "must be more than 0")
+    return number

@@ -1,0 +1,118 @@
+"""Delivering queued messages: claim, send through an adapter, mark sent.
+
+Claims are leases: a claimed row is hidden for `LEASE` and marked sent after the platform
+accepted it, so a process that dies mid-send leaves the row to be sent again later rather
+than lost. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several processes claim side by
+side without taking the same row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.messages import Message
+from storage.db import Database
+from storage.models import DeliveredCard, Identity, OutboxMessage
+
+LEASE = timedelta(minutes=2)
+GIVE_UP_AFTER = 8
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    person_id: int
+    chat_id: str | None  # the recipient's chat on this platform (None on the console)
+    message: Message
+
+
+def claim(db: Database, platform: str, now: datetime, limit: int = 50) -> list[Pending]:
+    """Take up to `limit` due rows for this platform, hidden from others for a lease."""
+    with db.session() as session:
+        query = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.platform == platform,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                OutboxMessage.not_before <= now,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = session.scalars(query).all()
+        claimed = []
+        for row in rows:
+            row.not_before = now + LEASE
+            row.attempts += 1
+            claimed.append(
+                Pending(
+                    row.id, row.person_id, _chat(session, row), Message.from_payload(row.payload)
+                )
+            )
+        return claimed
+
+
+def _chat(session: Session, row: OutboxMessage) -> str | None:
+    identity = session.scalars(
+        select(Identity)
+        .where(Identity.person_id == row.person_id, Identity.platform == row.platform)
+        .order_by(Identity.last_seen_at.desc())
+        .limit(1)
+    ).first()
+    return identity.chat_id if identity else None
+
+
+def mark_sent(db: Database, pending_id: int, now: datetime) -> None:
+    with db.session() as session:
+        row = session.get(OutboxMessage, pending_id)
+        if row is not None:
+            row.sent_at = now
+
+
+def mark_failed(db: Database, pending_id: int, now: datetime, retry_in: timedelta) -> None:
+    """Try again later; after too many attempts, stop and keep the row for inspection."""
+    with db.session() as session:
+        row = session.get(OutboxMessage, pending_id)
+        if row is None:
+            return
+        if row.attempts >= GIVE_UP_AFTER:
+            row.failed_at = now
+        else:
+            row.not_before = now + retry_in
+
+
+def remember_card(
+    db: Database, card: str, person_id: int, platform: str, chat_id: str, message_id: str
+) -> None:
+    """Note where a card was shown, so a decision can update it later."""
+    with db.session() as session:
+        session.add(
+            DeliveredCard(
+                card=card,
+                person_id=person_id,
+                platform=platform,
+                chat_id=chat_id,
+                message_id=message_id,
+            )
+        )
+
+
+def copies_of(db: Database, card: str, person_id: int, platform: str) -> list[tuple[str, str]]:
+    """(chat_id, message_id) of every copy of a card shown to a person on a platform."""
+    with db.session() as session:
+        return [
+            (c.chat_id, c.message_id)
+            for c in session.scalars(
+                select(DeliveredCard).where(
+                    DeliveredCard.card == card,
+                    DeliveredCard.person_id == person_id,
+                    DeliveredCard.platform == platform,
+                )
+            )
+        ]

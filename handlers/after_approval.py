@@ -1,0 +1,379 @@
+"""After approval (SPEC §6): the admin office's checklist, the front desk's guests and
+check-in, the requester's calendar file, the close-out after departure and the follow-up
+call the next working day (seed 004: 来访登记, 贵宾证, 电话回访)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from handlers import flow
+from handlers.context import Ctx, translator_for, zone_of
+from handlers.flow import Data, Form, Kind, Step
+from handlers.i18n import N_, Translator
+from handlers.messages import Attachment, Button, Message, rows
+from handlers.reception_card import BUDGET_LINES, budget, reception_summary
+from handlers.registry import Command, Feature
+from handlers.workdays import WorkCalendar
+from storage.models import ChecklistItem, Person, Reception, Reminder
+
+ITEMS = ("room", "car", "hotel", "restaurant", "screen", "badge", "gifts")
+
+
+def needed_items(answers: Data) -> list[str]:
+    """What this reception needs prepared: a screen and badges always, the rest as asked."""
+    wanted = {
+        "room": bool(answers.get("room")),
+        "car": bool(answers.get("pickup")),
+        "hotel": bool(answers.get("hotel")),
+        "restaurant": bool(answers.get("meals")),
+        "screen": True,
+        "badge": True,
+        "gifts": bool(answers.get("gifts")),
+    }
+    return [item for item in ITEMS if wanted[item]]
+
+
+def on_approved(ctx: Ctx, reception: Reception) -> None:
+    have = {i.item for i in _items(ctx, reception)}
+    for item in needed_items(reception.answers):
+        if item not in have:
+            ctx.session.add(ChecklistItem(reception_id=reception.id, item=item))
+    ctx.session.flush()
+    for person in _people_with(ctx, "admin_office"):
+        ctx.notify(
+            person,
+            checklist_card(ctx, reception, person),
+            f"ck:{reception.id}:{reception.round}:{person.id}",
+        )
+    _send_calendar(ctx, reception)
+    _schedule_close_out(ctx, reception)
+
+
+def _people_with(ctx: Ctx, role: str) -> list[Person]:
+    return [
+        p
+        for p in ctx.session.scalars(select(Person).where(Person.active.is_(True)))
+        if p.has_role(role)
+    ]
+
+
+def _items(ctx: Ctx, reception: Reception) -> list[ChecklistItem]:
+    return list(
+        ctx.session.scalars(
+            select(ChecklistItem)
+            .where(ChecklistItem.reception_id == reception.id)
+            .order_by(ChecklistItem.id)
+        )
+    )
+
+
+def checklist_progress(session: Session, reception: Reception) -> tuple[int, int] | None:
+    items = list(
+        session.scalars(select(ChecklistItem).where(ChecklistItem.reception_id == reception.id))
+    )
+    if not items:
+        return None
+    return sum(1 for i in items if i.done_at), len(items)
+
+
+def checklist_card(ctx: Ctx, reception: Reception, reader: Person) -> Message:
+    t = translator_for(ctx.session, reader, ctx.policy)
+    tz = zone_of(reader, ctx.policy)
+    lines = [
+        t(
+            "ck.title",
+            id=reception.id,
+            client=reception.client.name,
+            arrival=t.datetime(reception.arrival_at, tz),
+        ),
+        reception_summary(ctx.session, ctx.policy, reception.answers, t, tz),
+    ]
+    buttons = [
+        Button(("✅ " if i.done_at else "⬜ ") + t(f"ck.item.{i.item}"), f"ck:{i.id}")
+        for i in _items(ctx, reception)
+    ]
+    return Message("\n".join(lines), rows(*buttons, per_row=2), card=f"ck:{reception.id}")
+
+
+def tick(ctx: Ctx, parts: list[str]) -> None:
+    """`ck:<item>` — the admin office ticks (or unticks) one item; the requester sees it."""
+    item = ctx.session.get(ChecklistItem, int(parts[0])) if parts and parts[0].isdigit() else None
+    if item is None:
+        ctx.say("button.stale")
+        return
+    if not (ctx.person.has_role("admin_office") or ctx.person.has_role("org_admin")):
+        ctx.audit("checklist.refused", "checklist_item", item.id)
+        ctx.say("ck.not_yours")
+        return
+    item.done_at = None if item.done_at else ctx.now
+    item.done_by_id = ctx.person.id if item.done_at else None
+    reception = ctx.session.get(Reception, item.reception_id)
+    assert reception is not None
+    ctx.audit("checklist.tick", "reception", reception.id, item=item.item, done=bool(item.done_at))
+    card = checklist_card(ctx, reception, ctx.person)
+    ctx.replies.append(Message(card.text, card.buttons, card=card.card, replace=True))
+    done, total = checklist_progress(ctx.session, reception) or (0, 0)
+    requester = reception.requester
+    t = translator_for(ctx.session, requester, ctx.policy)
+    status = t("ck.item_done" if item.done_at else "ck.item_undone", item=t(f"ck.item.{item.item}"))
+    text = t(
+        "ck.progress",
+        id=reception.id,
+        client=reception.client.name,
+        done=done,
+        total=total,
+        status=status,
+    )
+    ctx.notify(requester, Message(text), f"ck:{item.id}:{item.done_at}:{ctx.now.isoformat()}")
+
+
+# ---------------------------------------------------------------------------- calendar
+
+
+def _send_calendar(ctx: Ctx, reception: Reception) -> None:
+    requester = reception.requester
+    t = translator_for(ctx.session, requester, ctx.policy)
+    data = calendar_file(ctx, reception, t)
+    message = Message(
+        t("rcp.ics", id=reception.id),
+        attachment=Attachment(f"reception-{reception.id}.ics", data, "text/calendar"),
+    )
+    ctx.notify(requester, message, f"ics:{reception.id}:{reception.round}")
+
+
+def calendar_file(ctx: Ctx, reception: Reception, t: Translator) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//visitdesk//reception//")
+    calendar.add("version", "2.0")
+    event = CalendarEvent()
+    event.add("uid", f"reception-{reception.id}@visitdesk")
+    event.add("sequence", reception.round)
+    event.add("dtstamp", ctx.now)
+    event.add("dtstart", reception.arrival_at)
+    event.add("dtend", reception.departure_at)
+    event.add("summary", t("rcp.title_of", id=reception.id, client=reception.client.name))
+    tz = zone_of(reception.requester, ctx.policy)
+    event.add("description", reception_summary(ctx.session, ctx.policy, reception.answers, t, tz))
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+# ---------------------------------------------------------------------------- front desk
+
+
+def _local_day(ctx: Ctx) -> tuple[datetime, datetime]:
+    start = datetime.combine(ctx.local_now.date(), time(0), ctx.tz)
+    return start, start + timedelta(days=1)
+
+
+def todays_guests(ctx: Ctx, argument: str) -> None:
+    """The front desk's list of today's expected guests, each with a check-in button."""
+    start, end = _local_day(ctx)
+    guests = ctx.session.scalars(
+        select(Reception)
+        .where(
+            Reception.state.in_(("approved", "closed")),
+            Reception.arrival_at >= start,
+            Reception.arrival_at < end,
+        )
+        .order_by(Reception.arrival_at)
+    ).all()
+    if not guests:
+        ctx.say("desk.none")
+        return
+    ctx.say("desk.title", n=len(guests))
+    for item in guests:
+        answers = item.answers
+        text = ctx.t(
+            "desk.item",
+            time=ctx.t.time(item.arrival_at, ctx.tz),
+            client=item.client.name,
+            n=item.visitors,
+            guest=answers["guest"],
+            title=answers["guest_title"],
+            host=item.requester.name,
+        )
+        if item.checked_in_at:
+            ctx.reply(
+                text + "\n" + ctx.t("desk.checked_in", at=ctx.t.time(item.checked_in_at, ctx.tz))
+            )
+        else:
+            ctx.reply(text, rows(Button(ctx.t("desk.check_in"), f"in:{item.id}", "primary")))
+
+
+def check_in(ctx: Ctx, parts: list[str]) -> None:
+    """`in:<reception>` — guests are here: the host is told at once."""
+    item = ctx.session.get(Reception, int(parts[0])) if parts and parts[0].isdigit() else None
+    if item is None or item.state not in ("approved", "closed"):
+        ctx.say("button.stale")
+        return
+    if not ctx.person.has_role("front_desk"):
+        ctx.audit("checkin.refused", "reception", item.id)
+        ctx.say("desk.not_yours")
+        return
+    if item.checked_in_at:
+        ctx.say("desk.already", at=ctx.t.time(item.checked_in_at, ctx.tz))
+        return
+    item.checked_in_at = ctx.now
+    ctx.audit("reception.check_in", "reception", item.id)
+    ctx.say("desk.done", client=item.client.name)
+    host = item.requester
+    t = translator_for(ctx.session, host, ctx.policy)
+    text = t(
+        "desk.arrived",
+        client=item.client.name,
+        n=item.visitors,
+        at=t.time(ctx.now, zone_of(host, ctx.policy)),
+    )
+    ctx.notify(host, Message(text), f"arrived:{item.id}")
+
+
+# ---------------------------------------------------------------------------- close-out, follow-up
+
+
+def _schedule_close_out(ctx: Ctx, reception: Reception) -> None:
+    due = reception.departure_at + timedelta(
+        hours=ctx.policy.reception.close_out_after_departure_hours
+    )
+    _remind(ctx, reception, "reception.close", due)
+
+
+def _remind(ctx: Ctx, reception: Reception, kind: str, due: datetime) -> None:
+    key = f"{kind}:{reception.id}"
+    existing = ctx.session.scalars(select(Reminder).where(Reminder.key == key)).first()
+    if existing is not None:  # an edit moved the dates: move the reminder with them
+        existing.due_at = due
+        existing.state = "pending"
+        return
+    ctx.session.add(
+        Reminder(
+            key=key,
+            person_id=reception.requester_id,
+            kind=kind,
+            subject="reception",
+            subject_id=reception.id,
+            due_at=due,
+            created_at=ctx.now,
+        )
+    )
+
+
+def _own_reception(ctx: Ctx, parts: list[str], state: str) -> Reception | None:
+    item = ctx.session.get(Reception, int(parts[0])) if parts and parts[0].isdigit() else None
+    if item is None or item.requester_id != ctx.person.id:
+        ctx.say("rcp.not_yours")
+        return None
+    if item.state != state:
+        ctx.say("rcp.closed_already", state=ctx.t(f"rcp.state.{item.state}"))
+        return None
+    return item
+
+
+def start_close_out(ctx: Ctx, parts: list[str]) -> None:
+    """`cls:<reception>` — the requester reports actual spend, outcome and agreed items."""
+    item = _own_reception(ctx, parts, "approved")
+    if item is not None:
+        flow.start(ctx, CLOSE_FORM, prefill={"@reception": item.id})
+
+
+def _close_summary(ctx: Ctx, data: Data) -> str:
+    item = ctx.session.get(Reception, int(data["@reception"]))
+    assert item is not None
+    planned = budget(ctx.policy, item.answers).lines
+    lines = [ctx.t("close.summary", id=item.id, client=item.client.name)]
+    for line in BUDGET_LINES:
+        actual = Decimal(data[f"act_{line}"])
+        lines.append(
+            ctx.t(
+                "close.line",
+                line=ctx.t(f"cls.field.act_{line}"),
+                planned=ctx.t.money(planned[line]),
+                actual=ctx.t.money(actual),
+            )
+        )
+    lines.append(ctx.t("close.outcome", outcome=data["outcome"]))
+    if data.get("agreed"):
+        lines.append(ctx.t("close.agreed", agreed=data["agreed"]))
+    return "\n".join(lines)
+
+
+def _close_submit(ctx: Ctx, data: Data) -> None:
+    item = ctx.session.get(Reception, int(data["@reception"]))
+    if item is None or item.state != "approved" or item.requester_id != ctx.person.id:
+        raise flow.Invalid(N_("rcp.not_yours"))
+    item.actual = {k: v for k, v in data.items() if not k.startswith("@")}
+    item.state = "closed"
+    item.closed_at = ctx.now
+    ctx.audit("reception.close", "reception", item.id)
+    calendar = WorkCalendar.for_policy(ctx.policy)
+    local = ctx.now.astimezone(ctx.tz)
+    day = calendar.add_working_days(local.date(), ctx.policy.reception.follow_up_after_working_days)
+    start_hour = ctx.policy.working_days.day_start
+    _remind(ctx, item, "reception.followup", datetime.combine(day, start_hour, ctx.tz))
+    ctx.say("close.done", id=item.id)
+
+
+def _money_step(line: str) -> Step:
+    return Step(f"act_{line}", f"close.ask.act_{line}", Kind.MONEY, minimum=Decimal(0))
+
+
+CLOSE_FORM = Form(
+    "cls",
+    N_("close.title"),
+    (
+        *(_money_step(line) for line in BUDGET_LINES),
+        Step("outcome", N_("close.ask.outcome"), max_length=500),
+        Step("agreed", N_("close.ask.agreed"), optional=True, max_length=500),
+    ),
+    _close_summary,
+    _close_submit,
+)
+
+
+def start_follow_up(ctx: Ctx, parts: list[str]) -> None:
+    """`fu:<reception>` — log how the follow-up call went."""
+    item = _own_reception(ctx, parts, "closed")
+    if item is not None:
+        flow.start(ctx, FOLLOW_UP_FORM, prefill={"@reception": item.id})
+
+
+def _follow_up_submit(ctx: Ctx, data: Data) -> None:
+    item = ctx.session.get(Reception, int(data["@reception"]))
+    assert item is not None
+    item.follow_up = data["result"]
+    ctx.audit("reception.follow_up", "reception", item.id)
+    ctx.session.execute(
+        update(Reminder)
+        .where(
+            Reminder.key == f"reception.followup:{item.id}", Reminder.state.in_(("pending", "sent"))
+        )
+        .values(state="done")
+    )
+    ctx.say("followup.done", client=item.client.name)
+
+
+FOLLOW_UP_FORM = Form(
+    "fu",
+    N_("followup.title"),
+    (Step("result", N_("followup.ask"), max_length=500),),
+    summary=lambda ctx, data: "",
+    submit=_follow_up_submit,
+    confirm=False,
+)
+
+
+FEATURE = Feature(
+    commands=(
+        Command(
+            "today", N_("help.today"), todays_guests, frozenset({"front_desk", "admin_office"})
+        ),
+    ),
+    actions={"ck": tick, "in": check_in, "cls": start_close_out, "fu": start_follow_up},
+    forms=(CLOSE_FORM, FOLLOW_UP_FORM),
+)

@@ -1,0 +1,121 @@
+"""What a flow gets when it runs: who is acting, in which language and zone, and the ways
+to answer them, notify others and leave an audit row — all inside one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.i18n import Translator, choose_locale
+from handlers.messages import Button, Message
+from storage.models import AuditEntry, Identity, OutboxMessage, Person
+
+if TYPE_CHECKING:
+    from handlers.policy import Policy
+
+
+@dataclass
+class Ctx:
+    session: Session
+    person: Person
+    policy: Policy
+    now: datetime  # aware, UTC
+    platform: str
+    platform_locale: str | None = None
+    replies: list[Message] = field(default_factory=list)
+
+    @cached_property
+    def t(self) -> Translator:
+        return translator_for(self.session, self.person, self.policy, self.platform_locale)
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return zone_of(self.person, self.policy)
+
+    @property
+    def local_now(self) -> datetime:
+        return self.now.astimezone(self.tz)
+
+    def reply(
+        self,
+        text: str,
+        buttons: tuple[tuple[Button, ...], ...] = (),
+        **options: Any,
+    ) -> None:
+        """Answer the person acting."""
+        self.replies.append(Message(text, buttons, **options))
+
+    def say(self, key: str, **params: Any) -> None:
+        self.reply(self.t(key, **params))
+
+    def notify(self, person: Person, message: Message, key: str) -> None:
+        """Queue a message for someone else; `key` makes a repeat of the same cause a no-op."""
+        enqueue(self.session, person, message, key, self.now)
+
+    def audit(
+        self, action: str, subject: str = "", subject_id: int | None = None, **detail: Any
+    ) -> None:
+        self.session.add(
+            AuditEntry(
+                at=self.now,
+                actor_id=self.person.id,
+                platform=self.platform,
+                action=action,
+                subject=subject,
+                subject_id=subject_id,
+                detail=detail,
+            )
+        )
+
+
+def zone_of(person: Person, policy: Policy) -> ZoneInfo:
+    return ZoneInfo(person.timezone or policy.org.default_timezone)
+
+
+def latest_identity(session: Session, person: Person) -> Identity | None:
+    return session.scalars(
+        select(Identity)
+        .where(Identity.person_id == person.id)
+        .order_by(Identity.last_seen_at.desc(), Identity.id.desc())
+        .limit(1)
+    ).first()
+
+
+def translator_for(
+    session: Session, person: Person, policy: Policy, platform_locale: str | None = None
+) -> Translator:
+    """A person's language: their profile, else their platform's, else the org default."""
+    if not person.locale and platform_locale is None:
+        identity = latest_identity(session, person)
+        platform_locale = identity.platform_locale if identity else None
+    return Translator(choose_locale(person.locale, platform_locale, policy.org.default_locale))
+
+
+def enqueue(
+    session: Session,
+    person: Person,
+    message: Message,
+    key: str,
+    now: datetime,
+    not_before: datetime | None = None,
+) -> None:
+    """Put a message in the outbox for the platform the person used last (console if none)."""
+    if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)):
+        return
+    identity = latest_identity(session, person)
+    session.add(
+        OutboxMessage(
+            key=key,
+            person_id=person.id,
+            platform=identity.platform if identity else "console",
+            payload=message.to_payload(),
+            created_at=now,
+            not_before=not_before or now,
+        )
+    )

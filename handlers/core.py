@@ -1,0 +1,222 @@
+"""The platform-neutral core: one `Event` in, the replies to its sender out.
+
+It drops redelivered events, finds who is acting, keeps strangers out, and routes the event
+to a command, a button's action or the form in progress — all in one transaction, so a
+failure changes nothing and loses no draft.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from handlers import flow
+from handlers.context import Ctx, translator_for
+from handlers.i18n import Translator, choose_locale
+from handlers.messages import Event, Message
+from handlers.policy import Policy
+from handlers.registry import Command, Feature
+from storage.db import Database
+from storage.models import Identity, InboundEvent, Person, utcnow
+
+log = logging.getLogger(__name__)
+
+CONSOLE = "console"
+
+
+@dataclass(frozen=True)
+class FormResult:
+    errors: dict[str, str]  # step name -> what is wrong, in the person's language
+    replies: list[Message]
+
+
+class Core:
+    """Routes events to features; knows nothing of any platform."""
+
+    def __init__(
+        self,
+        db: Database,
+        policy: Policy,
+        features: Sequence[Feature],
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.policy = policy
+        self.clock = clock
+        self.commands: dict[str, Command] = {}
+        self.actions: dict[str, Callable[[Ctx, list[str]], None]] = {}
+        self.forms: dict[str, flow.Form] = {}
+        for feature in features:
+            self.commands.update({c.name: c for c in feature.commands})
+            self.actions.update(feature.actions)
+            self.forms.update({f.name: f for f in feature.forms})
+
+    # ------------------------------------------------------------------ entry point
+
+    def handle(self, event: Event) -> list[Message]:
+        try:
+            with self.db.session() as session:
+                if self._seen_before(session, event):
+                    return []
+                person = self._who(session, event)
+                if person is None:
+                    return self._stranger(session, event)
+                ctx = self._ctx(session, person, event)
+                self._route(ctx, event)
+                return ctx.replies
+        except Exception:
+            # Nothing was written (the transaction rolled back); tell the person, keep going.
+            log.exception("event failed: platform=%s action=%s", event.platform, event.action)
+            return [Message(self._fallback_translator(event)("error.internal"))]
+
+    def fill_form(self, event: Event, form_name: str, texts: dict[str, str]) -> FormResult:
+        """A whole form submitted at once (a Slack modal): field errors, or the replies."""
+        with self.db.session() as session:
+            person = self._who(session, event)
+            form = self.forms.get(form_name)
+            if person is None or form is None:
+                return FormResult({}, self._stranger(session, event))
+            ctx = self._ctx(session, person, event)
+            return FormResult(flow.fill(ctx, form, texts), ctx.replies)
+
+    def form(self, name: str) -> flow.Form | None:
+        return self.forms.get(name)
+
+    def _ctx(self, session: Session, person: Person, event: Event) -> Ctx:
+        return Ctx(
+            session, person, self.policy, self.clock(), event.platform, event.platform_locale
+        )
+
+    # ------------------------------------------------------------------ who is this
+
+    def _seen_before(self, session: Session, event: Event) -> bool:
+        if not event.event_id:
+            return False
+        try:
+            with session.begin_nested():
+                session.add(InboundEvent(platform=event.platform, event_id=event.event_id))
+        except IntegrityError:
+            log.info("dropped a redelivered %s event %s", event.platform, event.event_id)
+            return True
+        return False
+
+    def _who(self, session: Session, event: Event) -> Person | None:
+        if event.platform == CONSOLE:
+            return session.scalars(
+                select(Person).where(Person.name == event.user, Person.active.is_(True))
+            ).first()
+        identity = session.scalars(
+            select(Identity).where(
+                Identity.platform == event.platform, Identity.platform_user == event.user
+            )
+        ).first()
+        if identity is None or not identity.person.active:
+            return None
+        identity.last_seen_at = self.clock()
+        if event.chat_id:
+            identity.chat_id = event.chat_id
+        if event.platform_locale:
+            identity.platform_locale = event.platform_locale
+        return identity.person
+
+    def _stranger(self, session: Session, event: Event) -> list[Message]:
+        from handlers.org import link_identity  # the one thing a stranger may do
+
+        command, argument = split_command(event.text or "")
+        t = self._fallback_translator(event)
+        if command in ("start", "link") and argument:
+            person = link_identity(session, event, argument, self.clock())
+            if person is None:
+                return [Message(t("link.bad_code"))]
+            t = translator_for(session, person, self.policy, event.platform_locale)
+            return [Message(t("link.welcome", name=person.name) + "\n\n" + t("help.hint"))]
+        return [Message(t("stranger"))]
+
+    def _fallback_translator(self, event: Event) -> Translator:
+        return Translator(
+            choose_locale(None, event.platform_locale, self.policy.org.default_locale)
+        )
+
+    # ------------------------------------------------------------------ routing
+
+    def _route(self, ctx: Ctx, event: Event) -> None:
+        if event.action:
+            self._press(ctx, event.action)
+            return
+        text = event.text or ""
+        command, argument = split_command(text)
+        if command is not None:
+            self._command(ctx, command, argument)
+            return
+        draft = flow.active_draft(ctx)
+        form = self.forms.get(draft.flow) if draft else None
+        if draft is None or form is None:
+            ctx.say("help.hint")
+            return
+        flow.answer_text(ctx, form, draft, text)
+
+    def _command(self, ctx: Ctx, name: str, argument: str) -> None:
+        if name in ("cancel", "back"):
+            draft = flow.active_draft(ctx)
+            form = self.forms.get(draft.flow) if draft else None
+            if draft is None or form is None:
+                ctx.say("flow.nothing_open")
+            elif name == "cancel":
+                flow.cancel(ctx, form, draft)
+            else:
+                flow.back(ctx, form, draft)
+            return
+        if name in ("help", "start"):
+            ctx.reply(self.help_text(ctx))
+            return
+        command = self.commands.get(name)
+        if command is None:
+            ctx.say("command.unknown", name=name)
+            ctx.reply(self.help_text(ctx))
+        elif not command.allowed(ctx.person.role_set):
+            ctx.say("command.not_allowed")
+        else:
+            command.run(ctx, argument)
+
+    def _press(self, ctx: Ctx, action: str) -> None:
+        prefix, *parts = action.split(":")
+        if prefix == "f" and len(parts) == 3:
+            form = self.forms.get(parts[0])
+            draft = flow.load_draft(ctx, form) if form else None
+            if form is None or draft is None:
+                ctx.say("button.stale")
+                return
+            flow.press(ctx, form, draft, parts[1], parts[2])
+            return
+        handler = self.actions.get(prefix)
+        if handler is None:
+            ctx.say("button.stale")
+            return
+        handler(ctx, parts)
+
+    # ------------------------------------------------------------------ help and menus
+
+    def menu(self, roles: frozenset[str]) -> list[Command]:
+        """The commands a person with these roles can use, for /help and platform menus."""
+        return [c for c in self.commands.values() if c.allowed(roles)]
+
+    def help_text(self, ctx: Ctx) -> str:
+        lines = [ctx.t("help.title", name=ctx.person.name)]
+        lines += [f"/{c.name} — {ctx.t(c.summary)}" for c in self.menu(ctx.person.role_set)]
+        lines += ["/cancel — " + ctx.t("help.cancel"), "/back — " + ctx.t("help.back")]
+        return "\n".join(lines)
+
+
+def split_command(text: str) -> tuple[str | None, str]:
+    """`/Reception@visitdesk_bot args` → ("reception", "args"); plain text → (None, text)."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return None, stripped
+    head, _, rest = stripped[1:].partition(" ")
+    return head.split("@")[0].lower(), rest.strip()

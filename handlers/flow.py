@@ -1,0 +1,620 @@
+"""The form engine: a form is data (typed steps), run one question at a time.
+
+A step knows how to read an answer (`read_answer`), which the Slack adapter also uses to
+check a whole modal at once. The draft lives in the database: every answer is saved as it
+comes, so a form survives restarts and continues from any device. After an answer the
+engine asks the first applicable step still unanswered, so the same rule serves a first
+pass, an edit from the summary, `/back`, and a quick log that filled some fields already.
+
+Button actions are `f:<form>:<step>:<value>`; a button from an earlier question is stale and
+answered with a polite line plus the current question.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+import cn2an
+from sqlalchemy import delete, select
+
+from handlers.context import Ctx
+from handlers.dates import DateNotUnderstood, parse_when
+from handlers.i18n import N_
+from handlers.messages import Button, rows
+from storage.models import Draft
+
+SUMMARY = "_summary"
+PENDING = "_pending"  # a parsed date waiting for the person's "yes, that's right"
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    MULTI = "multi"
+    NUMBER = "number"
+    MONEY = "money"
+    DATE = "date"
+    DATETIME = "datetime"
+    YESNO = "yesno"
+
+
+class Invalid(Exception):
+    """An answer the step cannot take; the message key says why, in the person's language."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str  # a catalog key, or the text itself when `literal`
+    literal: bool = False
+
+    def text(self, ctx: Ctx) -> str:
+        return self.label if self.literal else ctx.t(self.label)
+
+
+Data = dict[str, Any]
+ChoicesFn = Callable[[Ctx, Data], Sequence[Choice]]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of a form."""
+
+    name: str
+    prompt: str
+    kind: Kind = Kind.TEXT
+    choices: Sequence[Choice] | ChoicesFn = ()
+    allow_other: bool = False  # a choice step that also takes a typed value (a new client)
+    optional: bool = False
+    when: Callable[[Ctx, Data], bool] | None = None
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    max_length: int = 200
+    check: Callable[[Ctx, Data, Any], None] | None = None  # a policy rule; raises Invalid
+    params: Callable[[Ctx, Data], dict[str, Any]] | None = None  # fills the prompt
+    read: Callable[[Ctx, Data, str], Any] | None = None  # replaces the kind's own reading
+    default: Callable[[Ctx, Data], str | None] | None = None  # a choice to mark as default
+
+    def applies(self, ctx: Ctx, data: Data) -> bool:
+        return self.when is None or self.when(ctx, data)
+
+    def options(self, ctx: Ctx, data: Data) -> Sequence[Choice]:
+        return self.choices(ctx, data) if callable(self.choices) else self.choices
+
+
+@dataclass(frozen=True)
+class Form:
+    """A whole form: its steps, how to summarise it, and what submitting it does."""
+
+    name: str  # short: it goes into button actions and the draft table
+    title: str
+    steps: tuple[Step, ...]
+    summary: Callable[[Ctx, Data], str]
+    submit: Callable[[Ctx, Data], None]
+    confirm: bool = True  # False: submit straight after the last answer (a one-line reason)
+
+    def step(self, name: str) -> Step | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+    def answers(self, ctx: Ctx, data: Data) -> Data:
+        """The answers that count: those of steps that apply, plus `@` context a flow keeps
+        (such as which sent request an edit belongs to)."""
+        context = {k: v for k, v in data.items() if k.startswith("@")}
+        return context | {
+            s.name: data[s.name] for s in self.steps if s.name in data and s.applies(ctx, data)
+        }
+
+
+# ---------------------------------------------------------------------------- reading answers
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+_YES = {
+    "y",
+    "yes",
+    "yeah",
+    "ok",
+    "sure",
+    "是",
+    "是的",
+    "对",
+    "好",
+    "要",
+    "需要",
+    "有",
+    "可以",
+    "嗯",
+}
+_NO = {"n", "no", "nope", "否", "不", "不是", "不要", "不需要", "没有", "无", "没"}
+SKIP_WORDS = {"-", "skip", "none", "跳过", "无", "没有", "不需要"}
+
+
+def clean_text(text: str) -> str:
+    """Drop control and invisible characters, fold full-width forms, trim."""
+    return _CONTROL.sub("", unicodedata.normalize("NFKC", text)).strip()
+
+
+def read_answer(ctx: Ctx, step: Step, data: Data, text: str) -> Any:
+    """Turn typed text into the step's value, or raise Invalid with the reason."""
+    text = clean_text(text)
+    if not text:
+        raise Invalid(N_("flow.error.empty"))
+    if len(text) > step.max_length:
+        raise Invalid(N_("flow.error.too_long"), max=step.max_length)
+    value = step.read(ctx, data, text) if step.read else _READERS[step.kind](ctx, step, data, text)
+    if step.check:
+        step.check(ctx, data, value)
+    return value
+
+
+def _read_text(ctx: Ctx, step: Step, data: Data, text: str) -> str:
+    return text
+
+
+def _read_yesno(ctx: Ctx, step: Step, data: Data, text: str) -> bool:
+    word = text.lower().rstrip("!！。.")
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise Invalid(N_("flow.error.yesno"))
+
+
+def parse_number(text: str) -> Decimal:
+    """Digits, grouping commas, a currency sign or unit, or Chinese numerals (五, 一千二)."""
+    stripped = re.sub(r"[,，\s¥￥$]|元|块|人|位|个|晚|顿|餐|CNY|RMB", "", text, flags=re.I)
+    try:
+        return Decimal(stripped)
+    except InvalidOperation:
+        pass
+    try:
+        return Decimal(str(cn2an.cn2an(stripped, "smart")))
+    except (ValueError, KeyError, TypeError):
+        raise Invalid(N_("flow.error.number")) from None
+
+
+def _bounded(step: Step, number: Decimal) -> Decimal:
+    if not number.is_finite():
+        raise Invalid(N_("flow.error.number"))
+    if step.minimum is not None and number < step.minimum:
+        raise Invalid(N_("flow.error.too_small"), min=step.minimum)
+    if step.maximum is not None and number > step.maximum:
+        raise Invalid(N_("flow.error.too_large"), max=step.maximum)
+    return number
+
+
+def _read_number(ctx: Ctx, step: Step, data: Data, text: str) -> int:
+    number = _bounded(step, parse_number(text))
+    if number != number.to_integral_value():
+        raise Invalid(N_("flow.error.whole_number"))
+    return int(number)
+
+
+def _read_money(ctx: Ctx, step: Step, data: Data, text: str) -> str:
+    number = _bounded(step, parse_number(text))
+    if number != number.quantize(Decimal("0.01")):
+        raise Invalid(N_("flow.error.money_cents"))
+    return str(number.quantize(Decimal("0.01")))
+
+
+def _read_when(ctx: Ctx, step: Step, data: Data, text: str) -> str:
+    try:
+        when = parse_when(text, ctx.local_now, ctx.t.lang)
+    except DateNotUnderstood as error:
+        raise Invalid(f"flow.error.date.{error.reason}") from None
+    if step.kind is Kind.DATETIME and not when.has_time:
+        raise Invalid(N_("flow.error.need_time"), date=ctx.t.date(when.value.date()))
+    if step.kind is Kind.DATE:
+        return when.value.date().isoformat()
+    return when.value.isoformat()
+
+
+def _read_choice(ctx: Ctx, step: Step, data: Data, text: str) -> str:
+    options = step.options(ctx, data)
+    lowered = text.lower()
+    for index, choice in enumerate(options, start=1):
+        if lowered in (choice.value.lower(), choice.text(ctx).lower(), str(index)):
+            return choice.value
+    if step.allow_other:
+        return text
+    raise Invalid(N_("flow.error.choice"))
+
+
+def _read_multi(ctx: Ctx, step: Step, data: Data, text: str) -> list[str]:
+    parts = [p for p in re.split(r"[,，、;；/\s]+", text) if p]
+    return _in_order(ctx, step, data, {_read_choice(ctx, step, data, part) for part in parts})
+
+
+def _in_order(ctx: Ctx, step: Step, data: Data, chosen: set[str]) -> list[str]:
+    """Chosen values in the order the choices are offered, whatever order they came in."""
+    return [c.value for c in step.options(ctx, data) if c.value in chosen]
+
+
+_READERS: dict[Kind, Callable[[Ctx, Step, Data, str], Any]] = {
+    Kind.TEXT: _read_text,
+    Kind.CHOICE: _read_choice,
+    Kind.MULTI: _read_multi,
+    Kind.NUMBER: _read_number,
+    Kind.MONEY: _read_money,
+    Kind.DATE: _read_when,
+    Kind.DATETIME: _read_when,
+    Kind.YESNO: _read_yesno,
+}
+
+
+def show_value(ctx: Ctx, step: Step, data: Data) -> str:
+    """An answer as the person should read it back."""
+    value = data.get(step.name)
+    if value is None:
+        return ctx.t("flow.none")
+    if step.kind is Kind.YESNO:
+        return ctx.t("flow.yes" if value else "flow.no")
+    if step.kind in (Kind.CHOICE, Kind.MULTI):
+        labels = {c.value: c.text(ctx) for c in step.options(ctx, data)}
+        values = value if isinstance(value, list) else [value]
+        return ctx.t("flow.list_sep").join(labels.get(v, v) for v in values)
+    if step.kind is Kind.DATETIME:
+        return ctx.t.datetime(datetime.fromisoformat(value), ctx.tz)
+    if step.kind is Kind.DATE:
+        return ctx.t.date(date.fromisoformat(value))
+    if step.kind is Kind.MONEY:
+        return ctx.t.money(Decimal(value))
+    return str(value)
+
+
+# ---------------------------------------------------------------------------- drafts
+
+
+def load_draft(ctx: Ctx, form: Form) -> Draft | None:
+    return ctx.session.scalars(
+        select(Draft).where(Draft.person_id == ctx.person.id, Draft.flow == form.name)
+    ).first()
+
+
+def active_draft(ctx: Ctx) -> Draft | None:
+    """The form the person touched last: where typed text goes."""
+    return ctx.session.scalars(
+        select(Draft)
+        .where(Draft.person_id == ctx.person.id)
+        .order_by(Draft.updated_at.desc(), Draft.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _save(ctx: Ctx, draft: Draft, data: Data, step: str, history: list[str]) -> None:
+    # New dicts so SQLAlchemy sees the JSON columns changed.
+    draft.data = dict(data)
+    draft.step = step
+    draft.history = {"steps": list(history)}
+    draft.updated_at = ctx.now
+
+
+def next_step(ctx: Ctx, form: Form, data: Data) -> str:
+    for step in form.steps:
+        if step.name not in data and step.applies(ctx, data):
+            return step.name
+    return SUMMARY
+
+
+# ---------------------------------------------------------------------------- running a form
+
+
+def start(ctx: Ctx, form: Form, prefill: Data | None = None) -> None:
+    """Begin a form, or pick up the person's unfinished draft of it."""
+    draft = load_draft(ctx, form)
+    if draft is None:
+        data = dict(prefill or {})
+        draft = Draft(person_id=ctx.person.id, flow=form.name, step="", data={}, history={})
+        ctx.session.add(draft)
+        _save(ctx, draft, data, next_step(ctx, form, data), [])
+        ctx.audit("draft.start", form.name)
+    else:
+        ctx.say("flow.resumed", title=ctx.t(form.title))
+        draft.updated_at = ctx.now
+    ask(ctx, form, draft)
+
+
+def ask(ctx: Ctx, form: Form, draft: Draft) -> None:
+    """Show the current question (or the summary) with its buttons."""
+    if draft.step == SUMMARY:
+        _show_summary(ctx, form, draft)
+        return
+    step = form.step(draft.step)
+    if step is None:  # the form changed under a saved draft: resume at the first gap
+        _save(ctx, draft, draft.data, next_step(ctx, form, draft.data), _history(draft))
+        ask(ctx, form, draft)
+        return
+    pending = draft.data.get(PENDING)
+    if pending and pending["step"] == step.name:
+        _confirm_date(ctx, form, step, draft.data)
+        return
+    params = step.params(ctx, draft.data) if step.params else {}
+    text = ctx.t(step.prompt, **params)
+    buttons = _step_buttons(ctx, form, step, draft.data)
+    if step.optional:
+        text += "\n" + ctx.t("flow.skip_hint")
+    ctx.reply(text, buttons, expects_number=step.kind in (Kind.NUMBER, Kind.MONEY))
+
+
+def _step_buttons(ctx: Ctx, form: Form, step: Step, data: Data) -> tuple[tuple[Button, ...], ...]:
+    buttons: list[Button] = []
+    if step.kind is Kind.YESNO:
+        buttons = [
+            Button(ctx.t("flow.yes"), f"f:{form.name}:{step.name}:y"),
+            Button(ctx.t("flow.no"), f"f:{form.name}:{step.name}:n"),
+        ]
+    elif step.kind in (Kind.CHOICE, Kind.MULTI):
+        chosen = data.get(f"_{step.name}", [])
+        default = step.default(ctx, data) if step.default else None
+        for index, choice in enumerate(step.options(ctx, data)):
+            mark = "✓ " if choice.value in chosen else ""
+            label = mark + choice.text(ctx)
+            if choice.value == default:
+                label = ctx.t("flow.default_choice", label=label)
+            buttons.append(Button(label, f"f:{form.name}:{step.name}:{index}"))
+        if step.kind is Kind.MULTI:
+            buttons.append(Button(ctx.t("flow.done"), f"f:{form.name}:{step.name}:done", "primary"))
+    if step.optional:
+        buttons.append(Button(ctx.t("flow.skip"), f"f:{form.name}:{step.name}:skip"))
+    return rows(*buttons, per_row=2 if step.kind is Kind.CHOICE else 3)
+
+
+def answer_text(ctx: Ctx, form: Form, draft: Draft, text: str) -> None:
+    """Typed text for the current question."""
+    if draft.step == SUMMARY:
+        ctx.say("flow.use_summary_buttons")
+        _show_summary(ctx, form, draft)
+        return
+    step = form.step(draft.step)
+    if step is None:
+        ask(ctx, form, draft)
+        return
+    pending = draft.data.get(PENDING)
+    if pending and pending["step"] == step.name:
+        word = clean_text(text).lower()
+        if word in _YES:
+            _accept(ctx, form, draft, step, pending["value"])
+            return
+        if word in _NO:
+            _drop_pending(ctx, draft, step)
+            return
+    if step.optional and clean_text(text).lower() in SKIP_WORDS:
+        _accept(ctx, form, draft, step, None)
+        return
+    try:
+        value = read_answer(ctx, step, draft.data, text)
+    except Invalid as error:
+        ctx.say(error.key, **error.params)
+        ask(ctx, form, draft)
+        return
+    if step.kind is Kind.MULTI:
+        _accept(ctx, form, draft, step, value)
+    elif step.kind in (Kind.DATE, Kind.DATETIME):
+        data = {**draft.data, PENDING: {"step": step.name, "value": value}}
+        _save(ctx, draft, data, step.name, _history(draft))
+        _confirm_date(ctx, form, step, data)
+    else:
+        _accept(ctx, form, draft, step, value)
+
+
+def press(ctx: Ctx, form: Form, draft: Draft, step_name: str, value: str) -> None:
+    """A button of the current question, the date confirmation, or the summary."""
+    if step_name != draft.step:
+        ctx.say("flow.stale_button")
+        ask(ctx, form, draft)
+        return
+    if step_name == SUMMARY:
+        _summary_action(ctx, form, draft, value)
+        return
+    step = form.step(step_name)
+    if step is None:
+        ask(ctx, form, draft)
+        return
+    pending = draft.data.get(PENDING)
+    if value == "ok" and pending and pending["step"] == step.name:
+        _accept(ctx, form, draft, step, pending["value"])
+    elif value == "retype" and pending:
+        _drop_pending(ctx, draft, step)
+    elif value == "skip" and step.optional:
+        _accept(ctx, form, draft, step, None)
+    elif step.kind is Kind.YESNO and value in ("y", "n"):
+        _accept(ctx, form, draft, step, value == "y")
+    elif step.kind in (Kind.CHOICE, Kind.MULTI):
+        _press_choice(ctx, form, draft, step, value)
+    else:
+        ctx.say("flow.stale_button")
+        ask(ctx, form, draft)
+
+
+def _press_choice(ctx: Ctx, form: Form, draft: Draft, step: Step, value: str) -> None:
+    options = step.options(ctx, draft.data)
+    if step.kind is Kind.MULTI and value == "done":
+        chosen = draft.data.get(f"_{step.name}", [])
+        if not chosen:
+            ctx.say("flow.error.choose_one")
+            ask(ctx, form, draft)
+            return
+        _accept(ctx, form, draft, step, _in_order(ctx, step, draft.data, set(chosen)))
+        return
+    if not value.isdigit() or int(value) >= len(options):
+        ctx.say("flow.stale_button")
+        ask(ctx, form, draft)
+        return
+    choice = options[int(value)].value
+    if step.kind is Kind.CHOICE:
+        try:
+            if step.check:
+                step.check(ctx, draft.data, choice)
+        except Invalid as error:
+            ctx.say(error.key, **error.params)
+            ask(ctx, form, draft)
+            return
+        _accept(ctx, form, draft, step, choice)
+        return
+    chosen = set(draft.data.get(f"_{step.name}", []))
+    chosen ^= {choice}
+    _save(ctx, draft, {**draft.data, f"_{step.name}": sorted(chosen)}, step.name, _history(draft))
+    ask(ctx, form, draft)
+
+
+def _accept(ctx: Ctx, form: Form, draft: Draft, step: Step, value: Any) -> None:
+    data = {k: v for k, v in draft.data.items() if k not in (PENDING, f"_{step.name}")}
+    data[step.name] = value
+    history = [*_history(draft), step.name]
+    _save(ctx, draft, data, next_step(ctx, form, data), history)
+    if draft.step == SUMMARY and not form.confirm:
+        submit(ctx, form, draft)
+        return
+    ask(ctx, form, draft)
+
+
+def _drop_pending(ctx: Ctx, draft: Draft, step: Step) -> None:
+    data = {k: v for k, v in draft.data.items() if k != PENDING}
+    _save(ctx, draft, data, step.name, _history(draft))
+    params = step.params(ctx, data) if step.params else {}
+    ctx.reply(ctx.t(step.prompt, **params))
+
+
+def _confirm_date(ctx: Ctx, form: Form, step: Step, data: Data) -> None:
+    value = data[PENDING]["value"]
+    shown = show_value(ctx, step, {step.name: value})
+    ctx.reply(
+        ctx.t("flow.date_confirm", when=shown),
+        rows(
+            Button(ctx.t("flow.date_ok"), f"f:{form.name}:{step.name}:ok", "primary"),
+            Button(ctx.t("flow.date_retype"), f"f:{form.name}:{step.name}:retype"),
+        ),
+    )
+
+
+def _history(draft: Draft) -> list[str]:
+    return list((draft.history or {}).get("steps", []))
+
+
+def back(ctx: Ctx, form: Form, draft: Draft) -> None:
+    """One step back: forget the last answer and ask it again."""
+    history = _history(draft)
+    data = {k: v for k, v in draft.data.items() if k != PENDING}
+    if draft.step != SUMMARY and draft.data.get(PENDING):
+        _save(ctx, draft, data, draft.step, history)  # first /back drops the unconfirmed date
+    elif history:
+        previous = history.pop()
+        data.pop(previous, None)
+        _save(ctx, draft, data, previous, history)
+    else:
+        ctx.say("flow.at_start")
+    ask(ctx, form, draft)
+
+
+def cancel(ctx: Ctx, form: Form, draft: Draft) -> None:
+    ctx.session.execute(delete(Draft).where(Draft.id == draft.id))
+    ctx.audit("draft.cancel", form.name)
+    ctx.say("flow.cancelled", title=ctx.t(form.title))
+
+
+# ---------------------------------------------------------------------------- the summary
+
+
+def _show_summary(ctx: Ctx, form: Form, draft: Draft) -> None:
+    ctx.reply(
+        form.summary(ctx, form.answers(ctx, draft.data)),
+        rows(
+            Button(ctx.t("flow.submit"), f"f:{form.name}:{SUMMARY}:submit", "primary"),
+            Button(ctx.t("flow.edit"), f"f:{form.name}:{SUMMARY}:edit"),
+            Button(ctx.t("flow.cancel"), f"f:{form.name}:{SUMMARY}:cancel", "danger"),
+        ),
+    )
+
+
+def _summary_action(ctx: Ctx, form: Form, draft: Draft, value: str) -> None:
+    if value == "submit":
+        submit(ctx, form, draft)
+    elif value == "cancel":
+        cancel(ctx, form, draft)
+    elif value == "edit":
+        _offer_fields(ctx, form, draft)
+    elif value.startswith("edit."):
+        edit_field(ctx, form, draft, value.removeprefix("edit."))
+    else:
+        _show_summary(ctx, form, draft)
+
+
+def _offer_fields(ctx: Ctx, form: Form, draft: Draft) -> None:
+    fields = [
+        Button(ctx.t(f"{form.name}.field.{s.name}"), f"f:{form.name}:{SUMMARY}:edit.{s.name}")
+        for s in form.steps
+        if s.applies(ctx, draft.data)
+    ]
+    ctx.reply(ctx.t("flow.which_field"), rows(*fields, per_row=2))
+
+
+def edit_field(ctx: Ctx, form: Form, draft: Draft, name: str) -> None:
+    """Ask one answer again; after it, the engine returns to the summary."""
+    step = form.step(name)
+    if step is None or not step.applies(ctx, draft.data):
+        ctx.say("flow.stale_button")
+        _show_summary(ctx, form, draft)
+        return
+    data = {k: v for k, v in draft.data.items() if k != name}
+    _save(ctx, draft, data, name, _history(draft))
+    ask(ctx, form, draft)
+
+
+def submit(ctx: Ctx, form: Form, draft: Draft) -> None:
+    """Hand the answers to the form's own submit; the draft goes only once that succeeded."""
+    answers = form.answers(ctx, draft.data)
+    missing = next_step(ctx, form, draft.data)
+    if missing != SUMMARY:
+        _save(ctx, draft, draft.data, missing, _history(draft))
+        ask(ctx, form, draft)
+        return
+    try:
+        with ctx.session.begin_nested():
+            form.submit(ctx, answers)
+    except Invalid as error:
+        ctx.say(error.key, **error.params)
+        _show_summary(ctx, form, draft)
+        return
+    ctx.session.execute(delete(Draft).where(Draft.id == draft.id))
+
+
+def fill(ctx: Ctx, form: Form, texts: dict[str, str]) -> dict[str, str]:
+    """A whole form at once (a Slack modal): read every answer, in order, since later steps
+    depend on earlier ones. Returns the errors by step, in the person's language; with none,
+    the draft is saved and its summary shown, exactly as after the last question."""
+    data: Data = {}
+    errors: dict[str, str] = {}
+    for step in form.steps:
+        if not step.applies(ctx, data):
+            continue
+        raw = texts.get(step.name) or ""
+        if not clean_text(raw) or (step.optional and clean_text(raw).lower() in SKIP_WORDS):
+            if step.optional:
+                data[step.name] = None
+            else:
+                errors[step.name] = ctx.t("flow.error.empty")
+            continue
+        try:
+            data[step.name] = read_answer(ctx, step, data, raw)
+        except Invalid as error:
+            errors[step.name] = ctx.t(error.key, **error.params)
+    if errors:
+        return errors
+    draft = load_draft(ctx, form)
+    if draft is None:
+        draft = Draft(person_id=ctx.person.id, flow=form.name, step="", data={}, history={})
+        ctx.session.add(draft)
+    _save(ctx, draft, data, SUMMARY, [s.name for s in form.steps if s.name in data])
+    ask(ctx, form, draft)
+    return {}

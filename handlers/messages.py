@@ -1,0 +1,96 @@
+"""What comes in and what goes out, with no platform in it.
+
+Adapters turn a platform's update into an `Event`, hand it to the core, and render each
+`Message` they get back: text, rows of buttons, an optional file. A message that is a
+`card` has a stable key, so every copy already shown can later be updated in place.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import Any
+
+ACTION_MAX_BYTES = 64  # Telegram's callback_data limit; Slack's is larger
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing a person did: typed text or pressed a button."""
+
+    platform: str
+    user: str  # the platform's user key; for the console, the person's name
+    text: str | None = None
+    action: str | None = None
+    chat_id: str | None = None
+    platform_locale: str | None = None
+    event_id: str | None = None  # the platform's delivery id, to drop redeliveries
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str
+    style: str = ""  # "primary", "danger" or "" — a hint some platforms can show
+
+    def __post_init__(self) -> None:
+        if len(self.action.encode()) > ACTION_MAX_BYTES:
+            raise ValueError(f"button action over {ACTION_MAX_BYTES} bytes: {self.action!r}")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """A reply or notification, already in the reader's language."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    card: str | None = None  # stable key of a card that may be updated later
+    replace: bool = False  # update the copies of `card` already shown instead of sending anew
+    attachment: Attachment | None = None
+    expects_number: bool = False  # the answer is a number: adapters keep digits as text
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "text": self.text,
+            "buttons": [[[b.label, b.action, b.style] for b in row] for row in self.buttons],
+            "card": self.card,
+            "replace": self.replace,
+        }
+        if self.attachment:
+            payload["attachment"] = {
+                "filename": self.attachment.filename,
+                "mime": self.attachment.mime,
+                "content": base64.b64encode(self.attachment.content).decode(),
+            }
+        return payload
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Message:
+        attachment = payload.get("attachment")
+        return cls(
+            text=payload["text"],
+            buttons=tuple(
+                tuple(Button(label, action, style) for label, action, style in row)
+                for row in payload.get("buttons", [])
+            ),
+            card=payload.get("card"),
+            replace=bool(payload.get("replace")),
+            attachment=Attachment(
+                attachment["filename"], base64.b64decode(attachment["content"]), attachment["mime"]
+            )
+            if attachment
+            else None,
+        )
+
+
+def rows(*buttons: Button, per_row: int = 3) -> tuple[tuple[Button, ...], ...]:
+    """Lay buttons out a few to a row, as a phone screen fits them."""
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))

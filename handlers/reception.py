@@ -1,0 +1,279 @@
+"""The reception request (接待申请), SPEC §4: the form a salesperson fills on a phone.
+
+The steps follow the paper form of seeds 000/002/003; the rules are the policy's: an arrival
+in the past or a departure before it is asked again; a request later than the lead time
+(longer when the GM or chairman must attend) needs an urgent reason; a meal budget per head
+over the class cap needs a justification. Both of those questions come last, so they are
+asked only once the answers that trigger them are known.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from handlers import approval, flow
+from handlers.clients import find_client, own_clients
+from handlers.context import Ctx
+from handlers.flow import Choice, Data, Form, Invalid, Kind, Step
+from handlers.i18n import N_
+from handlers.reception_card import budget, reception_summary
+from storage.models import Client, Reception
+
+FORM_NAME = "rcp"
+HOTEL_PAYERS = ("guest", "company")
+
+
+# ---------------------------------------------------------------------------- choices
+
+
+def _client_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    return [Choice(f"c:{c.id}", c.name, literal=True) for c in own_clients(ctx.session, ctx.person)]
+
+
+def _read_client(ctx: Ctx, data: Data, text: str) -> str:
+    """One of the person's clients (fuzzy, pinyin initials), else a new client's name."""
+    clients = own_clients(ctx.session, ctx.person)
+    if text.isdigit() and 1 <= int(text) <= len(clients):
+        return f"c:{clients[int(text) - 1].id}"
+    match = find_client(clients, text)
+    if match is not None:
+        return f"c:{match.id}"
+    taken = ctx.session.scalars(select(Client).where(Client.name == text)).first()
+    if taken is not None:  # someone else's client: confidential, so say nothing about it
+        raise Invalid(N_("rcp.error.client_taken"))
+    return f"n:{text}"
+
+
+def chosen_client(ctx: Ctx, data: Data) -> Client | None:
+    value = str(data.get("client", ""))
+    return ctx.session.get(Client, int(value[2:])) if value.startswith("c:") else None
+
+
+def _class_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    return [
+        Choice(key, f"{key} {c.label(ctx.t.locale)}", literal=True)
+        for key, c in ctx.policy.classes.items()
+    ]
+
+
+def _default_class(ctx: Ctx, data: Data) -> str | None:
+    client = chosen_client(ctx, data)
+    return client.class_key if client else None
+
+
+def _class_params(ctx: Ctx, data: Data) -> dict[str, Any]:
+    lines = [
+        f"{key} {c.label(ctx.t.locale)}: {c.who(ctx.t.locale)}"
+        for key, c in ctx.policy.classes.items()
+    ]
+    return {"classes": "\n".join(lines)}
+
+
+def _purpose_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    return [Choice(p, f"rcp.purpose.{p}") for p in ctx.policy.reception.purposes]
+
+
+def _leader_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    return [Choice(p, f"rcp.leader.{p}") for p in ctx.policy.reception.leaders]
+
+
+PAYER_CHOICES = tuple(Choice(p, f"rcp.payer.{p}") for p in HOTEL_PAYERS)
+
+
+# ---------------------------------------------------------------------------- rules
+
+
+def _arrival_ahead(ctx: Ctx, data: Data, value: str) -> None:
+    if datetime.fromisoformat(value) <= ctx.now:
+        raise Invalid(N_("rcp.error.arrival_past"))
+
+
+def _departure_after_arrival(ctx: Ctx, data: Data, value: str) -> None:
+    arrival = datetime.fromisoformat(data["arrival"])
+    if datetime.fromisoformat(value) <= arrival:
+        raise Invalid(N_("rcp.error.departure_before"), arrival=ctx.t.datetime(arrival, ctx.tz))
+
+
+def lead_days(ctx: Ctx, data: Data) -> int:
+    return ctx.policy.lead_days(data.get("leaders") or [])
+
+
+def is_late(ctx: Ctx, data: Data) -> bool:
+    """Submitted with less notice than the policy's lead time (seed 000: 提前1天, 2天)."""
+    if "arrival" not in data:
+        return False
+    notice = datetime.fromisoformat(data["arrival"]) - ctx.now
+    return notice < timedelta(days=lead_days(ctx, data))
+
+
+def over_meal_cap(ctx: Ctx, data: Data) -> bool:
+    per_head = data.get("per_head")
+    return bool(per_head) and Decimal(per_head) > ctx.policy.meal_cap(data["cls"])
+
+
+def _late_params(ctx: Ctx, data: Data) -> dict[str, Any]:
+    return {"days": lead_days(ctx, data)}
+
+
+def _cap_params(ctx: Ctx, data: Data) -> dict[str, Any]:
+    return {
+        "per_head": ctx.t.money(Decimal(data["per_head"])),
+        "cap": ctx.t.money(ctx.policy.meal_cap(data["cls"])),
+        "cls": data["cls"],
+    }
+
+
+def _meal_params(ctx: Ctx, data: Data) -> dict[str, Any]:
+    return {"cap": ctx.t.money(ctx.policy.meal_cap(data["cls"])), "cls": data["cls"]}
+
+
+def _has(name: str) -> Any:
+    return lambda ctx, data: bool(data.get(name))
+
+
+def _company_hotel(ctx: Ctx, data: Data) -> bool:
+    return bool(data.get("hotel")) and data.get("hotel_payer") == "company"
+
+
+# ---------------------------------------------------------------------------- the form
+
+ONE = Decimal(1)
+STEPS = (
+    Step("client", N_("rcp.ask.client"), Kind.CHOICE, _client_choices, read=_read_client),
+    Step(
+        "cls",
+        N_("rcp.ask.cls"),
+        Kind.CHOICE,
+        _class_choices,
+        default=_default_class,
+        params=_class_params,
+    ),
+    Step("visitors", N_("rcp.ask.visitors"), Kind.NUMBER, minimum=ONE, maximum=Decimal(500)),
+    Step("guest", N_("rcp.ask.guest"), max_length=50),
+    Step("guest_title", N_("rcp.ask.guest_title"), max_length=50),
+    Step("purposes", N_("rcp.ask.purposes"), Kind.MULTI, _purpose_choices),
+    Step("arrival", N_("rcp.ask.arrival"), Kind.DATETIME, check=_arrival_ahead),
+    Step("departure", N_("rcp.ask.departure"), Kind.DATETIME, check=_departure_after_arrival),
+    Step("pickup", N_("rcp.ask.pickup"), Kind.YESNO),
+    Step("pickup_place", N_("rcp.ask.pickup_place"), when=_has("pickup"), max_length=100),
+    Step("pickup_ref", N_("rcp.ask.pickup_ref"), when=_has("pickup"), optional=True),
+    Step("hotel", N_("rcp.ask.hotel"), Kind.YESNO),
+    Step(
+        "nights",
+        N_("rcp.ask.nights"),
+        Kind.NUMBER,
+        when=_has("hotel"),
+        minimum=ONE,
+        maximum=Decimal(60),
+    ),
+    Step("hotel_payer", N_("rcp.ask.hotel_payer"), Kind.CHOICE, PAYER_CHOICES, when=_has("hotel")),
+    Step("meals", N_("rcp.ask.meals"), Kind.NUMBER, minimum=Decimal(0), maximum=Decimal(30)),
+    Step(
+        "diners",
+        N_("rcp.ask.diners"),
+        Kind.NUMBER,
+        when=_has("meals"),
+        minimum=ONE,
+        maximum=Decimal(500),
+    ),
+    Step(
+        "per_head",
+        N_("rcp.ask.per_head"),
+        Kind.MONEY,
+        when=_has("meals"),
+        minimum=Decimal(0),
+        maximum=Decimal(100000),
+        params=_meal_params,
+    ),
+    Step("room", N_("rcp.ask.room"), Kind.YESNO),
+    Step("tour", N_("rcp.ask.tour"), optional=True),
+    Step("leaders", N_("rcp.ask.leaders"), Kind.MULTI, _leader_choices, optional=True),
+    Step("attendees", N_("rcp.ask.attendees"), optional=True),
+    Step("gifts", N_("rcp.ask.gifts"), optional=True),
+    Step("b_transport", N_("rcp.ask.b_transport"), Kind.MONEY, minimum=Decimal(0)),
+    Step("b_hotel", N_("rcp.ask.b_hotel"), Kind.MONEY, when=_company_hotel, minimum=Decimal(0)),
+    Step("b_gifts", N_("rcp.ask.b_gifts"), Kind.MONEY, when=_has("gifts"), minimum=Decimal(0)),
+    Step("b_other", N_("rcp.ask.b_other"), Kind.MONEY, optional=True, minimum=Decimal(0)),
+    Step("urgent", N_("rcp.ask.urgent"), when=is_late, params=_late_params, max_length=300),
+    Step("over_cap", N_("rcp.ask.over_cap"), when=over_meal_cap, params=_cap_params),
+)
+
+
+def summary(ctx: Ctx, data: Data) -> str:
+    text = reception_summary(ctx.session, ctx.policy, data, ctx.t, ctx.tz)
+    return ctx.t("rcp.summary_title") + "\n" + text
+
+
+def submit(ctx: Ctx, data: Data) -> None:
+    """Store the request (a new one, or an edit of one already sent) and start its chain."""
+    client = chosen_client(ctx, data) or _new_client(ctx, data)
+    editing = data.get("@reception")
+    reception = ctx.session.get(Reception, int(editing)) if editing else None
+    if reception is None:
+        reception = Reception(requester_id=ctx.person.id, round=0)
+        ctx.session.add(reception)
+    elif reception.requester_id != ctx.person.id or reception.state in ("withdrawn", "closed"):
+        raise Invalid(N_("rcp.error.not_editable"))
+    lines = budget(ctx.policy, data)
+    reception.client_id = client.id
+    reception.class_key = data["cls"]
+    reception.arrival_at = datetime.fromisoformat(data["arrival"])
+    reception.departure_at = datetime.fromisoformat(data["departure"])
+    reception.visitors = data["visitors"]
+    reception.total = lines.total
+    reception.company_hotel = _company_hotel(ctx, data)
+    reception.answers = {
+        **{k: v for k, v in data.items() if not k.startswith("@")},
+        "client": f"c:{client.id}",
+    }
+    reception.submitted_at = ctx.now
+    reception.round += 1
+    reception.state = "pending"
+    reception.decided_at = None
+    ctx.session.flush()
+    ctx.audit(
+        "reception.resubmit" if reception.round > 1 else "reception.submit",
+        "reception",
+        reception.id,
+        total=str(lines.total),
+        late=is_late(ctx, data),
+    )
+    if reception.round > 1:
+        approval.cancel_round(ctx, "reception", reception.id, reception.round - 1)
+    kinds = ctx.policy.approvers_for(data["cls"], lines.total, reception.company_hotel)
+    approval.start_chain(ctx, "reception", reception.id, reception.round, ctx.person, kinds)
+
+
+def _new_client(ctx: Ctx, data: Data) -> Client:
+    client = Client(
+        name=str(data["client"])[2:],
+        class_key=data["cls"],
+        region="local",
+        owner_id=ctx.person.id,
+        created_at=ctx.now,
+    )
+    ctx.session.add(client)
+    ctx.session.flush()
+    ctx.audit("client.create", "client", client.id)
+    return client
+
+
+FORM = Form(FORM_NAME, N_("rcp.title"), STEPS, summary, submit)
+
+
+def start(ctx: Ctx, argument: str) -> None:
+    flow.start(ctx, FORM)
+
+
+def reopen(ctx: Ctx, reception: Reception) -> None:
+    """Load a sent request back into a draft at its summary, to edit and resubmit."""
+    existing = flow.load_draft(ctx, FORM)
+    if existing is not None:
+        ctx.session.delete(existing)
+        ctx.session.flush()
+    data = {**reception.answers, "@reception": reception.id}
+    flow.start(ctx, FORM, prefill=data)

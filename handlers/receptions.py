@@ -1,0 +1,147 @@
+"""A reception's life after it is sent: its approval outcome, the requester's list (`/my`),
+withdrawing, and editing (which sends it through the chain again)."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers import after_approval, approval, reception
+from handlers.approval import Subject
+from handlers.context import Ctx
+from handlers.i18n import N_, Translator
+from handlers.messages import Button, rows
+from handlers.policy import Policy
+from handlers.reception_card import reception_card
+from handlers.registry import Command, Feature
+from storage.models import ApprovalStep, Person, Reception
+
+OPEN_STATES = ("pending", "approved", "changes")
+
+
+def _requester(session: Session, reception_id: int) -> Person:
+    return session.get(Reception, reception_id).requester  # type: ignore[union-attr]
+
+
+def title(session: Session, reception_id: int, t: Translator) -> str:
+    item = session.get(Reception, reception_id)
+    assert item is not None
+    return t("rcp.title_of", id=item.id, client=item.client.name)
+
+
+def _card(
+    session: Session,
+    policy: Policy,
+    reception_id: int,
+    steps: list[ApprovalStep],
+    t: Translator,
+    tz: tzinfo,
+) -> str:
+    item = session.get(Reception, reception_id)
+    assert item is not None
+    return reception_card(session, policy, item, steps, t, tz)
+
+
+def _concluded(ctx: Ctx, reception_id: int, outcome: str, note: str) -> None:
+    item = ctx.session.get(Reception, reception_id)
+    assert item is not None
+    item.state = outcome
+    item.decided_at = ctx.now
+    if outcome == "approved":
+        after_approval.on_approved(ctx, item)
+
+
+def _round(session: Session, reception_id: int) -> int:
+    item = session.get(Reception, reception_id)
+    return item.round if item else 0
+
+
+approval.register(Subject("reception", _requester, title, _card, _concluded, _round))
+
+
+# ---------------------------------------------------------------------------- the requester's list
+
+
+def my_requests(ctx: Ctx, argument: str) -> None:
+    """Open requests, newest arrival first, each with its state and what can be done."""
+    awaiting_follow_up = (Reception.state == "closed") & Reception.follow_up.is_(None)
+    items = ctx.session.scalars(
+        select(Reception)
+        .where(
+            Reception.requester_id == ctx.person.id,
+            Reception.state.in_(OPEN_STATES) | awaiting_follow_up,
+        )
+        .order_by(Reception.arrival_at)
+    ).all()
+    if not items:
+        ctx.say("rcp.my.none")
+        return
+    ctx.say("rcp.my.title", n=len(items))
+    for item in items:
+        line = ctx.t(
+            "rcp.my.item",
+            id=item.id,
+            client=item.client.name,
+            arrival=ctx.t.datetime(item.arrival_at, ctx.tz),
+            state=ctx.t(f"rcp.state.{item.state}"),
+        )
+        progress = after_approval.checklist_progress(ctx.session, item)
+        if progress:
+            line += "\n" + ctx.t("rcp.my.checklist", done=progress[0], total=progress[1])
+        ctx.reply(line, rows(*_actions(ctx, item)))
+
+
+def _actions(ctx: Ctx, item: Reception) -> list[Button]:
+    """What the requester can do with a request in its present state."""
+    if item.state == "closed":
+        return [Button(ctx.t("followup.log"), f"fu:{item.id}", "primary")]
+    buttons = [Button(ctx.t("rcp.edit"), f"rcp:edit:{item.id}")]
+    if item.state == "pending":
+        buttons.append(Button(ctx.t("rcp.withdraw"), f"rcp:wd:{item.id}", "danger"))
+    if item.state == "approved" and item.departure_at <= ctx.now:
+        buttons.append(Button(ctx.t("close.start"), f"cls:{item.id}", "primary"))
+    return buttons
+
+
+def press(ctx: Ctx, parts: list[str]) -> None:
+    """`rcp:edit:<id>` and `rcp:wd:<id>` — only the requester's own, while still open."""
+    if len(parts) != 2 or not parts[1].isdigit():
+        ctx.say("button.stale")
+        return
+    item = ctx.session.get(Reception, int(parts[1]))
+    if item is None or item.requester_id != ctx.person.id:
+        ctx.audit("reception.refused", "reception", int(parts[1]), button=parts[0])
+        ctx.say("rcp.not_yours")
+        return
+    if item.state not in OPEN_STATES:
+        ctx.say("rcp.closed_already", state=ctx.t(f"rcp.state.{item.state}"))
+        return
+    if parts[0] == "edit":
+        reception.reopen(ctx, item)
+    elif parts[0] == "wd":
+        withdraw(ctx, item)
+    else:
+        ctx.say("button.stale")
+
+
+def withdraw(ctx: Ctx, item: Reception) -> None:
+    """Before the final decision the requester may take a request back."""
+    if item.state != "pending":
+        ctx.say("rcp.withdraw_too_late")
+        return
+    item.state = "withdrawn"
+    approval.cancel_round(ctx, "reception", item.id, item.round)
+    ctx.audit("reception.withdraw", "reception", item.id)
+    ctx.say("rcp.withdrawn", id=item.id)
+
+
+FEATURE = Feature(
+    commands=(
+        Command("reception", N_("help.reception"), reception.start),
+        Command("my", N_("help.my"), my_requests),
+    ),
+    actions={"rcp": press},
+    forms=(reception.FORM,),
+)

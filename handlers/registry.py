@@ -1,0 +1,30 @@
+"""How a feature plugs into the core: its commands, its button actions and its forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from handlers.context import Ctx
+from handlers.flow import Form
+
+CommandFn = Callable[[Ctx, str], None]  # (ctx, the text after the command)
+ActionFn = Callable[[Ctx, list[str]], None]  # (ctx, the action's parts after its prefix)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    summary: str  # catalog key: one line for /help and the platforms' command menus
+    run: CommandFn
+    roles: frozenset[str] = frozenset()  # any of these; empty means every linked person
+
+    def allowed(self, roles: frozenset[str]) -> bool:
+        return not self.roles or bool(self.roles & roles) or "org_admin" in roles
+
+
+@dataclass(frozen=True)
+class Feature:
+    commands: tuple[Command, ...] = ()
+    actions: dict[str, ActionFn] = field(default_factory=dict)
+    forms: tuple[Form, ...] = ()

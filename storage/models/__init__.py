@@ -1,0 +1,27 @@
+"""All tables; importing this package registers every model on `Base.metadata`."""
+
+from storage.models.base import Base, UTCDateTime, utcnow
+from storage.models.conversation import AuditEntry, Draft
+from storage.models.delivery import DeliveredCard, InboundEvent, OutboxMessage, Reminder
+from storage.models.org import Client, Contact, Identity, LinkCode, Person
+from storage.models.reception import ApprovalStep, ChecklistItem, Reception
+
+__all__ = [
+    "ApprovalStep",
+    "AuditEntry",
+    "Base",
+    "ChecklistItem",
+    "Client",
+    "Contact",
+    "DeliveredCard",
+    "Draft",
+    "Identity",
+    "InboundEvent",
+    "LinkCode",
+    "OutboxMessage",
+    "Person",
+    "Reception",
+    "Reminder",
+    "UTCDateTime",
+    "utcnow",
+]

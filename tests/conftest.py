@@ -1,0 +1,98 @@
+"""Shared fixtures: a migrated database (SQLite always, PostgreSQL where one answers at
+TEST_DATABASE_URL), the default policy, a fake clock, and the example company."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from handlers.core import Core
+from handlers.features import FEATURES
+from handlers.org import import_org, load_org_file
+from handlers.policy import Policy, default_policy
+from storage.db import Database, normalise_url
+from tests.support import Company, FakeClock
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_ORG = ROOT / "examples" / "org.toml"
+# Wednesday 2026-11-18 09:00 in Shanghai, the dev date corpus's "now".
+START = datetime(2026, 11, 18, 1, 0, tzinfo=UTC)
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return None
+    try:
+        engine = create_engine(normalise_url(url), connect_args={"connect_timeout": 2})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+    except Exception:
+        return None
+    return url
+
+
+POSTGRES_URL = _postgres_url()
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def fresh_database(backend: str, tmp_path: Path) -> Database:
+    """A new, migrated database: a file in tmp_path, or an emptied PostgreSQL schema."""
+    if backend == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'visitdesk.db'}")
+    else:
+        if POSTGRES_URL is None:
+            pytest.skip("no PostgreSQL answers at TEST_DATABASE_URL")
+        db = Database(POSTGRES_URL)
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    db.upgrade()
+    return db
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """SQLite by default; a test module widens it with `pytestmark` / parametrize."""
+    return str(request.param)
+
+
+@pytest.fixture
+def db(backend: str, tmp_path: Path) -> Iterator[Database]:
+    database = fresh_database(backend, tmp_path)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return default_policy()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def org_db(db: Database, policy: Policy, clock: FakeClock) -> Database:
+    """The database with examples/org.toml imported."""
+    with db.session() as session:
+        import_org(session, load_org_file(EXAMPLE_ORG), policy, clock())
+    return db
+
+
+@pytest.fixture
+def core(org_db: Database, policy: Policy, clock: FakeClock) -> Core:
+    return Core(org_db, policy, FEATURES, clock)
+
+
+@pytest.fixture
+def company(core: Core, clock: FakeClock) -> Company:
+    return Company(core, clock)

@@ -1,0 +1,70 @@
+"""Test helpers shared by every suite: a settable clock and a console driver that keeps
+what each person received."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from bot.console import Console
+from handlers.core import Core
+
+
+class FakeClock:
+    """Time that moves only when a test says so."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class Company:
+    """The example company, driven through the console adapter's code path.
+
+    `company.say("李明", "/reception")` types as that person; `company.inbox["王经理"]` is
+    everything 王经理 received, in order; `company.press("王经理", "同意")` presses the button
+    with that label on the last message to them that has it.
+    """
+
+    def __init__(self, core: Core, clock: FakeClock) -> None:
+        self.core = core
+        self.clock = clock
+        self.inbox: dict[str, list[str]] = defaultdict(list)
+        self.console = Console(core, "", out=self._record, clock=clock)
+        self._buttons: dict[str, list[tuple[str, int]]] = defaultdict(list)
+
+    def _record(self, text: str) -> None:
+        recipient = self.console.person
+        lines = text.split("\n")
+        if lines[0].startswith("── to ") and lines[0].endswith(" ──"):
+            recipient = lines[0][len("── to ") : -len(" ──")]
+            lines = lines[1:]
+        body = "\n".join(lines)
+        self.inbox[recipient].append(body)
+        for line in lines:
+            for cell in line.split("  "):
+                if cell.startswith("[") and "] " in cell:
+                    number, label = cell[1:].split("] ", 1)
+                    self._buttons[recipient].append((label, int(number.lstrip("#"))))
+
+    def say(self, person: str, text: str) -> str:
+        """Type a line as a person; returns what that person got back, joined."""
+        self.console.person = person
+        before = len(self.inbox[person])
+        self.console.feed(text)
+        return "\n".join(self.inbox[person][before:])
+
+    def press(self, person: str, label: str) -> str:
+        """Press the newest button labelled `label` that was shown to this person."""
+        for shown, number in reversed(self._buttons[person]):
+            if shown == label or shown == f"✓ {label}":
+                return self.say(person, f"#{number}")
+        raise AssertionError(f"{person} was shown no button {label!r}: {self._buttons[person]}")
+
+    def last(self, person: str) -> str:
+        return self.inbox[person][-1] if self.inbox[person] else ""

@@ -1,0 +1,119 @@
+"""Linking, strangers, help, language and bad input — through the console's code path."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from handlers.core import Core
+from handlers.messages import Event
+from handlers.org import invite
+from storage.models import AuditEntry, Draft, Identity, Person
+from tests.support import Company
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+def telegram(user: str, text: str, locale: str = "zh-hans", event_id: str | None = None) -> Event:
+    return Event(
+        "telegram", user, text=text, chat_id=user, platform_locale=locale, event_id=event_id
+    )
+
+
+def code_for(core: Core, name: str) -> str:
+    with core.db.session() as session:
+        person = session.scalars(select(Person).where(Person.name == name)).one()
+        return invite(session, person, core.clock())
+
+
+def test_a_stranger_gets_one_polite_line_and_nothing_else(core: Core) -> None:
+    for text in ("/reception", "hello", "/my", "/pending"):
+        replies = core.handle(telegram("999", text, locale="en"))
+        assert [m.text for m in replies] == [
+            "Hello! You are not set up on visitdesk yet. Ask your admin for a link code, "
+            "then send /start CODE."
+        ]
+    zh = core.handle(telegram("999", "你好"))
+    assert "请联系管理员获取开通码" in zh[0].text
+
+
+def test_a_link_code_links_once(core: Core) -> None:
+    code = code_for(core, "李明")
+    welcome = core.handle(telegram("111", f"/start {code}"))
+    assert "欢迎,李明" in welcome[0].text
+    # The same code from someone else does nothing.
+    again = core.handle(telegram("222", f"/start {code}"))
+    assert "开通码无效" in again[0].text
+    with core.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Identity)) == 1
+    # Now linked, 李明 is recognised.
+    help_text = core.handle(telegram("111", "/help"))[0].text
+    assert "/reception" in help_text and "李明" in help_text
+
+
+def test_language_comes_from_person_then_platform(core: Core) -> None:
+    code = code_for(core, "张伟")
+    core.handle(telegram("333", f"/start {code}", locale="en-US"))
+    assert core.handle(telegram("333", "/help", locale="en-US"))[0].text.startswith("张伟, here is")
+    core.handle(telegram("333", "/lang zh", locale="en-US"))
+    assert core.handle(telegram("333", "/help", locale="en-US"))[0].text.startswith("张伟,您可以")
+    # Tom's profile says English whatever his platform says.
+    tom = code_for(core, "Tom Walker")
+    core.handle(telegram("444", f"/start {tom}", locale="zh-hans"))
+    assert "here is what you can do" in core.handle(telegram("444", "/help"))[0].text
+
+
+def test_a_redelivered_event_is_handled_once(core: Core) -> None:
+    code = code_for(core, "李明")
+    core.handle(telegram("111", f"/start {code}"))
+    first = core.handle(telegram("111", "/reception", event_id="upd-1"))
+    second = core.handle(telegram("111", "/reception", event_id="upd-1"))
+    assert first and second == []
+
+
+def test_admins_invite_and_others_may_not(company: Company) -> None:
+    refused = company.say("李明", "/invite 张伟")
+    assert "没有使用这个命令的权限" in refused
+    made = company.say("孙行政", "/invite 张伟")
+    assert "张伟 的开通码" in made
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "   ", "x" * 10_000, "😀😀😀", "\x00\x07\x1b[31m", "'; DROP TABLE person; --", "五百万亿"],
+)
+def test_bad_input_is_re_asked_and_changes_nothing(company: Company, bad: str) -> None:
+    company.say("李明", "/reception")
+    company.say("李明", "hdjd")
+    company.say("李明", "B")
+    reply = company.say("李明", bad) if bad.strip() else company.say("李明", bad + "?")
+    assert "来访多少人" in reply  # the same question again
+    assert "数字" in reply or "太长" in reply or "不能大于" in reply or "不能为空" in reply
+    with company.core.db.session() as session:
+        draft = session.scalars(select(Draft)).one()
+        assert draft.step == "visitors"
+        assert "visitors" not in draft.data
+        assert session.scalar(select(func.count()).select_from(Person)) == 12
+
+
+def test_english_speaker_gets_english_errors(company: Company) -> None:
+    company.say("Tom Walker", "/reception")
+    company.say("Tom Walker", "ACME")
+    company.say("Tom Walker", "B")
+    reply = company.say("Tom Walker", "lots")
+    assert "That is not a number" in reply and "How many visitors?" in reply
+
+
+def test_cancel_and_back(company: Company) -> None:
+    company.say("李明", "/reception")
+    company.say("李明", "hdjd")
+    company.say("李明", "B")
+    back = company.say("李明", "/back")
+    assert "客户级别" in back
+    cancelled = company.say("李明", "/cancel")
+    assert "已放弃「接待申请」" in cancelled
+    assert "没有正在填写" in company.say("李明", "/cancel")
+    with company.core.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Draft)) == 0
+        actions = set(session.scalars(select(AuditEntry.action)))
+        assert {"draft.start", "draft.cancel"} <= actions

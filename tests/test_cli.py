@@ -1,0 +1,63 @@
+"""The `visitdesk` command: settings errors, the policy check and the date parser."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import SettingError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_wrong_setting_names_itself() -> None:
+    with pytest.raises(SettingError, match="setting DATABASE_URL"):
+        load_settings({"DATABASE_URL": "mysql://x"})
+    with pytest.raises(
+        SettingError, match="setting TELEGRAM_BOT_TOKEN: does not look like a token"
+    ):
+        load_settings({"TELEGRAM_BOT_TOKEN": "secret"})
+    with pytest.raises(SettingError, match="setting TICK_SECONDS"):
+        load_settings({"TICK_SECONDS": "-1"})
+
+
+def test_no_token_means_the_console() -> None:
+    assert load_settings({}).platforms == []
+    assert load_settings({"TELEGRAM_BOT_TOKEN": "1:abc"}).platforms == ["telegram"]
+
+
+def test_parse_date_prints_iso_or_explains(capsys: pytest.CaptureFixture[str]) -> None:
+    now = ["--now", "2026-11-18T09:00", "--tz", "Asia/Shanghai"]
+    assert main(["parse-date", "明天下午3点", *now, "--lang", "zh"]) == 0
+    assert capsys.readouterr().out.strip() == "2026-11-19T15:00"
+    assert main(["parse-date", "next Monday", *now, "--lang", "en"]) == 0
+    assert capsys.readouterr().out.strip() == "2026-11-23"
+    assert main(["parse-date", "随便", *now, "--lang", "zh"]) == 1
+    assert capsys.readouterr().err.strip()
+
+
+def test_policy_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["policy", "check", str(ROOT / "examples" / "policy.toml")]) == 0
+    bad = tmp_path / "policy.toml"
+    bad.write_text("[approval]\nfinance_threshold = -5\n")
+    assert main(["policy", "check", str(bad)]) == 1
+    assert "policy.toml:2" in capsys.readouterr().err
+
+
+def test_org_import_is_idempotent_and_prints_codes(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}", "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "bot.cli", "org", "import", str(ROOT / "examples/org.toml")]
+    first = subprocess.run(
+        command, env=env, capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    assert "created: 24" in first.stdout
+    assert first.stdout.count("link code for") == 12
+    second = subprocess.run(
+        command, env=env, capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    assert "created: 0" in second.stdout and "kept: 24" in second.stdout
+    assert "link code for" not in second.stdout
