@@ -1,0 +1,117 @@
+"""After approval: the checklist, the front desk, the calendar file, close-out, follow-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+
+from storage.models import Reception, Reminder
+from tests.support import Company
+from tests.test_approval import plain_reception
+from tests.test_reception import fill_b_class
+
+
+def approved_b(company: Company) -> None:
+    fill_b_class(company)
+    company.press("李明", "提交")
+    company.press("王经理", "同意")
+    company.press("赵总", "同意")
+
+
+def test_admin_office_ticks_items_and_the_requester_sees_progress(company: Company) -> None:
+    approved_b(company)
+    ticked = company.press("孙行政", "⬜ 会议室")
+    assert "✅ 会议室" in ticked
+    assert "会议室 已准备好(1/7)" in company.last("李明")
+    assert "行政准备:1/7 已完成" in company.say("李明", "/my")
+    refused = company.say("李明", "#" + str(company._buttons["孙行政"][-1][1]))
+    assert "只有行政部可以勾选" in refused
+
+
+def test_the_calendar_file_holds_the_schedule(company: Company) -> None:
+    approved_b(company)
+    line = next(m for m in reversed(company.inbox["李明"]) if "(file:" in m)
+    path = Path(line.split("(file: ")[1].rstrip(")"))
+    event = Calendar.from_ical(path.read_bytes()).walk("VEVENT")[0]
+    assert str(event["summary"]) == "接待申请 #1 华东机电"
+    assert event.decoded("dtstart").isoformat() == "2026-11-25T02:00:00+00:00"
+    assert event.decoded("dtend").isoformat() == "2026-11-26T07:00:00+00:00"
+
+
+def test_front_desk_checks_guests_in_and_the_host_is_told(company: Company) -> None:
+    approved_b(company)
+    assert "今天没有预约来访" in company.say("周前台", "/today")
+    company.clock.advance(days=7)  # Wednesday 25 Nov, the day they come
+    listing = company.say("周前台", "/today")
+    assert "10:00 华东机电 5人,主宾 张总(采购总监),接待人 李明" in listing
+    done = company.press("周前台", "登记到达")
+    assert "已登记:华东机电 到达" in done
+    assert "🔔 华东机电 的 5 位客人已于 09:00 到达前台" in company.last("李明")
+    assert "已经在 09:00 登记过了" in company.press("周前台", "登记到达")
+    assert "没有使用这个命令的权限" in company.say("李明", "/today")
+    check_in = next(n for label, n in company._buttons["周前台"] if label == "登记到达")
+    assert "只有前台可以登记" in company.say("孙行政", f"#{check_in}")
+
+
+def test_close_out_after_departure_then_follow_up(company: Company) -> None:
+    approved_b(company)
+    assert "结案" not in company.say("李明", "/my")
+    company.clock.advance(days=8, hours=8)  # after the departure on the 26th
+    company.say("李明", "/my")
+    reply = company.press("李明", "结案")
+    assert "餐饮实际支出" in reply
+    for amount in ["1100", "300", "0", "800", "0"]:
+        company.say("李明", amount)
+    company.say("李明", "签订年度框架协议")
+    summary = company.say("李明", "12月签约")
+    assert "餐饮:预算 ¥1,200,实际 ¥1,100" in summary
+    assert "下一个工作日会提醒" in company.press("李明", "提交")
+    with company.core.db.session() as session:
+        reception = session.scalars(select(Reception)).one()
+        assert reception.state == "closed" and reception.actual["act_meals"] == "1100.00"
+        follow_up = session.scalars(
+            select(Reminder).where(Reminder.kind == "reception.followup")
+        ).one()
+        # Closed on Thu 26 Nov at 17:00: the call is due Fri 27 Nov, 09:00 Shanghai.
+        assert follow_up.due_at.isoformat() == "2026-11-27T01:00:00+00:00"
+    company.say("李明", "/my")
+    company.press("李明", "记录回访")
+    assert "已记录 华东机电 的回访结果" in company.say("李明", "客户满意,下周发合同")
+    with company.core.db.session() as session:
+        assert session.scalars(select(Reception.follow_up)).one() == "客户满意,下周发合同"
+
+
+def test_an_english_approver_reads_an_english_card(company: Company) -> None:
+    company.say("Tom Walker", "/reception")
+    answers = ["acme", "B", "3", "John Smith", "Head of Procurement", "talks", "next Monday 10am"]
+    answers += ["yes", "next Monday 5pm", "yes", "no", "no", "1", "3", "100", "no", "-", "-"]
+    answers += ["-", "-", "0"]
+    for answer in answers:
+        company.say("Tom Walker", answer)
+    summary = company.say("Tom Walker", "-")
+    assert "ACME Industrial · class B (Important)" in summary
+    assert "Visit: Mon 23 Nov 10:00 — Mon 23 Nov 17:00" in summary
+    company.press("Tom Walker", "Submit")
+    card = company.last("Grace Lee")
+    assert card.startswith("[Reception #1]\nRequested by Tom Walker (International Sales)")
+    assert "meals 3×1×100=300" in card and "total CNY 300" in card
+    assert "Approve" in card and "Ask for changes" in card
+    company.press("Grace Lee", "Approve")
+    company.press("赵总", "同意")
+    assert "✅ Reception #1 ACME Industrial is approved." in "\n".join(
+        company.inbox["Tom Walker"][-2:]
+    )
+
+
+@pytest.mark.parametrize("who", ["张伟", "周前台"])
+def test_no_one_else_can_close_or_edit_a_reception(company: Company, who: str) -> None:
+    approved_b(company)
+    with company.core.db.session() as session:
+        reception_id = session.scalars(select(Reception.id)).one()
+    for action in (f"rcp:edit:{reception_id}", f"cls:{reception_id}", f"rcp:wd:{reception_id}"):
+        number = max(company.console.buttons) + 1
+        company.console.buttons[number] = action
+        assert "这不是您的申请" in company.say(who, f"#{number}")

@@ -1,0 +1,170 @@
+"""Whole reception conversations through the console's code path (SPEC §4–§6)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.models import ApprovalStep, AuditEntry, ChecklistItem, Client, Reception, Reminder
+from tests.support import Company
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+# Wednesday 2026-11-18 09:00 in Shanghai is "now" (tests/conftest.py).
+B_CLASS_ANSWERS = [
+    ("hdjd", "客户级别"),
+    ("B", "来访多少人"),
+    ("5", "主宾姓名"),
+    ("张总", "主宾职务"),
+    ("采购总监", "来访目的"),
+    ("参观考察、业务洽谈", "什么时候到"),
+    ("下周三上午10点", "11月25日(周三) 10:00,对吗"),
+    ("对", "什么时候离开"),
+    ("下周四下午3点", "11月26日(周四) 15:00,对吗"),
+    ("对", "需要接站"),
+    ("是", "在哪里接"),
+    ("虹桥站", "航班或车次"),
+    ("G7012 09:12", "需要安排住宿"),
+    ("是", "住几晚"),
+    ("2", "住宿费用谁付"),
+    ("客户自理", "安排几餐"),
+    ("2", "每餐多少人"),
+    ("5", "餐标每人多少元?(B类上限 ¥130)"),
+    ("120", "需要会议室"),
+    ("是", "参观工厂吗"),
+    ("一车间", "会见哪些领导"),
+    ("总经理", "我方陪同"),
+    ("李明、王经理", "礼品"),
+    ("茶叶", "交通预算"),
+    ("300", "礼品预算"),
+    ("800", "其他费用预算"),
+    ("-", "请核对接待申请"),
+]
+
+
+def fill_b_class(company: Company, who: str = "李明") -> str:
+    reply = company.say(who, "/reception")
+    assert "哪位客户来访" in reply
+    for answer, expected in B_CLASS_ANSWERS:
+        reply = company.say(who, answer)
+        assert expected in reply, f"after {answer!r} expected {expected!r} in:\n{reply}"
+    return reply
+
+
+def test_b_class_from_form_to_final_approval(company: Company) -> None:
+    summary = fill_b_class(company)
+    assert "华东机电 · B类(比较重要)" in summary
+    assert "餐饮 5×2餐×120=1,200 · 交通 300 · 礼品 800 · 合计 ¥2,300" in summary
+    sent = company.press("李明", "提交")
+    assert "等待 王经理 审批" in sent
+
+    card = company.last("王经理")
+    assert "【接待申请 #1】" in card and "申请人:李明(销售一部)" in card
+    assert "审批链:王经理(部门) ⏳ → 赵总(总经理) …" in card
+    assert "赵总" not in "".join(company.inbox["赵总"])  # the GM sees nothing yet
+
+    company.press("王经理", "同意")
+    assert company.inbox["王经理"][-2] == "已同意「接待申请 #1 华东机电」。"
+    updated = company.last("王经理")  # the card, updated in place, buttons gone
+    assert updated.startswith("(card updated)\n【接待申请 #1】")
+    assert "✅ 王经理 已同意 11月18日(周三) 09:00" in updated and "[" not in updated
+    assert "已送 赵总 审批" in company.last("李明")
+    gm_card = company.last("赵总")
+    assert "王经理(部门) ✅ → 赵总(总经理) ⏳" in gm_card
+
+    company.press("赵总", "同意")
+    told = "\n".join(company.inbox["李明"][-2:])
+    assert "已获批准" in told and "日程" in told
+    assert "(file:" in told and "reception-1.ics" in told
+    checklist = company.last("孙行政")
+    assert "【行政准备】接待 #1 华东机电" in checklist
+    for item in ("会议室", "接站车辆", "酒店", "餐厅", "欢迎屏", "贵宾证", "礼品"):
+        assert item in checklist
+
+    with company.core.db.session() as session:
+        reception = session.scalars(select(Reception)).one()
+        assert reception.state == "approved" and str(reception.total) == "2300.00"
+        assert [s.state for s in session.scalars(select(ApprovalStep))] == ["approved", "approved"]
+        actions = list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+        assert actions.count("approval.approved") == 2 and "reception.submit" in actions
+        items = session.scalars(select(ChecklistItem.item).order_by(ChecklistItem.id)).all()
+        assert items == ["room", "car", "hotel", "restaurant", "screen", "badge", "gifts"]
+        kinds = set(session.scalars(select(Reminder.kind)))
+        assert {"approval.remind", "approval.escalate", "reception.close"} <= kinds
+
+
+def test_finance_joins_when_the_total_is_high_and_the_hotel_is_ours(company: Company) -> None:
+    company.say("李明", "/reception")
+    for answer in ["东方精密", "C", "3", "王工", "技术经理", "审核", "12月1日 14:00", "对"]:
+        company.say("李明", answer)
+    for answer in [
+        "12月2日 12:00",
+        "对",
+        "否",
+        "是",
+        "1",
+        "公司承担",
+        "0",
+        "否",
+        "-",
+        "-",
+        "-",
+        "-",
+    ]:
+        company.say("李明", answer)
+    for answer in ["100", "600", "5000"]:
+        reply = company.say("李明", answer)
+    assert "住宿由公司承担" in reply and "合计 ¥5,700" in reply
+    company.press("李明", "提交")
+    assert "审批链:王经理(部门) ⏳ → 钱会计(财务) …" in company.last("王经理")
+
+
+def test_late_request_and_meals_over_cap_need_reasons_approvers_see(company: Company) -> None:
+    company.say("李明", "/reception")
+    for answer in [
+        "东方精密",
+        "C",
+        "2",
+        "王工",
+        "经理",
+        "会议",
+        "今晚8点",
+        "对",
+        "明天中午12点",
+        "对",
+    ]:
+        company.say("李明", answer)
+    for answer in ["否", "否", "1", "2", "150", "否", "-", "-", "-", "-", "0"]:
+        reply = company.say("李明", answer)
+    # Short notice (tonight) and 150 per head over class C's 100: both asked last.
+    reply = company.say("李明", "-")
+    assert "距到访不足 1 天,属于加急申请" in reply
+    reply = company.say("李明", "客户临时提前行程")
+    assert "餐标 ¥150/人 超过 C 类上限 ¥100" in reply
+    summary = company.say("李明", "对方董事长同行")
+    assert "⚠ 距到访不足规定时间 — 加急理由:客户临时提前行程" in summary
+    assert "⚠ 餐标超出上限 — 理由:对方董事长同行" in summary
+    with company.core.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Reception)) == 0
+    company.press("李明", "提交")
+    card = company.last("王经理")
+    assert "加急理由:客户临时提前行程" in card and "餐标 150元/人(C类上限100)" in card
+
+
+def test_arrival_in_the_past_and_departure_before_arrival_are_re_asked(company: Company) -> None:
+    company.say("李明", "/reception")
+    for answer in ["东方精密", "C", "2", "王工", "经理", "会议"]:
+        company.say("李明", answer)
+    assert "到访时间已经过去了" in company.say("李明", "2026-11-01 10:00")
+    company.say("李明", "下周一上午9点")
+    company.say("李明", "对")
+    reply = company.say("李明", "2026-11-20 10:00")
+    assert "离开时间必须晚于到访时间" in reply and "什么时候离开" in reply
+
+
+def test_someone_elses_client_is_not_revealed(company: Company) -> None:
+    company.say("李明", "/reception")
+    reply = company.say("李明", "华南电子")  # 张伟's client
+    assert "由其他同事负责" in reply
+    with company.core.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Client)) == 12
