@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handlers.dates import DateNotUnderstood, parse_when
-from handlers.policy import PolicyError, load_policy
 from sqlalchemy import select
 
 from bot.app import App, build
 from bot.config import SettingError, load_settings
+from handlers.dates import DateNotUnderstood, parse_when
 from handlers.i18n import Translator
 from handlers.org import OrgError, import_org, invite, load_org_file
+from handlers.policy import PolicyError, load_policy
 from storage.models import Person, utcnow
 
 EXAMPLE_ORG = Path(__file__).resolve().parent.parent / "examples" / "org.toml"
@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         app = build(settings)
     except (SettingError, PolicyError) as error:
         print(error, file=sys.stderr)
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="visitdesk", description=__doc__)
+    parser.set_defaults(command="run", platform=None, webhook=None)
     sub = parser.add_subparsers(dest="command")
     run_p = sub.add_parser("run", help="run the bot (no token set: the console demo)")
     run_p.add_argument("platform", nargs="?", choices=["telegram", "slack", "console"])

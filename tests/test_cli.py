@@ -61,3 +61,21 @@ def test_org_import_is_idempotent_and_prints_codes(tmp_path: Path) -> None:
     )
     assert "created: 0" in second.stdout and "kept: 24" in second.stdout
     assert "link code for" not in second.stdout
+
+
+def test_bare_visitdesk_opens_the_console_demo_with_no_network(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}", "PATH": "/usr/bin:/bin"}
+    script = "/reception\nhdjd\nB\n/switch 王经理\n/pending\n/quit\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli"],
+        input=script,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+        timeout=60,
+    )
+    assert "visitdesk console — you are 李明" in result.stdout
+    assert "哪位客户来访" in result.stdout and "来访多少人" in result.stdout
+    assert "(you are now 王经理)" in result.stdout and "没有等您审批" in result.stdout
