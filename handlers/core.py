@@ -20,6 +20,7 @@ from handlers import flow
 from handlers.context import Ctx, translator_for
 from handlers.i18n import Translator, choose_locale
 from handlers.messages import Event, Message
+from handlers.org import link_identity
 from handlers.policy import Policy
 from handlers.registry import Command, Feature
 from storage.db import Database
@@ -126,8 +127,6 @@ class Core:
         return identity.person
 
     def _stranger(self, session: Session, event: Event) -> list[Message]:
-        from handlers.org import link_identity  # the one thing a stranger may do
-
         command, argument = split_command(event.text or "")
         t = self._fallback_translator(event)
         if command in ("start", "link") and argument:

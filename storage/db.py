@@ -68,6 +68,9 @@ class Database:
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema up to date through the migrations."""
         with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several processes may start at once: one migrates, the others wait.
+                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(4242)")
             config = alembic_config(self.url)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)

@@ -36,7 +36,7 @@ class Company:
         self.clock = clock
         self.inbox: dict[str, list[str]] = defaultdict(list)
         self.console = Console(core, "", out=self._record, clock=clock)
-        self._buttons: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        self.buttons_shown: dict[str, list[tuple[str, int]]] = defaultdict(list)
 
     def _record(self, text: str) -> None:
         recipient = self.console.person
@@ -50,7 +50,7 @@ class Company:
             for cell in line.split("  "):
                 if cell.startswith("[") and "] " in cell:
                     number, label = cell[1:].split("] ", 1)
-                    self._buttons[recipient].append((label, int(number.lstrip("#"))))
+                    self.buttons_shown[recipient].append((label, int(number.lstrip("#"))))
 
     def say(self, person: str, text: str) -> str:
         """Type a line as a person; returns what that person got back, joined."""
@@ -61,10 +61,10 @@ class Company:
 
     def press(self, person: str, label: str) -> str:
         """Press the newest button labelled `label` that was shown to this person."""
-        for shown, number in reversed(self._buttons[person]):
+        for shown, number in reversed(self.buttons_shown[person]):
             if shown == label or shown == f"✓ {label}":
                 return self.say(person, f"#{number}")
-        raise AssertionError(f"{person} was shown no button {label!r}: {self._buttons[person]}")
+        raise AssertionError(f"{person} was shown no button {label!r}: {self.buttons_shown[person]}")
 
     def last(self, person: str) -> str:
         return self.inbox[person][-1] if self.inbox[person] else ""

@@ -27,7 +27,7 @@ def test_admin_office_ticks_items_and_the_requester_sees_progress(company: Compa
     assert "✅ 会议室" in ticked
     assert "会议室 已准备好(1/7)" in company.last("李明")
     assert "行政准备:1/7 已完成" in company.say("李明", "/my")
-    refused = company.say("李明", "#" + str(company._buttons["孙行政"][-1][1]))
+    refused = company.say("李明", "#" + str(company.buttons_shown["孙行政"][-1][1]))
     assert "只有行政部可以勾选" in refused
 
 
@@ -52,7 +52,7 @@ def test_front_desk_checks_guests_in_and_the_host_is_told(company: Company) -> N
     assert "🔔 华东机电 的 5 位客人已于 09:00 到达前台" in company.last("李明")
     assert "已经在 09:00 登记过了" in company.press("周前台", "登记到达")
     assert "没有使用这个命令的权限" in company.say("李明", "/today")
-    check_in = next(n for label, n in company._buttons["周前台"] if label == "登记到达")
+    check_in = next(n for label, n in company.buttons_shown["周前台"] if label == "登记到达")
     assert "只有前台可以登记" in company.say("孙行政", f"#{check_in}")
 
 

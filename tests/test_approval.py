@@ -93,8 +93,8 @@ def test_ask_for_changes_then_resubmit_to_the_same_chain(company: Company) -> No
 
 def test_only_the_current_approver_may_decide(company: Company) -> None:
     plain_reception(company, "李明", "华东机电", "B")
-    card_buttons = company._buttons["王经理"]
-    approve = next(n for label, n in card_buttons if label == "同意")
+    cardbuttons_shown = company.buttons_shown["王经理"]
+    approve = next(n for label, n in cardbuttons_shown if label == "同意")
     # 赵总 (next in the chain) and 张伟 (a colleague) both press 王经理's button.
     assert "这不是您的审批" in company.say("赵总", f"#{approve}")
     assert "这不是您的审批" in company.say("张伟", f"#{approve}")
@@ -144,7 +144,7 @@ def test_editing_an_approved_reception_goes_through_the_chain_again(company: Com
         assert session.scalars(select(Reception.state)).one() == "pending"
 
 
-def test_pending_lists_the_queue_with_buttons(company: Company) -> None:
+def test_pending_lists_the_queue_withbuttons_shown(company: Company) -> None:
     assert "没有等您审批" in company.say("王经理", "/pending")
     plain_reception(company, "李明", "东方精密", "C")
     plain_reception(company, "张伟", "华南电子", "C")

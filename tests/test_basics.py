@@ -117,3 +117,26 @@ def test_cancel_and_back(company: Company) -> None:
         assert session.scalar(select(func.count()).select_from(Draft)) == 0
         actions = set(session.scalars(select(AuditEntry.action)))
         assert {"draft.start", "draft.cancel"} <= actions
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "apv:abc:ok",
+        "apv:999:ok",
+        "apv:1",
+        "f:rcp:visitors:abc",
+        "f:nosuchform:x:1",
+        "ck:",
+        "in:x",
+        "rcp:edit:",
+        "zzz:1",
+        "f:rcp:_summary:submit",
+    ],
+)
+def test_tampered_buttons_get_a_polite_line_and_change_nothing(core: Core, action: str) -> None:
+    replies = core.handle(Event("console", "李明", action=action))
+    assert len(replies) >= 1
+    assert all("出了点问题" not in m.text for m in replies), [m.text for m in replies]
+    with core.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Draft)) == 0
