@@ -64,7 +64,9 @@ class Company:
         for shown, number in reversed(self.buttons_shown[person]):
             if shown == label or shown == f"✓ {label}":
                 return self.say(person, f"#{number}")
-        raise AssertionError(f"{person} was shown no button {label!r}: {self.buttons_shown[person]}")
+        raise AssertionError(
+            f"{person} was shown no button {label!r}: {self.buttons_shown[person]}"
+        )
 
     def last(self, person: str) -> str:
         return self.inbox[person][-1] if self.inbox[person] else ""

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from storage.models import Reception, Reminder
 from tests.support import Company
-from tests.test_approval import plain_reception
 from tests.test_reception import fill_b_class
 
 

@@ -168,7 +168,9 @@ def test_double_taps_and_simultaneous_deciders_give_one_decision(
         replies = core.handle(Event(CONSOLE, who, action=f"apv:{step_id}:ok"))
         results.append("\n".join(m.text for m in replies))
 
-    threads = [threading.Thread(target=tap, args=(w,)) for w in ("王经理", "王经理", "张伟", "张伟")]
+    threads = [
+        threading.Thread(target=tap, args=(w,)) for w in ("王经理", "王经理", "张伟", "张伟")
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -12,7 +12,9 @@ from handlers.i18n import LOCALES, catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 # A catalog key passed as a literal: t("x.y"), ctx.say("x.y"), N_("x.y"), Invalid("x.y").
-KEY_USE = re.compile(r"""(?:\bt|\.say|\bN_|\bInvalid|\bt\.has)\(\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']""")
+KEY_USE = re.compile(
+    r"""(?:\bt|\.say|\bN_|\bInvalid|\bt\.has)\(\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']"""
+)
 
 
 def keys_in_code() -> set[str]:
