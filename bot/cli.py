@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         "demo": demo,
         "db": lambda app, args: 0,  # build() already upgraded the schema
         "org": org,
+        "export": export,
     }[args.command or "run"]
     return handler(app, args)
 
@@ -70,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     policy_p = sub.add_parser("policy", help="check a policy file")
     policy_p.add_argument("action", choices=["check"])
     policy_p.add_argument("file")
+    export_p = sub.add_parser("export", help="a month of receptions or visits as CSV or XLSX")
+    export_p.add_argument("kind", choices=["receptions", "visits"])
+    export_p.add_argument("--month", required=True, help="YYYY-MM")
+    export_p.add_argument("--format", dest="fmt", choices=["csv", "xlsx"], default="xlsx")
+    export_p.add_argument("--team", help="one manager's team (their name) or a department")
+    export_p.add_argument("--out", help="file to write ('-': standard output)")
+    export_p.add_argument("--lang", choices=["zh", "en"], help="headers' language")
     date_p = sub.add_parser("parse-date", help="show how a typed date is read")
     date_p.add_argument("text")
     date_p.add_argument("--now", help="ISO date-time (default: now)")
@@ -87,7 +95,13 @@ def run(app: App, args: argparse.Namespace) -> int:
     for platform in platforms:
         module = importlib.import_module(f"bot.{platform}")
         servers.append(module.serve(app, webhook=args.webhook))
-    asyncio.run(_serve_all(servers))
+    try:
+        asyncio.run(_serve_all(servers))
+    except SettingError as error:  # a mode that needs a setting the environment lacks
+        print(error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass  # Ctrl-C: the adapters shut down cleanly; queued messages wait in the outbox
     return 0
 
 
@@ -134,6 +148,14 @@ def org(app: App, args: argparse.Namespace) -> int:
     except OrgError as error:
         print(error, file=sys.stderr)
         return 1
+
+
+def export(app: App, args: argparse.Namespace) -> int:
+    from handlers.exports.cli import command_line
+
+    return command_line(
+        app.db, app.policy, args.kind, args.month, args.fmt, args.team, args.out, args.lang
+    )
 
 
 def check_policy(file: str) -> int:

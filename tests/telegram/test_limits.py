@@ -1,0 +1,28 @@
+"""Telegram's size limit on texts: 4096 UTF-16 code units a message."""
+
+from __future__ import annotations
+
+from bot.telegram_limits import split_text, utf16_len
+
+
+def test_a_short_text_stays_whole() -> None:
+    assert split_text("你好\n\n第二段") == ["你好\n\n第二段"]
+
+
+def test_lines_are_kept_together_and_nothing_is_lost() -> None:
+    lines = [f"{n:03d} " + "x" * 95 for n in range(100)]  # 100 lines of 99 characters
+    pieces = split_text("\n".join(lines), limit=1000)
+    assert [len(p.split("\n")) for p in pieces] == [10] * 10
+    assert "\n".join(pieces) == "\n".join(lines)
+
+
+def test_a_line_longer_than_the_limit_is_cut_by_characters() -> None:
+    pieces = split_text("甲" * 2500, limit=1000)
+    assert [len(p) for p in pieces] == [1000, 1000, 500]
+
+
+def test_emoji_count_twice_and_are_never_cut_in_half() -> None:
+    text = "👍" * 10  # each is two UTF-16 code units, as Telegram counts
+    assert utf16_len(text) == 20
+    pieces = split_text(text, limit=5)
+    assert pieces == ["👍👍", "👍👍", "👍👍", "👍👍", "👍👍"]
