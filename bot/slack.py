@@ -1,0 +1,507 @@
+"""The Slack adapter: slack-bolt's async App <-> the platform-neutral core.
+
+A translator, nothing more: `/visitdesk X args` becomes the core's `/X args`; a form is one
+modal built from the form's steps and checked by `Core.fill_form` before anything is saved;
+a button sends its action to the core; every reply goes to the person's DM with the bot;
+App Home shows what `/my` and `/pending` say. Messages for other people come from the
+outbox, sent every TICK_SECONDS and right after each event.
+
+Every listener acks at once and hands slow work to a task it tracks, so Slack hears back
+within its 3 seconds, and `idle()` can wait for that work (tests do). Redeliveries never act
+twice: each event carries a stable `event_id` (the Events API's own; for a button, the
+message and the press time), which the core records and drops when seen again.
+
+Runs in Socket Mode when SLACK_APP_TOKEN is set, else over HTTP at SLACK_LISTEN, where bolt
+checks each request's signature and timestamp (a bad one gets 401).
+
+The Slack app it expects: slash command `/visitdesk`; global shortcuts `vd_reception` and
+`vd_visit`; interactivity and event subscriptions at `/slack/events` (HTTP mode); bot events
+`app_home_opened` and `message.im`; the Home tab on; bot scopes `commands`, `chat:write`,
+`im:write`, `im:history`, `users:read` and `files:write`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.app import App
+from bot.config import SettingError
+from bot.slack_blocks import (
+    BUTTON_ACTION,
+    FORM_CALLBACK,
+    OPEN_ACTION,
+    Block,
+    HomeSection,
+    form_modal,
+    home_view,
+    read_modal,
+)
+from bot.slack_send import SEND_ERRORS, Pacer, Sender, web_client
+from handlers import flow
+from handlers.context import Ctx, enqueue, translator_for
+from handlers.core import Core
+from handlers.i18n import Translator, choose_locale
+from handlers.messages import Event, Message
+from storage.models import Identity, Person
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+EVENTS_PATH = "/slack/events"
+# `/visitdesk X` opens the form of command X as a modal when the core has that form.
+FORMS_OF_COMMANDS = {"reception": "rcp", "visit": "visit", "plan": "plan"}
+SHORTCUTS = {"vd_reception": "reception", "vd_visit": "visit"}  # callback_id -> command
+HOME_COMMANDS = ("my", "pending")
+RETRY_IN = timedelta(minutes=1)
+GONE = ("message_not_found", "channel_not_found", "cant_update_message")
+
+
+@dataclass(frozen=True)
+class Who:
+    """A Slack user: the workspace (or grid org) and the user id."""
+
+    team: str
+    user: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.team}:{self.user}"
+
+
+def who_of(context: AsyncBoltContext) -> Who:
+    return Who(context.team_id or context.enterprise_id or "", context.user_id or "")
+
+
+@dataclass(frozen=True)
+class Profile:
+    person_id: int
+    roles: frozenset[str]
+    t: Translator
+
+
+def person_of(session: Session, key: str) -> Person | None:
+    identity = session.scalars(
+        select(Identity).where(Identity.platform == PLATFORM, Identity.platform_user == key)
+    ).first()
+    return identity.person if identity and identity.person.active else None
+
+
+def edited_form(action: str) -> str | None:
+    """The form whose summary's "Edit" this is (`f:<form>:_summary:edit`): on Slack, edit
+    the whole form again in its modal rather than one question at a time."""
+    parts = action.split(":")
+    if len(parts) == 4 and parts[0] == "f" and parts[2] == flow.SUMMARY and parts[3] == "edit":
+        return parts[1]
+    return None
+
+
+def unescape(text: str) -> str:
+    """Slack escapes &, < and > in message text."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+class SlackBot:
+    """The bolt App with visitdesk's listeners, and the outbox sender for Slack."""
+
+    def __init__(
+        self,
+        core: Core,
+        client: AsyncWebClient,
+        signing_secret: str,
+        pace_seconds: float = 1.0,
+        forms: Mapping[str, str] = FORMS_OF_COMMANDS,
+    ) -> None:
+        self.core = core
+        self.client = client
+        self.forms = forms
+        self.sender = Sender(client, Pacer(pace_seconds))
+        # Listeners return at once (slow work goes to tracked tasks), so processing before
+        # responding costs nothing and every task exists before Slack gets its answer.
+        self.bolt = AsyncApp(
+            client=client,
+            signing_secret=signing_secret,
+            process_before_response=True,
+            name="visitdesk",
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._delivering = asyncio.Lock()
+        self._listen()
+
+    def _listen(self) -> None:
+        app = self.bolt
+        app.command("/visitdesk")(self._on_command)
+        app.shortcut(re.compile(r"^vd_"))(self._on_shortcut)
+        app.action(re.compile(rf"^{re.escape(BUTTON_ACTION)}\d+$"))(self._on_button)
+        app.action(re.compile(rf"^{re.escape(OPEN_ACTION)}\."))(self._on_open)
+        app.view_submission(re.compile(rf"^{re.escape(FORM_CALLBACK)}"))(self._on_submit)
+        app.event("message")(self._on_message)
+        app.event("app_home_opened")(self._on_home)
+
+    # ---------------------------------------------------------------- running
+
+    async def start_http(self, host: str, port: int) -> web.AppRunner:
+        """Serve bolt's aiohttp app; port 0 picks a free one (see `runner.addresses`)."""
+        runner = web.AppRunner(self.bolt.web_app(path=EVENTS_PATH, port=port))
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        return runner
+
+    async def run_outbox(self, tick_seconds: float) -> None:
+        while True:
+            try:
+                await self.deliver()
+            except Exception:  # a failed pass must not end delivery; the next tick retries
+                log.exception("slack outbox pass failed")
+            await asyncio.sleep(tick_seconds)
+
+    def _later(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(self._logged(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _logged(work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("slack work failed")
+
+    async def idle(self) -> None:
+        """Wait until all work started so far, and any work it started, has finished."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks))
+
+    # ---------------------------------------------------------------- listeners
+
+    async def _on_command(
+        self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        self._later(self._command(who_of(context), command.get("text", ""), command["trigger_id"]))
+
+    async def _on_shortcut(
+        self, ack: AsyncAck, shortcut: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        name = SHORTCUTS.get(shortcut["callback_id"], "help")
+        self._later(self._command(who_of(context), name, shortcut["trigger_id"]))
+
+    async def _on_open(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        self._later(self._command(who_of(context), action["value"], body["trigger_id"]))
+
+    async def _on_button(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        self._later(self._press(who_of(context), body, action))
+
+    async def _on_submit(
+        self, ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """Check the whole form before answering: field errors go back into the modal and
+        nothing is saved; otherwise the modal closes and the summary arrives in the DM."""
+        who = who_of(context)
+        submitted = read_modal(view["state"]["values"])
+        event = Event(
+            PLATFORM,
+            who.key,
+            chat_id=self.sender.known_dm(who.user),
+            platform_locale=self.sender.known_locale(who.user),  # no API call before the ack
+        )
+        form_name = view["callback_id"].removeprefix(FORM_CALLBACK)
+        try:
+            result = await asyncio.to_thread(self.core.fill_form, event, form_name, submitted.texts)
+        except Exception:
+            # Keep the modal open with what was typed, and say so, rather than lose it.
+            log.exception("modal %s failed for %s", form_name, who.key)
+            first = next(b["block_id"] for b in view["blocks"] if b["type"] == "input")
+            t = self._platform_translator(event.platform_locale)
+            await ack(response_action="errors", errors={first: t("error.internal")})
+            return
+        if result.errors:
+            errors = {submitted.blocks.get(s, s): text for s, text in result.errors.items()}
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        self._later(self._reply(who, result.replies))
+
+    async def _on_message(
+        self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """Text typed in the DM: answers to a question, or a command."""
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        who = who_of(context)
+        self.sender.remember_dm(who.user, event["channel"])
+        text = unescape(event.get("text", ""))
+        self._later(self._handle(who, text=text, event_id=body.get("event_id")))
+
+    async def _on_home(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if event.get("tab", "home") == "home":
+            self._later(self._publish_home(who_of(context)))
+
+    # ---------------------------------------------------------------- the work
+
+    async def _command(self, who: Who, text: str, trigger_id: str) -> None:
+        name, _, rest = text.strip().partition(" ")
+        name = name.lower().lstrip("/") or "help"
+        form = self.forms.get(name)
+        if form and not rest and await self._open_form(who, form, trigger_id, command=name):
+            return
+        await self._handle(who, text=f"/{name} {rest}".strip(), event_id=f"cmd:{trigger_id}")
+        if name in ("help", "start"):
+            await self._slack_usage(who)
+
+    async def _slack_usage(self, who: Who) -> None:
+        """The core's help names `/reception`; on Slack that is `/visitdesk reception`."""
+        profile = await asyncio.to_thread(self._profile, who.key, None)
+        if profile is not None:
+            await self._reply(who, [Message(profile.t("slack.usage"))])
+
+    async def _press(self, who: Who, body: dict[str, Any], action: dict[str, Any]) -> None:
+        value = str(action.get("value", ""))
+        form = edited_form(value)
+        if form and await self._open_form(who, form, body["trigger_id"], command=None):
+            return
+        container = body.get("container", {})
+        # A stable id per press: a redelivery repeats it; a second click is a new press,
+        # which the core answers knowing the first one happened.
+        where = container.get("message_ts") or container.get("view_id") or ""
+        await self._handle(who, action=value, event_id=f"{where}:{action.get('action_ts', '')}")
+        if container.get("type") == "view":
+            await self._publish_home(who)
+
+    async def _handle(
+        self,
+        who: Who,
+        *,
+        text: str | None = None,
+        action: str | None = None,
+        event_id: str | None = None,
+    ) -> None:
+        event = Event(
+            PLATFORM,
+            who.key,
+            text=text,
+            action=action,
+            chat_id=await self.sender.dm(who.user),
+            platform_locale=await self.sender.locale(who.user),
+            event_id=event_id,
+        )
+        replies = await asyncio.to_thread(self.core.handle, event)
+        await self._reply(who, replies)
+        self._later(self.deliver())  # what this event queued for others goes out now
+
+    async def _open_form(
+        self, who: Who, form_name: str, trigger_id: str, command: str | None
+    ) -> bool:
+        """Open a form's modal; False when it cannot be (a stranger, not allowed, no such
+        form, an Edit whose draft is gone or that the modal cannot carry, or Slack refused,
+        e.g. an expired trigger), and the core then answers in the DM."""
+        form = self.core.form(form_name)
+        if form is None:
+            return False
+        await self.sender.dm(who.user)  # the summary will go there
+        locale = await self.sender.locale(who.user)
+        view = await asyncio.to_thread(self._modal, who.key, form, locale, command)
+        if view is None:
+            return False
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as error:
+            log.warning("modal %s not opened for %s: %s", form_name, who.key, error)
+            return False
+        return True
+
+    def _modal(
+        self, key: str, form: flow.Form, locale: str | None, command: str | None
+    ) -> Block | None:
+        with self.core.db.session() as session:
+            person = person_of(session, key)
+            if person is None:
+                return None
+            if command is not None and not self._allowed(command, person.role_set):
+                return None
+            ctx = Ctx(session, person, self.core.policy, self.core.clock(), PLATFORM, locale)
+            draft = flow.load_draft(ctx, form)
+            if command is None and draft is None:
+                return None
+            if draft is not None and any(key.startswith("@") for key in draft.data):
+                # fill_form would drop the draft's context (which sent request an edit is
+                # for), so such a draft is edited the chat way until it keeps it.
+                return None
+            return form_modal(ctx, form, dict(draft.data) if draft else {})
+
+    def _allowed(self, command: str, roles: frozenset[str]) -> bool:
+        found = self.core.commands.get(command)
+        return found is not None and found.allowed(roles)
+
+    def _platform_translator(self, locale: str | None) -> Translator:
+        """For words said without a profile at hand: the Slack locale, else the org's."""
+        return Translator(choose_locale(None, locale, self.core.policy.org.default_locale))
+
+    def _profile(self, key: str, locale: str | None) -> Profile | None:
+        with self.core.db.session() as session:
+            person = person_of(session, key)
+            if person is None:
+                return None
+            t = translator_for(session, person, self.core.policy, locale)
+            return Profile(person.id, person.role_set, t)
+
+    # ---------------------------------------------------------------- App Home
+
+    async def _publish_home(self, who: Who) -> None:
+        locale = await self.sender.locale(who.user)
+        view = await asyncio.to_thread(self._home, who, locale)
+        await self.client.views_publish(user_id=who.user, view=view)
+
+    def _home(self, who: Who, locale: str | None) -> Block:
+        profile = self._profile(who.key, locale)
+        if profile is None:
+            t = self._platform_translator(locale)
+            greeting = self.core.handle(
+                Event(PLATFORM, who.key, text="/help", platform_locale=locale)
+            )
+            return home_view(t("slack.home.title"), [], [HomeSection("", greeting)])
+        t = profile.t
+        openers = [
+            (command, t(f"slack.home.open.{command}"))
+            for command, form in self.forms.items()
+            if self.core.form(form) and self._allowed(command, profile.roles)
+        ]
+        sections = [
+            HomeSection(
+                t(f"slack.home.{command}"),
+                self.core.handle(
+                    Event(PLATFORM, who.key, text=f"/{command}", platform_locale=locale)
+                ),
+            )
+            for command in HOME_COMMANDS
+            if self._allowed(command, profile.roles)
+        ]
+        return home_view(t("slack.home.title"), openers, sections)
+
+    # ---------------------------------------------------------------- sending
+
+    async def _reply(self, who: Who, replies: list[Message]) -> None:
+        """The core's answers to the person acting, in their DM."""
+        if not replies:
+            return
+        chat = await self.sender.dm(who.user)
+        profile = await asyncio.to_thread(self._profile, who.key, None)
+        person_id = profile.person_id if profile else None
+        for message in replies:
+            try:
+                await self._send(person_id, chat, message)
+            except SEND_ERRORS:
+                log.exception("reply to %s not sent; kept in the outbox", who.key)
+                if person_id is not None:
+                    await asyncio.to_thread(self._keep, person_id, message)
+
+    def _keep(self, person_id: int, message: Message) -> None:
+        """A reply Slack would not take goes to the outbox, so it is sent later, not lost."""
+        now = self.core.clock()
+        with self.core.db.session() as session:
+            person = session.get(Person, person_id)
+            if person is not None:
+                key = f"slack:kept:{uuid.uuid4().hex}"
+                enqueue(session, person, message, key, now, not_before=now + RETRY_IN)
+
+    async def _send(self, person_id: int | None, chat: str, message: Message) -> None:
+        """Post a message, or update every copy of its card (`replace`) already shown."""
+        db = self.core.db
+        if message.replace and message.card and person_id is not None:
+            copies = await asyncio.to_thread(
+                outbox.copies_of, db, message.card, person_id, PLATFORM
+            )
+            if copies:
+                for channel, ts in copies:
+                    await self._update(channel, ts, message)
+                return
+        ts = await self.sender.post(chat, message)
+        if message.card and person_id is not None:
+            await asyncio.to_thread(
+                outbox.remember_card, db, message.card, person_id, PLATFORM, chat, ts
+            )
+
+    async def _update(self, channel: str, ts: str, message: Message) -> None:
+        try:
+            await self.sender.update(channel, ts, message)
+        except SlackApiError as error:
+            if error.response.get("error") not in GONE:
+                raise
+            log.info("card %s in %s is gone; not updated", ts, channel)  # deleted by someone
+
+    async def deliver(self) -> None:
+        """Send what the outbox holds for Slack: one pass at a time, channels side by side."""
+        async with self._delivering:
+            while batch := await asyncio.to_thread(
+                outbox.claim, self.core.db, PLATFORM, self.core.clock()
+            ):
+                by_chat: defaultdict[str | None, list[outbox.Pending]] = defaultdict(list)
+                for pending in batch:
+                    by_chat[pending.chat_id].append(pending)
+                await asyncio.gather(*(self._deliver_to(items) for items in by_chat.values()))
+
+    async def _deliver_to(self, items: list[outbox.Pending]) -> None:
+        db = self.core.db
+        for pending in items:
+            now = self.core.clock()
+            if pending.chat_id is None:  # linked, but never reached us from Slack
+                await asyncio.to_thread(outbox.mark_failed, db, pending.id, now, RETRY_IN)
+                continue
+            try:
+                await self._send(pending.person_id, pending.chat_id, pending.message)
+            except SEND_ERRORS:
+                log.exception("outbox %s not sent; retrying later", pending.id)
+                await asyncio.to_thread(outbox.mark_failed, db, pending.id, now, RETRY_IN)
+                continue
+            await asyncio.to_thread(outbox.mark_sent, db, pending.id, now)
+
+
+async def serve(app: App, webhook: str | None = None) -> None:
+    """`visitdesk run slack`: Socket Mode with SLACK_APP_TOKEN, else HTTP at SLACK_LISTEN."""
+    settings = app.settings
+    if not settings.slack_bot_token:
+        raise SettingError("SLACK_BOT_TOKEN", "is needed to run on Slack")
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        raise SettingError(
+            "SLACK_SIGNING_SECRET",
+            "is needed in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)",
+        )
+    client = web_client(settings.slack_bot_token, settings.slack_api_base_url)
+    bot = SlackBot(app.core, client, settings.slack_signing_secret or "")
+    stop: Callable[[], Awaitable[None]]
+    if settings.slack_app_token:
+        socket = AsyncSocketModeHandler(bot.bolt, settings.slack_app_token)
+        await socket.connect_async()
+        stop = socket.close_async
+        log.info("slack: connected in Socket Mode")
+    else:
+        host, port = settings.slack_listen
+        stop = (await bot.start_http(host, port)).cleanup
+        log.info("slack: listening on http://%s:%s%s", host, port, EVENTS_PATH)
+    try:
+        await bot.run_outbox(settings.tick_seconds)
+    finally:
+        await stop()

@@ -1,0 +1,138 @@
+"""App Home as the dashboard, the global shortcut, a reason typed in the DM, and files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.slack import SlackBot
+from handlers.context import enqueue
+from handlers.core import Core
+from handlers.i18n import Translator
+from handlers.messages import Attachment, Message
+from storage.models import ApprovalStep, Person
+from tests.slack.conftest import ZH, FakeSlack, Link, file_reception
+from tests.slack.standin import Shown, WebApiStandIn, dm_of
+from tests.support import FakeClock
+
+EN = Translator("en")
+
+
+def _texts(view: dict[str, Any]) -> list[str]:
+    return [b["text"]["text"] for b in view["blocks"] if b["type"] in ("header", "section")]
+
+
+async def test_home_shows_my_requests_and_opens_the_reception_modal(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link
+) -> None:
+    standin.locales["ULIMING"] = "zh-CN"
+    li = await link("李明")
+    await slack.open_home(li)
+    home = standin.published_home(li)
+    assert home["type"] == "home"
+    assert _texts(home) == [ZH("slack.home.title"), ZH("slack.home.my"), ZH("rcp.my.none")]
+
+    await slack.press_home(li, home, ZH("slack.home.open.reception"))
+    assert standin.opened_views()[-1]["callback_id"] == "vd.form:rcp"
+
+
+async def test_a_manager_decides_from_home_and_the_dm_card_follows(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core
+) -> None:
+    standin.locales["ULIMING"] = "zh-CN"
+    li, wang = await link("李明"), await link("王经理")
+    await file_reception(slack, li)
+    dm_card = standin.find(wang, "东方精密")
+
+    await slack.open_home(wang)
+    home = standin.published_home(wang)
+    texts = _texts(home)
+    assert texts[:3] == [EN("slack.home.title"), EN("slack.home.my"), EN("rcp.my.none")]
+    assert texts[3:5] == [EN("slack.home.pending"), EN("approval.queue", n=1)]
+    assert "东方精密" in texts[5]
+
+    await slack.press_home(wang, home, EN("approval.approve"))
+    with core.db.session() as session:
+        assert session.scalars(select(ApprovalStep.state)).all() == ["approved"]
+    assert dm_card.buttons() == {} and dm_card.updates == 1
+    refreshed = standin.published_home(wang)
+    assert EN("approval.queue_empty") in _texts(refreshed)
+    assert Shown("", "", "", refreshed["blocks"]).buttons().get(EN("approval.approve")) is None
+
+
+async def test_the_global_shortcut_opens_the_modal(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link
+) -> None:
+    li = await link("李明")
+    await slack.shortcut(li, "vd_reception")
+    view = standin.opened_views()[-1]
+    assert view["callback_id"] == "vd.form:rcp"
+    assert view["title"]["text"] == EN("rcp.title")[:24]
+
+
+async def test_a_rejection_reason_typed_in_the_dm_reaches_the_requester(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link
+) -> None:
+    standin.locales["ULIMING"] = "zh-CN"
+    li, wang = await link("李明"), await link("王经理")
+    await file_reception(slack, li)
+    card = standin.find(wang, "东方精密")
+
+    await slack.press(wang, card, EN("approval.reject"))
+    assert card.buttons()  # nothing decided until the reason is given
+    await slack.message(wang, "Budget &amp; dates unclear")  # Slack escapes & in text
+
+    assert card.buttons() == {}
+    assert "Budget & dates unclear" in card.text
+    told = standin.last(li).text
+    assert "Budget & dates unclear" in told and "东方精密" in told
+
+
+async def test_outbox_files_and_cards_are_sent_once(
+    slack: FakeSlack,
+    standin: WebApiStandIn,
+    link: Link,
+    core: Core,
+    bot: SlackBot,
+    clock: FakeClock,
+) -> None:
+    li = await link("李明")
+    ics = Attachment("reception-1.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+    with core.db.session() as session:
+        person = session.scalars(select(Person).where(Person.name == "李明")).one()
+        enqueue(session, person, Message("Your schedule", attachment=ics), "test:ics", clock())
+
+    await bot.deliver()
+    await bot.deliver()  # a second pass finds nothing left to send
+
+    assert standin.texts(li) == ["Your schedule"]
+    (upload,) = standin.calls_to("files.completeUploadExternal")
+    assert upload.params["channel_id"] == dm_of(li)
+    assert [c.method for c in standin.calls if c.method.startswith(("files.", "upload"))] == [
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]
+
+
+async def test_a_card_deleted_in_slack_is_skipped_not_retried(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, bot: SlackBot
+) -> None:
+    standin.locales["ULIMING"] = "zh-CN"
+    li, wang = await link("李明"), await link("王经理")
+    await file_reception(slack, li)
+    standin.shown[dm_of(wang)].clear()  # 王经理 deleted the card
+
+    await slack.open_home(wang)
+    await slack.press_home(wang, standin.published_home(wang), EN("approval.approve"))
+    await bot.deliver()
+
+    updates = standin.calls_to("chat.update")
+    assert len(updates) == 1  # tried once, told it is gone, not tried again
+    assert EN("approval.queue_empty") in _texts(standin.published_home(wang))
+
+
+async def test_a_stranger_home_says_one_line(slack: FakeSlack, standin: WebApiStandIn) -> None:
+    await slack.open_home("USTRANGER")
+    assert _texts(standin.published_home("USTRANGER")) == [EN("slack.home.title"), EN("stranger")]

@@ -1,0 +1,248 @@
+"""Forms as modals, built from any Form's steps: a test-only form with every kind of step,
+opened by a slash command, checked on submission (errors back in the modal, nothing saved),
+then its summary in the DM with buttons that act once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from handlers import flow
+from handlers.context import Ctx
+from handlers.core import Core
+from handlers.features import FEATURES
+from handlers.flow import Choice, Data, Form, Invalid, Kind, Step
+from handlers.i18n import Translator
+from handlers.policy import Policy
+from handlers.registry import Command, Feature
+from storage.db import Database
+from storage.models import AuditEntry, Draft
+from tests.slack.conftest import FakeSlack, Link
+from tests.slack.standin import WebApiStandIn
+from tests.support import FakeClock
+
+EN = Translator("en")
+
+
+def _future(ctx: Ctx, data: Data, value: str) -> None:
+    if datetime.fromisoformat(value) <= ctx.now:
+        raise Invalid("flow.error.date.past")
+
+
+def _summary(ctx: Ctx, data: Data) -> str:
+    lines = [f"{s.name}: {flow.show_value(ctx, s, data)}" for s in STEPS if s.name in data]
+    return "TEST SUMMARY\n" + "\n".join(lines)
+
+
+def _submit(ctx: Ctx, data: Data) -> None:
+    ctx.audit("tst.submit", detail=str(data["title"]))
+    ctx.reply(f"submitted {data['title']}")
+
+
+STEPS = (
+    Step("title", "tst.ask.title", max_length=40),
+    Step("count", "tst.ask.count", Kind.NUMBER, minimum=Decimal(1)),
+    Step("budget", "tst.ask.budget", Kind.MONEY),
+    Step("day", "tst.ask.day", Kind.DATE),
+    Step("when", "tst.ask.when", Kind.DATETIME, check=_future),
+    Step(
+        "colour",
+        "tst.ask.colour",
+        Kind.CHOICE,
+        (Choice("r", "Red", True), Choice("g", "Green", True)),
+    ),
+    Step(
+        "tags", "tst.ask.tags", Kind.MULTI, (Choice("a", "Alpha", True), Choice("b", "Beta", True))
+    ),
+    Step("car", "tst.ask.car", Kind.YESNO),
+    Step("plate", "tst.ask.plate", when=lambda ctx, data: bool(data.get("car"))),
+    Step("note", "tst.ask.note", optional=True, max_length=500),
+)
+FORM = Form("tst", "tst.title", STEPS, _summary, _submit)
+TEST_FEATURE = Feature(
+    commands=(Command("tform", "tst.help", lambda ctx, arg: flow.start(ctx, FORM)),), forms=(FORM,)
+)
+GOOD = {
+    "title": "Kick-off",
+    "count": "5",
+    "budget": "1,200.50",
+    "day": "2026-12-03",
+    "when": "next Wed 3pm",
+    "colour": "Green",
+    "tags": ["Alpha", "Beta"],
+    "car": EN("flow.yes"),
+    "plate": "沪A12345",
+}
+
+
+@pytest.fixture
+def core(org_db: Database, policy: Policy, clock: FakeClock) -> Core:
+    return Core(org_db, policy, (*FEATURES, TEST_FEATURE), clock)
+
+
+@pytest.fixture
+def slack_forms() -> dict[str, str]:
+    return {"tform": "tst"}
+
+
+def _blocks(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+
+
+def _count(core: Core, action: str, model: Any = AuditEntry) -> int:
+    with core.db.session() as session:
+        query = select(func.count()).select_from(model)
+        if model is AuditEntry:
+            query = query.where(AuditEntry.action == action)
+        return int(session.scalar(query) or 0)
+
+
+async def _open(slack: FakeSlack, standin: WebApiStandIn, user: str) -> dict[str, Any]:
+    await slack.command(user, "tform")
+    views = standin.opened_views()
+    assert views, f"no modal opened; the DM says {standin.texts(user)}"
+    return views[-1]
+
+
+async def test_the_modal_has_one_input_per_step(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link
+) -> None:
+    view = await _open(slack, standin, await link("李明"))
+    assert view["callback_id"] == "vd.form:tst"
+    assert view["submit"]["text"] == EN("slack.modal.next")
+    blocks = _blocks(view)
+    assert list(blocks) == [s.name for s in STEPS]
+    kinds = {name: b["element"]["type"] for name, b in blocks.items()}
+    assert kinds == {
+        "title": "plain_text_input",
+        "count": "plain_text_input",
+        "budget": "plain_text_input",
+        "day": "plain_text_input",
+        "when": "plain_text_input",
+        "colour": "static_select",
+        "tags": "multi_static_select",
+        "car": "static_select",
+        "plate": "plain_text_input",
+        "note": "plain_text_input",
+    }
+    assert [o["text"]["text"] for o in blocks["colour"]["element"]["options"]] == ["Red", "Green"]
+    assert [o["text"]["text"] for o in blocks["car"]["element"]["options"]] == ["Yes", "No"]
+    optional = {name for name, b in blocks.items() if b["optional"]}
+    assert optional == {"plate", "note"}  # plate applies only with a car
+    assert blocks["plate"]["hint"]["text"] == EN("slack.modal.if_applies")
+    assert blocks["when"]["element"]["placeholder"]["text"] == EN("slack.placeholder.datetime")
+    assert blocks["title"]["element"]["max_length"] == 40
+    assert blocks["note"]["element"]["multiline"] is True
+
+
+async def test_a_bad_field_comes_back_in_the_modal_and_nothing_is_saved(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core
+) -> None:
+    user = await link("李明")
+    view = await _open(slack, standin, user)
+    bad = GOOD | {"count": "lots", "when": "yesterday 3pm", "plate": None}
+    answer = await slack.submit(user, view, bad)
+
+    assert answer.status == 200
+    assert answer.json() == {
+        "response_action": "errors",
+        "errors": {
+            "count": EN("flow.error.number"),
+            "when": EN("flow.error.date.past"),
+            "plate": EN("flow.error.empty"),  # a car was chosen, so the plate is needed
+        },
+    }
+    assert _count(core, "", Draft) == 0
+    assert standin.inbox(user) == []
+
+
+async def test_a_good_modal_posts_the_summary_with_the_dates_echoed(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link
+) -> None:
+    user = await link("李明")
+    view = await _open(slack, standin, user)
+    answer = await slack.submit(user, view, GOOD)
+
+    assert (answer.status, answer.body) == (200, "")  # the modal closes
+    summary = standin.last(user)
+    assert summary.text.splitlines() == [
+        "TEST SUMMARY",
+        "title: Kick-off",
+        "count: 5",
+        "budget: CNY 1,200.5",
+        "day: Thu 3 Dec",
+        "when: Wed 25 Nov 15:00",  # "next Wed 3pm", said back as an exact date
+        "colour: Green",
+        "tags: Alpha, Beta",
+        "car: Yes",
+        "plate: 沪A12345",
+        "note: none",
+    ]
+    assert list(summary.buttons()) == [EN("flow.submit"), EN("flow.edit"), EN("flow.cancel")]
+    assert summary.buttons()[EN("flow.submit")]["style"] == "primary"
+
+
+async def test_a_double_click_on_submit_submits_once(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core
+) -> None:
+    user = await link("李明")
+    await slack.submit(user, await _open(slack, standin, user), GOOD)
+    summary = standin.last(user)
+
+    await asyncio.gather(
+        slack.press(user, summary, EN("flow.submit"), settle=False),
+        slack.press(user, summary, EN("flow.submit"), settle=False),
+    )
+    await slack.bot.idle()
+
+    assert _count(core, "tst.submit") == 1
+    assert standin.texts(user).count("submitted Kick-off") == 1
+    assert _count(core, "", Draft) == 0
+
+
+async def test_edit_reopens_the_modal_with_the_answers_so_far(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link
+) -> None:
+    user = await link("李明")
+    await slack.submit(user, await _open(slack, standin, user), GOOD)
+    await slack.press(user, standin.last(user), EN("flow.edit"))
+
+    blocks = _blocks(standin.opened_views()[-1])
+    assert blocks["title"]["element"]["initial_value"] == "Kick-off"
+    assert blocks["when"]["element"]["initial_value"] == "2026-11-25 15:00"
+    assert blocks["colour"]["element"]["initial_option"]["text"]["text"] == "Green"
+    assert [o["text"]["text"] for o in blocks["tags"]["element"]["initial_options"]] == [
+        "Alpha",
+        "Beta",
+    ]
+    assert blocks["car"]["element"]["initial_option"]["value"] == "y"
+    assert "initial_value" not in blocks["note"]["element"]
+
+    # Submitted unchanged, the answers read back the same.
+    view = standin.opened_views()[-1]
+    await slack.submit(user, view, GOOD | {"when": "2026-11-25 15:00"})
+    assert "when: Wed 25 Nov 15:00" in standin.last(user).text.splitlines()
+
+
+async def test_cancel_on_the_summary_drops_the_draft(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core
+) -> None:
+    user = await link("李明")
+    await slack.submit(user, await _open(slack, standin, user), GOOD)
+    await slack.press(user, standin.last(user), EN("flow.cancel"))
+    assert standin.last(user).text == EN("flow.cancelled", title="tst.title")
+    assert _count(core, "", Draft) == 0
+
+
+async def test_when_slack_refuses_the_modal_the_form_goes_on_in_the_dm(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link
+) -> None:
+    user = await link("李明")
+    standin.fail_next("views.open", "expired_trigger_id")
+    await slack.command(user, "tform")
+    assert standin.texts(user) == ["tst.ask.title"]  # the first question, chat-style

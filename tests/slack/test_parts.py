@@ -1,0 +1,130 @@
+"""The adapter's parts on their own: pacing, Block Kit limits, reading a modal, `serve`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot import slack as slack_module
+from bot.app import App
+from bot.config import SettingError, load_settings
+from bot.slack import EVENTS_PATH, SlackBot, edited_form, serve
+from bot.slack_blocks import SECTION_MAX, message_blocks, read_modal
+from bot.slack_send import Pacer
+from handlers.core import Core
+from handlers.messages import Button, Message
+from handlers.policy import Policy
+from tests.slack.conftest import SECRET, FakeSlack
+from tests.slack.standin import WebApiStandIn
+
+
+async def test_the_pacer_spaces_sends_per_channel() -> None:
+    now = [0.0]
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(1.0, clock=lambda: now[0], sleep=sleep)
+    for channel in ("D1", "D1", "D2", "D1"):
+        await pacer.wait(channel)
+    assert slept == [1.0, 1.0]  # D1 waited twice; D2 went at once
+
+
+def test_long_text_is_split_into_sections_slack_accepts() -> None:
+    text = "\n".join(f"line {n} " + "x" * 90 for n in range(80))
+    blocks = message_blocks(Message(text))
+    sections = [b["text"]["text"] for b in blocks]
+    assert len(sections) > 1
+    assert all(len(s) <= SECTION_MAX for s in sections)
+    assert "\n".join(sections) == text
+
+
+def test_buttons_carry_the_core_action_and_slack_styles() -> None:
+    message = Message(
+        "card",
+        (
+            (Button("OK", "apv:1:ok", "primary"), Button("No", "apv:1:no", "danger")),
+            (Button("Later", "apv:1:chg", "fancy"),),
+        ),
+    )
+    elements = [e for b in message_blocks(message) if b["type"] == "actions" for e in b["elements"]]
+    assert [(e["action_id"], e["value"], e.get("style")) for e in elements] == [
+        ("vd.b0", "apv:1:ok", "primary"),
+        ("vd.b1", "apv:1:no", "danger"),
+        ("vd.b2", "apv:1:chg", None),
+    ]
+
+
+def test_a_typed_new_name_wins_over_the_select_beside_it() -> None:
+    values: dict[str, Any] = {
+        "client": {"v": {"type": "static_select", "selected_option": {"value": "2"}}},
+        "client~other": {"v": {"type": "plain_text_input", "value": "新客户"}},
+        "tags": {
+            "v": {
+                "type": "multi_static_select",
+                "selected_options": [{"value": "1"}, {"value": "3"}],
+            }
+        },
+        "note": {"v": {"type": "plain_text_input", "value": None}},
+    }
+    submitted = read_modal(values)
+    assert submitted.texts == {"client": "新客户", "tags": "1,3", "note": ""}
+    assert submitted.blocks["client"] == "client~other"  # its error belongs under the box
+
+
+def test_only_a_summary_edit_reopens_a_modal() -> None:
+    assert edited_form("f:rcp:_summary:edit") == "rcp"
+    assert edited_form("f:rcp:_summary:submit") is None
+    assert edited_form("f:rcp:_summary:edit.cls") is None
+    assert edited_form("apv:3:ok") is None
+
+
+def _app(core: Core, policy: Policy, tmp_path: Path, **env: str) -> App:
+    settings = load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", **env})
+    return App(settings, core.db, policy, core)
+
+
+async def test_serve_needs_a_signing_secret_for_http(
+    core: Core, policy: Policy, tmp_path: Path
+) -> None:
+    with pytest.raises(SettingError, match="SLACK_SIGNING_SECRET"):
+        await serve(_app(core, policy, tmp_path, SLACK_BOT_TOKEN="xoxb-1"))
+
+
+async def test_serve_listens_at_slack_listen_with_the_settings(
+    core: Core,
+    policy: Policy,
+    tmp_path: Path,
+    standin: WebApiStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+    unused_tcp_port: int,
+) -> None:
+    app = _app(
+        core,
+        policy,
+        tmp_path,
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_BASE_URL=standin.base_url,
+        SLACK_LISTEN=f"127.0.0.1:{unused_tcp_port}",
+        TICK_SECONDS="7",
+    )
+    seen: dict[str, Any] = {}
+
+    async def one_tick(bot: SlackBot, tick_seconds: float) -> None:
+        # Instead of the endless outbox loop: one signed request while serve() is up.
+        url = f"http://127.0.0.1:{unused_tcp_port}{EVENTS_PATH}"
+        body = json.dumps({"type": "url_verification", "challenge": "c-123"}).encode()
+        async with aiohttp.ClientSession() as http:
+            answer = await FakeSlack(url, bot, standin, http).send(body, "application/json")
+        seen.update(answer=(answer.status, answer.json()), tick=tick_seconds)
+
+    monkeypatch.setattr(slack_module.SlackBot, "run_outbox", one_tick)
+    await serve(app)
+    assert seen == {"answer": (200, {"challenge": "c-123"}), "tick": 7.0}

@@ -1,0 +1,137 @@
+"""A whole reception on Slack: the salesperson's modal (in Chinese, from their Slack locale),
+the summary in their DM, the approval card in the manager's DM, the decision updating that
+card in place, and the salesperson told — each step asserted on what each person received."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.slack import SlackBot
+from handlers.core import Core
+from handlers.i18n import Translator
+from storage.models import ApprovalStep, AuditEntry, Draft, Reception
+from tests.slack.conftest import FakeSlack, Link, file_reception, reception_answers
+from tests.slack.standin import WebApiStandIn
+
+EN = Translator("en")
+ZH = Translator("zh_CN")
+
+
+def _count(core: Core, model: Any, *where: Any) -> int:
+    with core.db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+@pytest.fixture
+async def li(standin: WebApiStandIn, link: Link) -> str:
+    standin.locales["ULIMING"] = "zh-CN"
+    return await link("李明")
+
+
+async def test_a_reception_from_modal_to_approval(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core, li: str, bot: SlackBot
+) -> None:
+    wang = await link("王经理")  # en-US on Slack, no language in the profile: English
+
+    await slack.command(li, "reception")
+    view = standin.opened_views()[-1]
+    assert view["title"]["text"] == ZH("rcp.title")
+
+    # Bad fields come back under each field, in Chinese; nothing is saved or sent.
+    bad = reception_answers(view, "下周三上午10点") | {
+        "visitors": "a lot",
+        "departure": "下周三上午9点",
+    }
+    answer = await slack.submit(li, view, bad)
+    assert answer.json() == {
+        "response_action": "errors",
+        "errors": {
+            "visitors": ZH("flow.error.number"),
+            "departure": ZH("rcp.error.departure_before", arrival="11月25日(周三) 10:00"),
+        },
+    }
+    assert _count(core, Draft) == 0
+    assert standin.inbox(li) == []
+
+    answer = await slack.submit(li, view, reception_answers(view, "下周三上午10点"))
+    assert answer.status == 200 and answer.body == ""
+    summary = standin.last(li)
+    assert summary.text.startswith(ZH("rcp.summary_title"))
+    assert "11月25日(周三) 10:00" in summary.text  # the typed date, said back exactly
+    assert "东方精密" in summary.text
+
+    await slack.press(li, summary, ZH("flow.submit"))
+    assert _count(core, Reception) == 1
+    assert standin.last(li).text.startswith("已提交") and "王经理" in standin.last(li).text
+
+    card = standin.find(wang, "东方精密")
+    assert list(card.buttons()) == [
+        EN("approval.approve"),
+        EN("approval.reject"),
+        EN("approval.changes"),
+    ]
+
+    # A double tap on Approve decides once; the card is updated in place.
+    await asyncio.gather(
+        slack.press(wang, card, EN("approval.approve"), settle=False),
+        slack.press(wang, card, EN("approval.approve"), settle=False),
+    )
+    await bot.idle()
+    assert _count(core, AuditEntry, AuditEntry.action == "approval.approved") == 1
+    assert _count(core, ApprovalStep, ApprovalStep.state == "approved") == 1
+    assert card.updates >= 1
+    assert card.buttons() == {}
+    assert "✅" in card.text and "王经理" in card.text.splitlines()[-1]
+    updates = [c for c in standin.calls_to("chat.update") if c.params["ts"] == card.ts]
+    assert updates and all(c.params["channel"] == card.channel for c in updates)
+
+    told = [t for t in standin.texts(li) if t.startswith("✅")]
+    assert len(told) == 1 and "东方精密" in told[0]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core: flow.fill goes on to the departure check, which reads the arrival that failed",
+)
+async def test_an_arrival_in_the_past_comes_back_under_its_field(
+    slack: FakeSlack, standin: WebApiStandIn, li: str
+) -> None:
+    await slack.command(li, "reception")
+    view = standin.opened_views()[-1]
+    answer = await slack.submit(li, view, reception_answers(view, "昨天上午10点"))
+    assert answer.json() == {
+        "response_action": "errors",
+        "errors": {"arrival": ZH("rcp.error.arrival_past")},
+    }
+
+
+async def test_changes_asked_then_resubmitted_edit_the_same_request(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core, li: str
+) -> None:
+    wang = await link("王经理")
+    await file_reception(slack, li)
+    await slack.press(wang, standin.find(wang, "东方精密"), EN("approval.changes"))
+    await slack.message(wang, "Please add the plant tour")
+
+    told = standin.find(li, "Please add the plant tour")
+    await slack.press(li, told, ZH("rcp.edit_resubmit"))
+    summary = standin.last(li)
+    assert summary.text.startswith(ZH("rcp.summary_title"))
+
+    # The draft knows which request it edits; the modal cannot carry that yet, so Edit
+    # stays in the chat (see bot.slack SlackBot._modal).
+    views = len(standin.opened_views())
+    await slack.press(li, summary, ZH("flow.edit"))
+    assert len(standin.opened_views()) == views
+    assert standin.last(li).text == ZH("flow.which_field")
+
+    await slack.press(li, summary, ZH("flow.submit"))
+    with core.db.session() as session:
+        (reception,) = session.scalars(select(Reception)).all()
+        assert (reception.round, reception.state) == (2, "pending")
+    cards = [m for m in standin.inbox(wang) if "东方精密" in m.text and m.buttons()]
+    assert len(cards) == 1  # the first card was closed; the new round sent a new one
