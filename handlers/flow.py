@@ -592,8 +592,10 @@ def submit(ctx: Ctx, form: Form, draft: Draft) -> None:
 def fill(ctx: Ctx, form: Form, texts: dict[str, str]) -> dict[str, str]:
     """A whole form at once (a Slack modal): read every answer, in order, since later steps
     depend on earlier ones. Returns the errors by step, in the person's language; with none,
-    the draft is saved and its summary shown, exactly as after the last question."""
-    data: Data = {}
+    the draft is saved and its summary shown, exactly as after the last question. The
+    draft's `@` context (which sent request an edit belongs to) is kept."""
+    draft = load_draft(ctx, form)
+    data: Data = {k: v for k, v in (draft.data if draft else {}).items() if k.startswith("@")}
     errors: dict[str, str] = {}
     for step in form.steps:
         if not step.applies(ctx, data):
@@ -611,10 +613,12 @@ def fill(ctx: Ctx, form: Form, texts: dict[str, str]) -> dict[str, str]:
             errors[step.name] = ctx.t(error.key, **error.params)
     if errors:
         return errors
-    draft = load_draft(ctx, form)
     if draft is None:
         draft = Draft(person_id=ctx.person.id, flow=form.name, step="", data={}, history={})
         ctx.session.add(draft)
     _save(ctx, draft, data, SUMMARY, [s.name for s in form.steps if s.name in data])
-    ask(ctx, form, draft)
+    if form.confirm:
+        ask(ctx, form, draft)
+    else:
+        submit(ctx, form, draft)
     return {}

@@ -93,6 +93,8 @@ def _arrival_ahead(ctx: Ctx, data: Data, value: str) -> None:
 
 
 def _departure_after_arrival(ctx: Ctx, data: Data, value: str) -> None:
+    if "arrival" not in data:  # a whole form at once, whose arrival was itself wrong
+        return
     arrival = datetime.fromisoformat(data["arrival"])
     if datetime.fromisoformat(value) <= arrival:
         raise Invalid(N_("rcp.error.departure_before"), arrival=ctx.t.datetime(arrival, ctx.tz))
@@ -111,8 +113,10 @@ def is_late(ctx: Ctx, data: Data) -> bool:
 
 
 def over_meal_cap(ctx: Ctx, data: Data) -> bool:
-    per_head = data.get("per_head")
-    return bool(per_head) and Decimal(per_head) > ctx.policy.meal_cap(data["cls"])
+    per_head, cls = data.get("per_head"), data.get("cls")
+    if not per_head or cls not in ctx.policy.classes:
+        return False
+    return Decimal(per_head) > ctx.policy.meal_cap(cls)
 
 
 def _late_params(ctx: Ctx, data: Data) -> dict[str, Any]:

@@ -93,10 +93,6 @@ async def test_a_reception_from_modal_to_approval(
     assert len(told) == 1 and "东方精密" in told[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: flow.fill goes on to the departure check, which reads the arrival that failed",
-)
 async def test_an_arrival_in_the_past_comes_back_under_its_field(
     slack: FakeSlack, standin: WebApiStandIn, li: str
 ) -> None:
