@@ -135,7 +135,9 @@ class Core:
                 return [Message(t("link.bad_code"))]
             t = translator_for(session, person, self.policy, event.platform_locale)
             return [Message(t("link.welcome", name=person.name) + "\n\n" + t("help.hint"))]
-        return [Message(t("stranger"))]
+        # How to link differs by platform (Slack users cannot type a bare /start).
+        key = f"stranger.{event.platform}"
+        return [Message(t(key if t.has(key) else "stranger"))]
 
     def _fallback_translator(self, event: Event) -> Translator:
         return Translator(

@@ -36,7 +36,7 @@ async def test_a_forged_signature_gets_401_and_does_nothing(
 
     signed = await slack.send(_help_command(), "application/x-www-form-urlencoded")
     assert signed.status == 200
-    assert standin.texts("USTRANGER") == [EN("stranger")]
+    assert standin.texts("USTRANGER") == [EN("stranger.slack")]
 
 
 async def test_a_request_older_than_five_minutes_gets_401(
@@ -54,7 +54,7 @@ async def test_a_stranger_gets_one_line_in_their_language_and_no_modal(
     standin.locales["USTRANGER"] = "zh-CN"
     answer = await slack.command("USTRANGER", "reception")
     assert answer.status == 200
-    assert standin.texts("USTRANGER") == [ZH("stranger")]
+    assert standin.texts("USTRANGER") == [ZH("stranger.slack")]
     assert standin.opened_views() == []
 
 
