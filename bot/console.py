@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot import outbox
+from bot import outbox, scheduler
 from handlers.core import CONSOLE, Core
 from handlers.messages import Event, Message
 from storage.models import Person, utcnow
@@ -54,7 +54,9 @@ class Console:
         return True
 
     def deliver(self) -> None:
-        """Print what the outbox holds for people reached through the console."""
+        """Run one scheduler tick (due reminders and digests), then print what the outbox
+        holds for people reached through the console."""
+        scheduler.tick(self.core.db, self.core.policy, self.clock())
         while batch := outbox.claim(self.core.db, CONSOLE, self.clock()):
             for pending in batch:
                 self._show(pending.message, recipient=self._name(pending.person_id))

@@ -39,6 +39,9 @@ class Subject:
     # Called once the chain ends: "approved", "rejected" or "changes" (with the note).
     concluded: Callable[[Ctx, int, str, str], None]
     current_round: Callable[[Session, int], int]
+    # The button sent with "changes asked": (label key, action with {id}), e.g.
+    # ("rcp.edit_resubmit", "rcp:edit:{id}"); None for no button.
+    resubmit: tuple[str, str] | None = None
 
 
 SUBJECTS: dict[str, Subject] = {}
@@ -229,8 +232,10 @@ def _tell(ctx: Ctx, person: Person, step: ApprovalStep, key: str, **params: str)
 def _follow_up_buttons(
     step: ApprovalStep, key: str, t: Translator
 ) -> tuple[tuple[Button, ...], ...]:
-    if key == "approval.told.changes" and step.subject == "reception":
-        return rows(Button(t("rcp.edit_resubmit"), f"rcp:edit:{step.subject_id}", "primary"))
+    resubmit = SUBJECTS[step.subject].resubmit
+    if key == "approval.told.changes" and resubmit is not None:
+        label, action = resubmit
+        return rows(Button(t(label), action.format(id=step.subject_id), "primary"))
     return ()
 
 

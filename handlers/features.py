@@ -1,11 +1,26 @@
 """Every feature the core serves, in the order /help lists their commands."""
 
-from handlers import after_approval, approval, basics, receptions
+from handlers import (
+    after_approval,
+    approval,
+    basics,
+    client_timeline,
+    plan,
+    receptions,
+    reminders,
+    scorecard,
+    visit,
+)
 from handlers.registry import Feature
 
 FEATURES: tuple[Feature, ...] = (
     receptions.FEATURE,
+    visit.FEATURE,
+    plan.FEATURE,
+    scorecard.FEATURE,
+    client_timeline.FEATURE,
     approval.FEATURE,
     after_approval.FEATURE,
+    reminders.FEATURE,
     basics.FEATURE,
 )

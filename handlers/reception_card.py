@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from handlers.i18n import Translator
 from handlers.policy import Policy
+from handlers.visit_rules import recent_visits
 from storage.models import ApprovalStep, Client, Reception
 
 BUDGET_LINES = ("meals", "transport", "hotel", "gifts", "other")
@@ -144,25 +145,41 @@ def flags(policy: Policy, data: dict[str, Any], t: Translator) -> list[str]:
 
 
 def recent_history(session: Session, reception: Reception, t: Translator, tz: tzinfo) -> str | None:
-    """This client's last few receptions, so the approver sees the relationship at a glance."""
+    """This client's last few receptions and visits, newest first, so the approver sees the
+    relationship at a glance."""
     earlier = session.scalars(
         select(Reception)
         .where(Reception.client_id == reception.client_id, Reception.id != reception.id)
         .order_by(Reception.arrival_at.desc())
         .limit(3)
     ).all()
-    if not earlier:
-        return None
     items = [
-        t(
-            "rcp.history.item",
-            date=t.date(r.arrival_at.astimezone(tz).date()),
-            cls=r.class_key,
-            state=t(f"rcp.state.{r.state}"),
+        (
+            r.arrival_at.astimezone(tz).date(),
+            t(
+                "rcp.history.item",
+                date=t.date(r.arrival_at.astimezone(tz).date()),
+                cls=r.class_key,
+                state=t(f"rcp.state.{r.state}"),
+            ),
         )
         for r in earlier
     ]
-    return t("rcp.history", items=" · ".join(items))
+    items += [
+        (
+            v.visited_on,
+            t(
+                "visit.history.item",
+                date=t.date(v.visited_on),
+                outcome=t(f"visit.outcome.{v.outcome}"),
+            ),
+        )
+        for v in recent_visits(session, reception.client_id, 3)
+    ]
+    if not items:
+        return None
+    items.sort(key=lambda item: item[0], reverse=True)
+    return t("rcp.history", items=" · ".join(text for _, text in items[:3]))
 
 
 def chain_line(steps: list[ApprovalStep], t: Translator) -> str:

@@ -58,7 +58,17 @@ def _round(session: Session, reception_id: int) -> int:
     return item.round if item else 0
 
 
-approval.register(Subject("reception", _requester, title, _card, _concluded, _round))
+approval.register(
+    Subject(
+        "reception",
+        _requester,
+        title,
+        _card,
+        _concluded,
+        _round,
+        resubmit=(N_("rcp.edit_resubmit"), "rcp:edit:{id}"),
+    )
+)
 
 
 # ---------------------------------------------------------------------------- the requester's list

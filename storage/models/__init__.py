@@ -5,6 +5,7 @@ from storage.models.conversation import AuditEntry, Draft
 from storage.models.delivery import DeliveredCard, InboundEvent, OutboxMessage, Reminder
 from storage.models.org import Client, Contact, Identity, LinkCode, Person
 from storage.models.reception import ApprovalStep, ChecklistItem, Reception
+from storage.models.visit import PlanEntry, Visit, VisitPlan
 
 __all__ = [
     "ApprovalStep",
@@ -20,8 +21,11 @@ __all__ = [
     "LinkCode",
     "OutboxMessage",
     "Person",
+    "PlanEntry",
     "Reception",
     "Reminder",
     "UTCDateTime",
+    "Visit",
+    "VisitPlan",
     "utcnow",
 ]

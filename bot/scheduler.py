@@ -1,0 +1,305 @@
+"""The scheduler: reminders and digests from the database, sent through any adapter.
+
+Every tick does two things.
+
+1. **Plan.** It makes the rows that are due by the clock rather than by something a person
+   did: one `digest.daily` row per person and local working day (due at the policy's digest
+   time in *their* zone), one `digest.weekly_chart` row per manager and week, and one
+   `approval.at_risk` row per pending reception step and reader (requester, approver) once
+   the arrival is `at_risk_working_days_before_arrival` working days away (see
+   `at_risk_from`). A request submitted after that moment gets none: it was late, not left
+   waiting, and its card already carries the urgent reason; a later step of a request that
+   was in time is alerted as soon as it opens. The visits feature's "file next month's
+   plan" rows (`handlers.plan.deadline_reminder_rows`) are made here too. These rows are
+   computed in the tick rather than stored when a step opens, so an edited arrival or a
+   changed policy needs no bookkeeping; the row's unique key makes each happen once
+   (`INSERT ... ON CONFLICT DO NOTHING`, so several processes planning at once are fine).
+2. **Send.** It claims due `pending` reminder rows, asks their renderer for the message
+   (`handlers.reminders.render`), puts it in the outbox and marks the row sent — all in one
+   transaction, so a crash sends nothing or everything. A renderer's None means the
+   reminder no longer applies (decided, filed, an empty digest): the row is cancelled.
+   On PostgreSQL the claim is `FOR UPDATE SKIP LOCKED`, so several processes take disjoint
+   rows; on SQLite every transaction starts with `BEGIN IMMEDIATE` (storage/db.py), so one
+   process at a time claims. The outbox key (`rem:<id>:<due>`, `digest:<person>:<day>`,
+   `chart:<person>:<ISO week>`) is the idempotency key of what goes out: a snoozed reminder
+   is a new message, a retried transaction is not. A renderer that raises is retried
+   after `RETRY_IN`, and after `GIVE_UP_AFTER` failures the row is kept as "failed".
+
+The adapters deliver the outbox; `run_scheduler` is the loop their serve functions start,
+and the console calls `tick` once per typed line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+import handlers.digest
+import handlers.features  # every feature registers its reminder renderers
+import handlers.weekly_chart
+from handlers.context import enqueue, zone_of
+from handlers.plan import deadline_reminder_rows
+from handlers.policy import Policy
+from handlers.reminders import RENDERERS, render
+from handlers.workdays import WorkCalendar
+from storage.db import Database
+from storage.models import ApprovalStep, Person, Reception, Reminder
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+BATCH = 50  # rows claimed per transaction
+MAX_BATCHES = 100  # per tick: a backlog drains over a few ticks instead of one long one
+RETRY_IN = timedelta(minutes=15)  # a renderer that raised tries again after this
+GIVE_UP_AFTER = 5  # failed renders; the row is then kept as "failed" for inspection
+PLAN_EVERY = timedelta(seconds=30)  # a digest or alert may come this much after its time
+
+_planned_at: WeakKeyDictionary[Database, datetime] = WeakKeyDictionary()
+
+DIGEST = handlers.digest.KIND
+CHART = handlers.weekly_chart.KIND
+AT_RISK = "approval.at_risk"
+
+
+@dataclass
+class TickReport:
+    """What one tick did: rows planned, messages queued, rows dropped or failed."""
+
+    planned: int = 0
+    sent: list[str] = field(default_factory=list)  # outbox keys
+    dropped: int = 0
+    failed: int = 0
+
+
+def tick(db: Database, policy: Policy, now: datetime, batch: int = BATCH) -> TickReport:
+    """Plan what the clock makes due, then send every due reminder (see the module doc).
+
+    Planning reads every person and pending step, so a process does it at most once per
+    `PLAN_EVERY` of clock time (the console ticks on every typed line); sending is one
+    indexed query when nothing is due.
+    """
+    report = TickReport()
+    last = _planned_at.get(db)
+    if last is None or not last <= now < last + PLAN_EVERY:
+        with db.session() as session:
+            report.planned = plan(session, policy, now)
+        _planned_at[db] = now
+    for _ in range(MAX_BATCHES):
+        with db.session() as session:
+            claimed = _send_due(session, policy, now, batch, report)
+        if claimed < batch:
+            break
+    return report
+
+
+async def run_scheduler(app: App, stop_event: asyncio.Event) -> None:
+    """Tick every `TICK_SECONDS` until `stop_event` is set; a failed tick is logged and
+    the next one tries again (rows stay pending until a tick sends them)."""
+    interval = app.settings.tick_seconds
+    while not stop_event.is_set():
+        try:
+            report = await asyncio.to_thread(tick, app.db, app.policy, app.core.clock())
+            if report.sent or report.failed:
+                log.info(
+                    "scheduler: %d queued, %d dropped, %d failed",
+                    len(report.sent),
+                    report.dropped,
+                    report.failed,
+                )
+        except Exception:
+            log.exception("scheduler tick failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop_event.wait(), interval)
+
+
+# ---------------------------------------------------------------------------- plan
+
+
+def plan(session: Session, policy: Policy, now: datetime) -> int:
+    """Create the digest, chart and at-risk rows due by now; how many were new."""
+    calendar = WorkCalendar.for_policy(policy)
+    rows: list[dict[str, Any]] = []
+    people = session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id))
+    for person in people:
+        tz = zone_of(person, policy)
+        day = now.astimezone(tz).date()
+        if policy.digest.working_days_only and not calendar.is_working_day(day):
+            continue
+        start, end = handlers.digest.digest_window(policy, tz, day)
+        if not start <= now < end:
+            continue
+        detail = {"day": day.isoformat()}
+        rows.append(_row(f"digest:{person.id}:{day.isoformat()}", person.id, DIGEST, start, detail))
+        if handlers.weekly_chart.gets_chart(person) and handlers.weekly_chart.is_chart_day(
+            policy, calendar, day
+        ):
+            key = handlers.weekly_chart.key_for(person, day)
+            rows.append(_row(key, person.id, CHART, start, detail))
+    rows += _at_risk(session, policy, calendar, now)
+    rows += deadline_reminder_rows(session, policy, now)  # "file next month's plan"
+    return _insert_new(session, rows)
+
+
+def at_risk_from(policy: Policy, calendar: WorkCalendar, arrival: datetime) -> datetime:
+    """The moment an undecided reception becomes "at risk": the start of working hours,
+    `at_risk_working_days_before_arrival` working days before the arrival day (org zone)."""
+    day = arrival.astimezone(calendar.tz).date()
+    day = calendar.add_working_days(day, -policy.approval.at_risk_working_days_before_arrival)
+    return datetime.combine(day, policy.working_days.day_start, calendar.tz)
+
+
+def _at_risk(
+    session: Session, policy: Policy, calendar: WorkCalendar, now: datetime
+) -> list[dict[str, Any]]:
+    """Rows alerting the requester and the approver of each reception step still pending
+    at its at-risk moment, for requests submitted before that moment."""
+    pending = session.execute(
+        select(
+            ApprovalStep.id,
+            ApprovalStep.approver_id,
+            Reception.requester_id,
+            Reception.arrival_at,
+            Reception.submitted_at,
+        )
+        .join(Reception, Reception.id == ApprovalStep.subject_id)
+        .where(
+            ApprovalStep.subject == "reception",
+            ApprovalStep.state == "pending",
+            Reception.state == "pending",
+            Reception.arrival_at > now,
+        )
+    ).all()
+    rows = []
+    for step_id, approver_id, requester_id, arrival, submitted in pending:
+        moment = at_risk_from(policy, calendar, arrival)
+        if now < moment or submitted >= moment:
+            continue
+        for person_id in dict.fromkeys((approver_id, requester_id)):
+            key = f"{AT_RISK}:{step_id}:{person_id}"
+            rows.append(_row(key, person_id, AT_RISK, now, {}, "approval_step", step_id))
+    return rows
+
+
+def _row(
+    key: str,
+    person_id: int,
+    kind: str,
+    due_at: datetime,
+    detail: dict[str, Any],
+    subject: str = "digest",
+    subject_id: int | None = None,
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "person_id": person_id,
+        "kind": kind,
+        "subject": subject,
+        "subject_id": subject_id,
+        "due_at": due_at,
+        "detail": detail,
+        "state": "pending",
+        "created_at": due_at,
+    }
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert the rows whose key is new; a key another process inserted meanwhile is skipped."""
+    if not rows:
+        return 0
+    have = set(
+        session.scalars(select(Reminder.key).where(Reminder.key.in_([r["key"] for r in rows])))
+    )
+    fresh = [r for r in rows if r["key"] not in have]
+    if not fresh:
+        return 0
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(Reminder).values(fresh).on_conflict_do_nothing(index_elements=["key"])
+        return max(session.execute(statement).rowcount or 0, 0)
+    added = 0
+    for row in fresh:
+        try:
+            with session.begin_nested():
+                session.add(Reminder(**row))
+            added += 1
+        except IntegrityError:
+            pass
+    return added
+
+
+# ---------------------------------------------------------------------------- send
+
+
+def _send_due(
+    session: Session, policy: Policy, now: datetime, batch: int, report: TickReport
+) -> int:
+    """Claim up to `batch` due rows and queue their messages; how many were claimed."""
+    rows = session.scalars(
+        select(Reminder)
+        .where(
+            Reminder.state == "pending",
+            Reminder.due_at <= now,
+            Reminder.kind.in_(sorted(RENDERERS)),
+        )
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for row in rows:
+        _send_one(session, policy, row, now, report)
+    return len(rows)
+
+
+def outbox_key(reminder: Reminder) -> str:
+    """What makes the message unique: the day's digest, or this reminder at this due time
+    (a snoozed reminder comes back as a new message)."""
+    if reminder.kind in (DIGEST, CHART):
+        return reminder.key
+    return f"rem:{reminder.id}:{reminder.due_at.isoformat()}"
+
+
+def _send_one(
+    session: Session, policy: Policy, row: Reminder, now: datetime, report: TickReport
+) -> None:
+    person = session.get(Person, row.person_id)
+    if person is None or not person.active:
+        row.state = "cancelled"
+        report.dropped += 1
+        return
+    try:
+        with session.begin_nested():
+            message = render(session, policy, row, person, now)
+            if message is not None:
+                key = outbox_key(row)
+                enqueue(session, person, message, key, now)
+    except Exception:
+        log.exception("reminder %s (%s) did not render", row.id, row.kind)
+        errors = int(row.detail.get("errors", 0)) + 1
+        row.detail = {**row.detail, "errors": errors}
+        if errors >= GIVE_UP_AFTER:
+            row.state = "failed"
+        else:
+            row.due_at = now + RETRY_IN
+        report.failed += 1
+        return
+    if message is None:
+        row.state = "cancelled"
+        report.dropped += 1
+        return
+    row.state = "sent"
+    row.sent_at = now
+    report.sent.append(key)

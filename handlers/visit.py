@@ -1,0 +1,639 @@
+"""Logging a client visit (客户拜访), SPEC §7: the `/visit` form and its one-line quick log.
+
+The form is the seed's visit report (seed 003, 大客户拜访日报表): client, date, contact met,
+kind (初次拜访 / 解决问题 / 建立关系), purposes (seed 001's 拜访目的), summary, client needs,
+competitor news, outcome (商谈成功 / 有希望 / 再度访问 / 无希望 / 继续观察), next step with a due
+date, expenses. Saving it closes the planned visit it fulfils (and that plan entry's report
+reminder), and a next step becomes a reminder on its due day.
+
+The quick log (`/visit 华东机电 见了张经理 有希望 下周五回访`, `/visit ACME met Zhang, hopeful,
+follow up next Friday`) reads what it can from the line (`parse_quick`), starts the same
+form with those answers and today's date filled in, asks only the required questions still
+open, and shows the summary to confirm. The optional details it leaves empty can be added
+there with "Edit a field".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+
+from handlers import flow, visit_rules
+from handlers.clients import find_client, own_clients
+from handlers.context import Ctx
+from handlers.dates import DateNotUnderstood, parse_when
+from handlers.flow import Choice, Data, Form, Invalid, Kind, Step, clean_text
+from handlers.i18n import N_, Translator
+from handlers.messages import Button, Message
+from handlers.registry import Command, Feature
+from handlers.reminders import ReminderView, reminder_message, renders
+from storage.models import Client, PlanEntry, Reminder, Visit
+
+FORM_NAME = "visit"
+REGIONS = ("local", "province", "other")
+NEW_CLIENT_CLASS = "C"  # 普通: early-stage cooperation, until someone says otherwise
+
+
+# ---------------------------------------------------------------------------- clients
+# Shared with the plan form: one of the person's own clients, else a new one.
+
+
+def client_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    return [Choice(f"c:{c.id}", c.name, literal=True) for c in own_clients(ctx.session, ctx.person)]
+
+
+def read_client(ctx: Ctx, data: Data, text: str) -> str:
+    """One of the person's clients (a number, the name, pinyin initials, a near spelling),
+    else the name of a new client — never someone else's (that stays confidential)."""
+    clients = own_clients(ctx.session, ctx.person)
+    if text.isdigit() and 1 <= int(text) <= len(clients):
+        return f"c:{clients[int(text) - 1].id}"
+    match = find_client(clients, text)
+    if match is not None:
+        return f"c:{match.id}"
+    if ctx.session.scalars(select(Client.id).where(Client.name == text)).first() is not None:
+        raise Invalid(N_("visit.error.client_taken"))
+    return f"n:{text}"
+
+
+def chosen_client(ctx: Ctx, data: Data) -> Client | None:
+    value = str(data.get("client", ""))
+    return ctx.session.get(Client, int(value[2:])) if value.startswith("c:") else None
+
+
+def is_new_client(ctx: Ctx, data: Data) -> bool:
+    return str(data.get("client", "")).startswith("n:")
+
+
+def client_label(ctx: Ctx, data: Data) -> str:
+    value = str(data.get("client", ""))
+    if value.startswith("n:"):
+        return ctx.t("visit.new_client", name=value[2:])
+    client = chosen_client(ctx, data)
+    return client.name if client else "?"
+
+
+REGION_CHOICES = tuple(Choice(r, f"visit.region.{r}") for r in REGIONS)
+
+
+def client_for(ctx: Ctx, data: Data) -> Client:
+    """The chosen client, or the new one created now, owned by the person."""
+    client = chosen_client(ctx, data)
+    if client is not None:
+        if client.owner_id != ctx.person.id:  # reassigned since the form began
+            raise Invalid(N_("visit.error.client_taken"))
+        return client
+    name = str(data["client"])[2:]
+    if ctx.session.scalars(select(Client.id).where(Client.name == name)).first() is not None:
+        raise Invalid(N_("visit.error.client_taken"))
+    classes = list(ctx.policy.classes)
+    client = Client(
+        name=name,
+        class_key=NEW_CLIENT_CLASS if NEW_CLIENT_CLASS in classes else classes[-1],
+        region=data.get("region") or "local",
+        owner_id=ctx.person.id,
+        created_at=ctx.now,
+    )
+    ctx.session.add(client)
+    ctx.session.flush()
+    ctx.audit("client.create", "client", client.id)
+    return client
+
+
+# ---------------------------------------------------------------------------- steps
+
+
+def _today(ctx: Ctx) -> date:
+    return ctx.local_now.date()
+
+
+def _day_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    today = _today(ctx)
+    return [
+        Choice(today.isoformat(), N_("visit.today")),
+        Choice((today - timedelta(days=1)).isoformat(), N_("visit.yesterday")),
+    ]
+
+
+def read_day(ctx: Ctx, data: Data, text: str) -> str:
+    """A button's day, its number, or any date as people type it ("周一", "Nov 16")."""
+    options = _day_choices(ctx, data)
+    lowered = text.lower()
+    for index, choice in enumerate(options, start=1):
+        if lowered in (choice.value, choice.text(ctx).lower(), str(index)):
+            return choice.value
+    try:
+        when = parse_when(text, ctx.local_now, ctx.t.lang)
+    except DateNotUnderstood as error:
+        raise Invalid(f"flow.error.date.{error.reason}") from None
+    day = when.value.date()
+    if day > _today(ctx) and _BARE_WEEKDAY.fullmatch(clean_text(text).lower()):
+        day -= timedelta(days=7)  # a visit is in the past: "周一" is the Monday just gone
+    return day.isoformat()
+
+
+_BARE_WEEKDAY = re.compile(
+    r"(?:on\s+)?(?:(?:周|星期|礼拜)[一二三四五六日天1-7]"
+    r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+)
+
+
+def _not_future(ctx: Ctx, data: Data, value: str) -> None:
+    if date.fromisoformat(value) > _today(ctx):
+        raise Invalid(N_("visit.error.future"))
+
+
+def _contact_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    client = chosen_client(ctx, data)
+    if client is None:
+        return []
+    return [
+        Choice(
+            c.name, ctx.t("visit.contact", name=c.name, title=c.title) if c.title else c.name, True
+        )
+        for c in client.contacts
+    ]
+
+
+def _kind_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    return [Choice(k, f"visit.kind.{k}") for k in visit_rules.KINDS]
+
+
+def purpose_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    return [Choice(p, f"visit.purpose.{p}") for p in visit_rules.PURPOSES]
+
+
+def _outcome_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    return [Choice(o, f"visit.outcome.{o}") for o in visit_rules.OUTCOMES]
+
+
+def _due_ahead(ctx: Ctx, data: Data, value: str) -> None:
+    due = date.fromisoformat(value)
+    visited = date.fromisoformat(data["date"]) if data.get("date") else _today(ctx)
+    if due < max(_today(ctx), visited):
+        raise Invalid(N_("visit.error.due_past"))
+
+
+def _client_params(ctx: Ctx, data: Data) -> dict[str, Any]:
+    return {"client": client_label(ctx, data)}
+
+
+def _has(name: str) -> Any:
+    return lambda ctx, data: bool(data.get(name))
+
+
+STEPS = (
+    Step("client", N_("visit.ask.client"), Kind.CHOICE, client_choices, read=read_client),
+    Step(
+        "region",
+        N_("visit.ask.region"),
+        Kind.CHOICE,
+        REGION_CHOICES,
+        when=is_new_client,
+        params=_client_params,
+    ),
+    Step(
+        "date",
+        N_("visit.ask.date"),
+        Kind.CHOICE,
+        _day_choices,
+        read=read_day,
+        check=_not_future,
+        default=lambda ctx, data: _today(ctx).isoformat(),
+    ),
+    Step(
+        "contact",
+        N_("visit.ask.contact"),
+        Kind.CHOICE,
+        _contact_choices,
+        allow_other=True,
+        max_length=100,
+        params=_client_params,
+    ),
+    Step("kind", N_("visit.ask.kind"), Kind.CHOICE, _kind_choices),
+    Step("purposes", N_("visit.ask.purposes"), Kind.MULTI, purpose_choices),
+    Step("summary", N_("visit.ask.summary"), max_length=1000),
+    Step("needs", N_("visit.ask.needs"), optional=True, max_length=500),
+    Step("competitors", N_("visit.ask.competitors"), optional=True, max_length=500),
+    Step("outcome", N_("visit.ask.outcome"), Kind.CHOICE, _outcome_choices),
+    Step("next_step", N_("visit.ask.next_step"), optional=True, max_length=200),
+    Step("next_due", N_("visit.ask.next_due"), Kind.DATE, when=_has("next_step"), check=_due_ahead),
+    Step(
+        "expenses",
+        N_("visit.ask.expenses"),
+        Kind.MONEY,
+        optional=True,
+        minimum=Decimal(0),
+        maximum=Decimal(1000000),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------- summary, submit
+
+
+def _listed(t: Translator, prefix: str, values: list[str] | None) -> str:
+    return t("flow.list_sep").join(t(f"{prefix}.{v}") for v in values or [])
+
+
+def summary(ctx: Ctx, data: Data) -> str:
+    t = ctx.t
+    lines = [t("visit.summary_title")]
+    lines.append(
+        t(
+            "visit.line.head",
+            client=client_label(ctx, data),
+            date=t.date(date.fromisoformat(data["date"])),
+            contact=data["contact"],
+        )
+    )
+    if data.get("region"):
+        lines.append(t("visit.line.region", region=t(f"visit.region.{data['region']}")))
+    lines.append(
+        t(
+            "visit.line.kind",
+            kind=t(f"visit.kind.{data['kind']}"),
+            purposes=_listed(t, "visit.purpose", data.get("purposes")),
+        )
+    )
+    lines.append(t("visit.line.summary", text=data["summary"]))
+    if data.get("needs"):
+        lines.append(t("visit.line.needs", text=data["needs"]))
+    if data.get("competitors"):
+        lines.append(t("visit.line.competitors", text=data["competitors"]))
+    lines.append(t("visit.line.outcome", outcome=t(f"visit.outcome.{data['outcome']}")))
+    if data.get("next_step"):
+        due = t.date(date.fromisoformat(data["next_due"]))
+        lines.append(t("visit.line.next_step", step=data["next_step"], due=due))
+    if data.get("expenses"):
+        lines.append(t("visit.line.expenses", amount=t.money(Decimal(data["expenses"]))))
+    if data.get("@quick") and not all(data.get(k) for k in ("needs", "competitors", "expenses")):
+        lines.append(t("visit.quick.more"))
+    return "\n".join(lines)
+
+
+def submit(ctx: Ctx, data: Data) -> None:
+    """Save the visit; close the planned visit it fulfils; schedule its next step."""
+    client = client_for(ctx, data)
+    visited_on = date.fromisoformat(data["date"])
+    next_due = date.fromisoformat(data["next_due"]) if data.get("next_step") else None
+    visit = Visit(
+        person_id=ctx.person.id,
+        client_id=client.id,
+        visited_on=visited_on,
+        contact=data["contact"],
+        kind=data["kind"],
+        purposes=list(data["purposes"]),
+        summary=data["summary"],
+        needs=data.get("needs"),
+        competitors=data.get("competitors"),
+        outcome=data["outcome"],
+        next_step=data.get("next_step"),
+        next_due=next_due,
+        expenses=Decimal(data["expenses"]) if data.get("expenses") else None,
+        answers={
+            **{k: v for k, v in data.items() if not k.startswith("@")},
+            "client": f"c:{client.id}",
+        },
+        created_at=ctx.now,
+    )
+    ctx.session.add(visit)
+    ctx.session.flush()
+    ctx.audit("visit.log", "visit", visit.id, client=client.id, outcome=visit.outcome)
+    _supersede_next_steps(ctx, visit)
+    entry = visit_rules.entry_to_close(ctx.session, ctx.person.id, client.id, visited_on)
+    if entry is not None:
+        entry.visit_id = visit.id
+        _close_reminder(ctx, visit_rules.report_key(entry.id), "done")
+        ctx.audit("plan.entry_done", "plan_entry", entry.id, visit=visit.id)
+    lines = [
+        ctx.t(
+            "visit.saved",
+            client=client.name,
+            date=ctx.t.date(visited_on),
+            outcome=ctx.t(f"visit.outcome.{visit.outcome}"),
+        )
+    ]
+    if entry is not None:
+        lines.append(ctx.t("visit.saved.plan", date=ctx.t.date(entry.planned_on)))
+    if visit.next_step and next_due is not None:
+        _schedule_next_step(ctx, visit, next_due)
+        lines.append(ctx.t("visit.saved.next", step=visit.next_step, due=ctx.t.date(next_due)))
+    ctx.reply("\n".join(lines))
+
+
+def _schedule_next_step(ctx: Ctx, visit: Visit, due: date) -> None:
+    ctx.session.add(
+        Reminder(
+            key=visit_rules.next_step_key(visit.id),
+            person_id=ctx.person.id,
+            kind="visit.next_step",
+            subject="visit",
+            subject_id=visit.id,
+            due_at=datetime.combine(due, ctx.policy.working_days.day_start, ctx.tz),
+            created_at=ctx.now,
+        )
+    )
+
+
+def _supersede_next_steps(ctx: Ctx, visit: Visit) -> None:
+    """A new visit to the client takes over the next steps agreed at earlier ones."""
+    earlier = select(Visit.id).where(
+        Visit.client_id == visit.client_id,
+        Visit.person_id == ctx.person.id,
+        Visit.id != visit.id,
+        Visit.visited_on <= visit.visited_on,
+    )
+    ctx.session.execute(
+        update(Reminder)
+        .where(
+            Reminder.kind == "visit.next_step",
+            Reminder.subject == "visit",
+            Reminder.subject_id.in_(earlier),
+            Reminder.state.in_(("pending", "sent")),
+        )
+        .values(state="done")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _close_reminder(ctx: Ctx, key: str, state: str) -> None:
+    ctx.session.execute(
+        update(Reminder)
+        .where(Reminder.key == key, Reminder.state.in_(("pending", "sent")))
+        .values(state=state)
+        .execution_options(synchronize_session=False)
+    )
+
+
+FORM = Form(FORM_NAME, N_("visit.title"), STEPS, summary, submit)
+
+
+# ---------------------------------------------------------------------------- starting
+
+
+def _fresh(ctx: Ctx, prefill: Data) -> None:
+    """Start the form with these answers; an unfinished visit log gives way to it."""
+    existing = flow.load_draft(ctx, FORM)
+    if existing is not None:
+        ctx.session.delete(existing)
+        ctx.session.flush()
+        ctx.say("visit.draft_replaced")
+    flow.start(ctx, FORM, prefill=prefill)
+
+
+def start(ctx: Ctx, argument: str) -> None:
+    """`/visit` asks everything; `/visit <one line>` is the quick log."""
+    if not clean_text(argument):
+        flow.start(ctx, FORM)
+        return
+    quick = parse_quick(argument, own_clients(ctx.session, ctx.person), ctx.local_now, ctx.t.lang)
+    today = _today(ctx)
+    prefill: Data = {"date": today.isoformat(), "@quick": True}
+    prefill |= {"needs": None, "competitors": None, "expenses": None}
+    if quick.client is not None:
+        prefill["client"] = f"c:{quick.client.id}"
+    if quick.contact:
+        prefill["contact"] = quick.contact
+    if quick.outcome:
+        prefill["outcome"] = quick.outcome
+    if quick.next_due is not None and quick.next_due >= today:
+        prefill["next_step"] = quick.next_step or ctx.t("visit.quick.follow_up")
+        prefill["next_due"] = quick.next_due.isoformat()
+    elif quick.next_due is None:
+        prefill["next_step"] = None
+    understood = _understood(ctx, quick, prefill)
+    if understood:
+        ctx.say("visit.quick.read", what=understood)
+    _fresh(ctx, prefill)
+
+
+def _understood(ctx: Ctx, quick: Quick, prefill: Data) -> str:
+    t = ctx.t
+    parts = []
+    if quick.client is not None:
+        parts.append(quick.client.name)
+    if quick.contact:
+        parts.append(t("visit.quick.contact", contact=quick.contact))
+    if quick.outcome:
+        parts.append(t(f"visit.outcome.{quick.outcome}"))
+    if prefill.get("next_due"):
+        due = t.date(date.fromisoformat(prefill["next_due"]))
+        parts.append(t("visit.quick.next", step=prefill["next_step"], due=due))
+    return " · ".join(parts)
+
+
+def press(ctx: Ctx, parts: list[str]) -> None:
+    """`vs:c:<client>` logs a visit to that client; `vs:e:<plan entry>` logs a planned one."""
+    if len(parts) != 2 or not parts[1].isdigit():
+        ctx.say("button.stale")
+        return
+    if parts[0] == "c":
+        client = ctx.session.get(Client, int(parts[1]))
+        if client is None or client.owner_id != ctx.person.id:
+            ctx.say("button.stale")
+            return
+        _fresh(ctx, {"client": f"c:{client.id}"})
+    elif parts[0] == "e":
+        entry = ctx.session.get(PlanEntry, int(parts[1]))
+        if entry is None or entry.plan.person_id != ctx.person.id:
+            ctx.say("button.stale")
+            return
+        if entry.visit_id is not None:
+            ctx.say("visit.entry_done", client=entry.client.name)
+            return
+        prefill: Data = {"client": f"c:{entry.client_id}"}
+        if entry.planned_on <= _today(ctx):
+            prefill["date"] = entry.planned_on.isoformat()
+        _fresh(ctx, prefill)
+    else:
+        ctx.say("button.stale")
+
+
+# ---------------------------------------------------------------------------- the reminder
+
+
+@renders("visit.next_step")
+def render_next_step(view: ReminderView) -> Message | None:
+    """The day a next step is due: what, for which client, and a button to log the visit."""
+    visit = view.session.get(Visit, view.reminder.subject_id or 0)
+    if visit is None or not visit.next_step or visit.next_due is None:
+        return None
+    t = view.t
+    text = t(
+        "visit.remind.next_step",
+        client=visit.client.name,
+        step=visit.next_step,
+        due=t.date(visit.next_due),
+        visited=t.date(visit.visited_on),
+    )
+    return reminder_message(
+        view, text, (Button(t("visit.log_button"), f"vs:c:{visit.client_id}", "primary"),)
+    )
+
+
+# ---------------------------------------------------------------------------- the quick line
+
+# Outcome words, each language's; at each place in the line the longest is tried first.
+_OUTCOME_WORDS: dict[str, tuple[str, ...]] = {
+    "won": ("商谈成功", "谈成了", "谈成", "成交了", "成交", "签约了", "签约", "签单", "拿下",
+            "deal closed", "closed the deal", "signed", "won"),
+    "hopeful": ("有希望", "有戏", "有意向", "希望很大", "hopeful", "promising", "looks good"),
+    "again": ("再度访问", "需要再访", "再访", "再拜访", "visit again", "revisit", "again"),
+    "no_hope": ("没有希望", "无希望", "没希望", "没戏", "无意向", "no hope", "hopeless",
+                "not interested", "no chance"),
+    "watch": ("继续观察", "观察", "观望", "keep watching", "wait and see", "watch"),
+}  # fmt: skip
+_SEP = r"\s,，、;；。!！"
+
+
+def _outcome_pattern() -> re.Pattern[str]:
+    words = sorted((w for ws in _OUTCOME_WORDS.values() for w in ws), key=lambda w: -len(w))
+    parts = [rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(w) for w in words]
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+_OUTCOME = _outcome_pattern()
+_OUTCOME_OF = {w.lower(): o for o, ws in _OUTCOME_WORDS.items() for w in ws}
+# "见了张经理", "拜访了王总": a contact right after a meeting word that begins a phrase.
+_ZH_CONTACT = re.compile(
+    rf"(?<![^{_SEP}])(?:见了|见到了|见到|会见了|会见|拜访了|约见了|约见|面见了|面见|见)"
+    rf"\s*([^{_SEP}]{{1,12}}?)(?=[{_SEP}]|$|谈|聊|沟通|交流)"
+)
+# "met Zhang", "met with John Smith", "saw Mr. Li": names are capitalised.
+_EN_CONTACT = re.compile(
+    r"\b(?i:met\s+with|met|saw|visited|talked\s+to|talked\s+with|spoke\s+to|spoke\s+with|"
+    r"meeting\s+with)\s+((?:(?i:mr|ms|mrs|dr)\.?\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2})"
+)
+_SEGMENTS = re.compile(r"[,，、;；。!！]+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_EN_CONNECTORS = {"by", "on", "before", "until", "till", "due", "at", "and", "then", "-"}
+_ZH_BEFORE = re.compile(r"^(?:之前|以前|以内|前|内)")
+_LONGEST_DATE = 16  # characters of Chinese, or words of English, a date phrase may take
+
+
+@dataclass(frozen=True)
+class Quick:
+    """What one typed line said; None where it said nothing we could read."""
+
+    client: Client | None = None
+    contact: str | None = None
+    outcome: str | None = None
+    next_step: str | None = None  # the words beside the due date ("回访"); None if none
+    next_due: date | None = None
+
+
+def parse_quick(text: str, clients: list[Client], now: datetime, lang: str) -> Quick:
+    """Read a quick visit line. `clients` are the person's own; `now` is in their zone.
+
+    In order: the client (a name in the line, else its first phrase matched against their
+    clients), the outcome (a known word), the contact (after 见了 / met), and the first
+    phrase holding a date — the date is the next step's due day and the words beside it
+    the step."""
+    rest = " " + clean_text(text) + " "
+    client, rest = _quick_client(rest, clients)
+    outcome, rest = _quick_outcome(rest)
+    contact, rest = _quick_contact(rest)
+    next_due, next_step = _quick_next_step(rest, now, lang)
+    return Quick(client, contact, outcome, next_step, next_due)
+
+
+def _cut(text: str, start: int, end: int) -> str:
+    return text[:start] + " " + text[end:]
+
+
+def _quick_client(text: str, clients: list[Client]) -> tuple[Client | None, str]:
+    lowered = text.lower()
+    for client in sorted(clients, key=lambda c: -len(c.name)):
+        at = lowered.find(client.name.lower())
+        if at >= 0:
+            return client, _cut(text, at, at + len(client.name))
+    head = _SEGMENTS.split(text.strip(), maxsplit=1)[0]
+    for pattern in (_ZH_CONTACT, _EN_CONTACT):
+        found = pattern.search(head)
+        if found:
+            head = head[: found.start()]
+    words = head.split()
+    for size in range(min(len(words), 3), 0, -1):
+        guess = " ".join(words[:size])
+        match = find_client(clients, guess)
+        if match is not None:
+            at = text.find(guess)
+            return match, _cut(text, at, at + len(guess))
+    return None, text
+
+
+def _quick_outcome(text: str) -> tuple[str | None, str]:
+    found = _OUTCOME.search(text)
+    if found is None:
+        return None, text
+    return _OUTCOME_OF[found.group(0).lower()], _cut(text, found.start(), found.end())
+
+
+def _quick_contact(text: str) -> tuple[str | None, str]:
+    found = [m for m in (_ZH_CONTACT.search(text), _EN_CONTACT.search(text)) if m]
+    if not found:
+        return None, text
+    first = min(found, key=lambda m: m.start())
+    return first.group(1).strip(), _cut(text, first.start(), first.end())
+
+
+def _quick_next_step(text: str, now: datetime, lang: str) -> tuple[date | None, str | None]:
+    for segment in _SEGMENTS.split(text):
+        # Chinese phrases are apart by spaces; an English phrase runs to the comma.
+        pieces = segment.split() if _CJK.search(segment) else [segment.strip()]
+        for piece in pieces:
+            found = _date_in(piece, now, lang)
+            if found is not None:
+                day, start, end = found
+                return day, _step_words(piece[:start], piece[end:])
+    return None, None
+
+
+def _date_in(text: str, now: datetime, lang: str) -> tuple[date, int, int] | None:
+    """The longest run of `text` that reads whole as one date: (date, start, end)."""
+    if _CJK.search(text):
+        bounds = [(i, i + 1) for i in range(len(text))]
+    else:
+        bounds = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    spans = [
+        (bounds[i][0], bounds[j][1])
+        for i in range(len(bounds))
+        for j in range(i, min(i + _LONGEST_DATE, len(bounds)))
+    ]
+    for start, end in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+        piece = text[start:end]
+        if piece.isdigit():
+            continue
+        try:
+            when = parse_when(piece, now, lang)
+        except DateNotUnderstood:
+            continue
+        return when.value.date(), start, end
+    return None
+
+
+def _step_words(before: str, after: str) -> str | None:
+    if _CJK.search(before + after):
+        words = before.strip() + _ZH_BEFORE.sub("", after.strip())
+    else:
+        tokens = (before + " " + after).split()
+        while tokens and tokens[0].lower() in _EN_CONNECTORS:
+            tokens.pop(0)
+        while tokens and tokens[-1].lower() in _EN_CONNECTORS:
+            tokens.pop()
+        words = " ".join(tokens)
+    return words.strip() or None
+
+
+FEATURE = Feature(
+    commands=(Command("visit", N_("help.visit"), start, frozenset({"sales"})),),
+    actions={"vs": press},
+    forms=(FORM,),
+)

@@ -1,0 +1,405 @@
+"""The visit rules of SPEC §7 as plain queries: report deadlines, visit frequency and the
+next due visit, plan completion (the seed 003 scorecard), and what the daily digest shows.
+
+Nothing here talks to anyone: every function takes a session, the policy where a rule
+needs it, and a day in the reader's own calendar, and returns rows or small records. The
+commands (`handlers/scorecard.py`, `handlers/client_timeline.py`) and the digest read them.
+
+Definitions, used alike everywhere:
+* A plan is *filed* once submitted: pending, approved, or sent back for changes. Its
+  entries are the person's planned visits; a draft or rejected plan plans nothing.
+* A planned visit is *done* when a logged visit closed its entry (`PlanEntry.visit_id`).
+* Its report is due `visits.report_due_days` working days after the planned day, by the end
+  of working hours; an open entry past that is an overdue report.
+* A client is due for a visit `visits.frequency_months[region]` months after its last
+  visit (by anyone), or after it was added when it has never been visited.
+* Completion rate = planned visits done ÷ planned visits (seed 003: 完成率); visits outside
+  the plan count in `actual` but not in the rate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from calendar import monthrange
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handlers.clients import own_clients
+from handlers.policy import Policy
+from handlers.workdays import WorkCalendar
+from storage.models import Client, Person, PlanEntry, Visit, VisitPlan
+
+FILED = ("pending", "approved", "changes")
+KINDS = ("initial", "problem", "relationship")  # seed 003: 初次拜访 / 解决问题 / 建立关系
+PURPOSES = (  # seed 001, 拜访目的
+    "research",
+    "competitors",
+    "care",
+    "payment",
+    "new_client",
+    "new_product",
+)
+OUTCOMES = ("won", "hopeful", "again", "no_hope", "watch")  # seed 003: 结果 A–E
+
+
+# ---------------------------------------------------------------------------- months
+
+
+def shift_month(year: int, month: int, months: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + months
+    return index // 12, index % 12 + 1
+
+
+def month_days(year: int, month: int) -> tuple[dt.date, dt.date]:
+    """The first and the last day of a month."""
+    return dt.date(year, month, 1), dt.date(year, month, monthrange(year, month)[1])
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day of the month `months` later, clamped to that month's end."""
+    year, month = shift_month(day.year, day.month, months)
+    return dt.date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+# ---------------------------------------------------------------------------- report deadlines
+
+
+def report_deadline(policy: Policy, planned_on: dt.date) -> dt.date:
+    """The last day a planned visit's report may come (seed 001: 两日内提出客户拜访报告)."""
+    calendar = WorkCalendar.for_policy(policy)
+    return calendar.add_working_days(planned_on, policy.visits.report_due_days)
+
+
+def report_due_at(policy: Policy, planned_on: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    """When a missing report becomes overdue: the deadline day's end of working hours."""
+    end = policy.working_days.day_end
+    return dt.datetime.combine(report_deadline(policy, planned_on), end, tz)
+
+
+@dataclass(frozen=True)
+class ReportDue:
+    entry: PlanEntry
+    due_on: dt.date
+    overdue: bool  # the deadline has passed
+
+    @property
+    def client(self) -> Client:
+        return self.entry.client
+
+    @property
+    def person(self) -> Person:
+        return self.entry.plan.person
+
+
+def _open_entries(session: Session, people: list[int], before: dt.date) -> list[PlanEntry]:
+    if not people:
+        return []
+    return list(
+        session.scalars(
+            select(PlanEntry)
+            .join(VisitPlan, PlanEntry.plan_id == VisitPlan.id)
+            .where(
+                VisitPlan.person_id.in_(people),
+                VisitPlan.state.in_(FILED),
+                PlanEntry.visit_id.is_(None),
+                PlanEntry.planned_on < before,
+            )
+            .order_by(PlanEntry.planned_on, PlanEntry.id)
+        )
+    )
+
+
+def reports_due(
+    session: Session, policy: Policy, person: Person, today: dt.date
+) -> list[ReportDue]:
+    """Planned visits whose day has passed with no visit logged: due soon or overdue."""
+    found = []
+    for entry in _open_entries(session, [person.id], today):
+        due_on = report_deadline(policy, entry.planned_on)
+        found.append(ReportDue(entry, due_on, due_on < today))
+    return found
+
+
+def team_overdue_reports(
+    session: Session, policy: Policy, manager: Person, today: dt.date
+) -> list[ReportDue]:
+    """The manager's line: reports of their team past the deadline."""
+    people = [p.id for p in team(session, manager)]
+    found = []
+    for entry in _open_entries(session, people, today):
+        due_on = report_deadline(policy, entry.planned_on)
+        if due_on < today:
+            found.append(ReportDue(entry, due_on, True))
+    return found
+
+
+def entry_to_close(
+    session: Session, person_id: int, client_id: int, visited_on: dt.date
+) -> PlanEntry | None:
+    """The planned visit a logged visit fulfils: an open entry of the person's filed plan
+    for that client, in the visit's month or overdue from before it — the nearest in time."""
+    first, last = month_days(visited_on.year, visited_on.month)
+    candidates = session.scalars(
+        select(PlanEntry)
+        .join(VisitPlan, PlanEntry.plan_id == VisitPlan.id)
+        .where(
+            VisitPlan.person_id == person_id,
+            VisitPlan.state.in_(FILED),
+            PlanEntry.client_id == client_id,
+            PlanEntry.visit_id.is_(None),
+            PlanEntry.planned_on >= first - dt.timedelta(days=31),
+            PlanEntry.planned_on <= last,
+        )
+    ).all()
+    eligible = [e for e in candidates if e.planned_on >= first or e.planned_on <= visited_on]
+    if not eligible:
+        return None
+    return min(eligible, key=lambda e: (abs((e.planned_on - visited_on).days), e.planned_on))
+
+
+# ---------------------------------------------------------------------------- visit frequency
+
+
+@dataclass(frozen=True)
+class ClientDue:
+    client: Client
+    last_visit: dt.date | None
+    next_due: dt.date
+    days_overdue: int  # 0 when not yet due
+
+
+def frequency_months(policy: Policy, region: str) -> int:
+    try:
+        return policy.visit_frequency_months(region)  # type: ignore[arg-type]
+    except AttributeError:  # a region the policy does not know: the longest interval
+        return policy.visit_frequency_months("other")
+
+
+def last_visits(session: Session, client_ids: list[int]) -> dict[int, dt.date]:
+    if not client_ids:
+        return {}
+    rows = session.execute(
+        select(Visit.client_id, func.max(Visit.visited_on))
+        .where(Visit.client_id.in_(client_ids))
+        .group_by(Visit.client_id)
+    ).all()
+    return {client_id: day for client_id, day in rows}
+
+
+def _added_on(policy: Policy, client: Client) -> dt.date:
+    return client.created_at.astimezone(ZoneInfo(policy.org.default_timezone)).date()
+
+
+def client_due(
+    policy: Policy, client: Client, last_visit: dt.date | None, today: dt.date
+) -> ClientDue:
+    since = last_visit or _added_on(policy, client)
+    next_due = add_months(since, frequency_months(policy, client.region))
+    return ClientDue(client, last_visit, next_due, max((today - next_due).days, 0))
+
+
+def next_visit_due(session: Session, policy: Policy, client: Client, today: dt.date) -> ClientDue:
+    return client_due(policy, client, last_visits(session, [client.id]).get(client.id), today)
+
+
+def overdue_clients(
+    session: Session, policy: Policy, person: Person, today: dt.date
+) -> list[ClientDue]:
+    """The person's own clients past their visit frequency, the longest overdue first."""
+    clients = own_clients(session, person)
+    last = last_visits(session, [c.id for c in clients])
+    dues = [client_due(policy, c, last.get(c.id), today) for c in clients]
+    return sorted((d for d in dues if d.days_overdue > 0), key=lambda d: -d.days_overdue)
+
+
+# ---------------------------------------------------------------------------- plans and teams
+
+
+def team(session: Session, manager: Person) -> list[Person]:
+    """A manager's direct reports who sell."""
+    return [
+        p
+        for p in session.scalars(
+            select(Person)
+            .where(Person.manager_id == manager.id, Person.active.is_(True))
+            .order_by(Person.id)
+        )
+        if p.has_role("sales")
+    ]
+
+
+def plan_of(session: Session, person_id: int, year: int, month: int) -> VisitPlan | None:
+    return session.scalars(
+        select(VisitPlan).where(
+            VisitPlan.person_id == person_id, VisitPlan.year == year, VisitPlan.month == month
+        )
+    ).first()
+
+
+def planned_visits(session: Session, person: Person, day: dt.date) -> list[PlanEntry]:
+    """The person's planned visits on `day` (from a filed plan), done or not."""
+    return list(
+        session.scalars(
+            select(PlanEntry)
+            .join(VisitPlan, PlanEntry.plan_id == VisitPlan.id)
+            .where(
+                VisitPlan.person_id == person.id,
+                VisitPlan.state.in_(FILED),
+                PlanEntry.planned_on == day,
+            )
+            .order_by(PlanEntry.id)
+        )
+    )
+
+
+def visits_between(
+    session: Session, people: list[int], first: dt.date, last: dt.date
+) -> list[Visit]:
+    if not people:
+        return []
+    return list(
+        session.scalars(
+            select(Visit)
+            .where(Visit.person_id.in_(people), Visit.visited_on >= first, Visit.visited_on <= last)
+            .order_by(Visit.visited_on, Visit.id)
+        )
+    )
+
+
+def team_visits(session: Session, manager: Person, day: dt.date) -> list[Visit]:
+    """Visits the manager's team logged for `day`."""
+    return visits_between(session, [p.id for p in team(session, manager)], day, day)
+
+
+def recent_visits(session: Session, client_id: int, limit: int = 3) -> list[Visit]:
+    return list(
+        session.scalars(
+            select(Visit)
+            .where(Visit.client_id == client_id)
+            .order_by(Visit.visited_on.desc(), Visit.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# ---------------------------------------------------------------------------- the scorecard
+
+
+@dataclass(frozen=True)
+class Score:
+    """One salesperson's month (seed 003, 客户专人月度考核表: 计划拜访 / 实际拜访 / 完成率)."""
+
+    person: Person
+    year: int
+    month: int
+    plan_state: str | None  # None: no plan at all for the month
+    planned: int
+    done: int  # planned visits that a logged visit closed
+    actual: int  # every visit logged in the month, planned or not
+
+    @property
+    def rate(self) -> int | None:
+        return completion_rate(self.done, self.planned)
+
+
+def completion_rate(done: int, planned: int) -> int | None:
+    """Done ÷ planned in whole percent, half up (2 of 3 is 67); None with nothing planned."""
+    if not planned:
+        return None
+    ratio = Decimal(100 * done) / Decimal(planned)
+    return int(ratio.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def plan_completion(session: Session, person: Person, year: int, month: int) -> Score:
+    """Planned vs actual visits for one person's month."""
+    plan = plan_of(session, person.id, year, month)
+    entries = plan.entries if plan is not None and plan.state in FILED else []
+    first, last = month_days(year, month)
+    actual = len(visits_between(session, [person.id], first, last))
+    done = sum(1 for e in entries if e.visit_id is not None)
+    state = plan.state if plan is not None else None
+    return Score(person, year, month, state, len(entries), done, actual)
+
+
+def team_completion(session: Session, manager: Person, year: int, month: int) -> list[Score]:
+    return [plan_completion(session, p, year, month) for p in team(session, manager)]
+
+
+# ---------------------------------------------------------------------------- reminder keys
+
+
+def next_step_key(visit_id: int) -> str:
+    """A visit's next step, due on its day (kind "visit.next_step")."""
+    return f"visit.next_step:{visit_id}"
+
+
+def report_key(entry_id: int) -> str:
+    """A planned visit's missing report (kind "visit.report_due")."""
+    return f"visit.report_due:{entry_id}"
+
+
+def plan_deadline_key(person_id: int, year: int, month: int) -> str:
+    """The plan for (year, month) not yet filed (kind "plan.deadline")."""
+    return f"plan.deadline:{person_id}:{year:04d}-{month:02d}"
+
+
+# ---------------------------------------------------------------------------- reading a month
+
+_MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_YEAR_MONTH = re.compile(r"(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?")
+_MONTH_YEAR = re.compile(r"(\d{1,2})\s*/\s*(\d{4})")
+_MONTH_ONLY = re.compile(r"(\d{1,2})\s*月(?:份)?")
+_NAMED = re.compile(r"([a-z]+)\.?(?:\s+(\d{4}))?")
+
+
+def parse_month(text: str, today: dt.date, ahead: bool) -> tuple[int, int] | None:
+    """ "2026-12", "2026年12月", "12/2026", "12月", "Dec", "December 2026" → (year, month).
+
+    Without a year, the month is the nearest one not before this month when `ahead` (a plan),
+    else the nearest one not after it (a scorecard). None when the text is not a month."""
+    text = text.strip().lower()
+    year: int | None = None
+    if found := _YEAR_MONTH.fullmatch(text):
+        year, month = int(found[1]), int(found[2])
+    elif found := _MONTH_YEAR.fullmatch(text):
+        month, year = int(found[1]), int(found[2])
+    elif found := _MONTH_ONLY.fullmatch(text):
+        month = int(found[1])
+    elif (found := _NAMED.fullmatch(text)) and found[1] in _MONTH_NAMES:
+        month, year = _MONTH_NAMES[found[1]], int(found[2]) if found[2] else None
+    else:
+        return None
+    if not 1 <= month <= 12:
+        return None
+    if year is None:
+        year = today.year
+        if ahead and month < today.month:
+            year += 1
+        elif not ahead and month > today.month:
+            year -= 1
+    return year, month

@@ -1,0 +1,254 @@
+"""Logging visits (SPEC §7): the whole /visit form, the one-line quick log in Chinese and
+English, the rules that re-ask, next steps that become reminders, and the visit in the
+approver's card history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from handlers.core import CONSOLE
+from handlers.messages import Event
+from storage.models import AuditEntry, Client, Reminder, Visit
+from tests.support import Company
+from tests.test_reception import fill_b_class
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def visits(company: Company) -> list[Visit]:
+    with company.core.db.session() as session:
+        return list(session.scalars(select(Visit).order_by(Visit.id)))
+
+
+def reminder(company: Company, key: str) -> Reminder | None:
+    with company.core.db.session() as session:
+        return session.scalars(select(Reminder).where(Reminder.key == key)).first()
+
+
+def quick_li_ming(company: Company) -> str:
+    """李明's quick log of the issue's example, finished with a tap or a word each."""
+    read = company.say("李明", "/visit 华东机电 见了张经理 有希望 下周五回访")
+    assert "已读取:华东机电 · 见 张经理 · 有希望 · 11月27日(周五) 回访" in read
+    assert "拜访类型?" in read  # client, contact, outcome and next step are not asked
+    company.press("李明", "初次拜访")
+    company.press("李明", "客户关怀")
+    assert "面谈概要" in company.press("李明", "选好了")
+    return company.say("李明", "谈了明年的采购计划")
+
+
+def test_the_whole_form_asks_every_field_and_saves_the_visit(company: Company) -> None:
+    asked = company.say("李明", "/visit")
+    assert "拜访了哪位客户" in asked and "华东机电" in asked
+    conversation = [
+        ("dfjm", "哪天拜访的"),  # pinyin initials of 东方精密
+        ("昨天", "在 东方精密 见了谁"),
+        ("王工", "拜访类型"),
+        ("解决问题", "拜访目的"),
+        ("1,3", "面谈概要"),
+        ("沟通交期", "客户有什么需求"),
+        ("希望缩短到两周", "竞争对手的动态"),
+        ("对手报价低5%", "结果如何"),
+        ("继续观察", "下一步做什么"),
+        ("送样品", "下一步哪天到期"),
+        ("12月1日", "12月1日(周二),对吗"),
+        ("对", "费用多少元"),
+        ("120", "请核对拜访记录"),
+    ]
+    for answer, expected in conversation:
+        reply = company.say("李明", answer)
+        assert expected in reply, f"after {answer!r} expected {expected!r} in:\n{reply}"
+    assert "东方精密 · 11月17日(周二) · 面谈:王工" in reply
+    assert "类型:解决问题 · 目的:市场调查、客户关怀" in reply
+    assert "客户需求:希望缩短到两周" in reply and "竞争动态:对手报价低5%" in reply
+    assert "结果:继续观察" in reply and "下一步:送样品(12月1日(周二)前)" in reply
+    assert "费用:¥120" in reply
+    saved = company.press("李明", "提交")
+    assert "✅ 已记录拜访:东方精密 11月17日(周二),结果:继续观察。" in saved
+    assert "下一步“送样品”会在 12月1日(周二) 提醒您。" in saved
+
+    (visit,) = visits(company)
+    assert (visit.visited_on, visit.contact, visit.kind) == (date(2026, 11, 17), "王工", "problem")
+    assert visit.purposes == ["research", "care"] and visit.outcome == "watch"
+    assert (visit.next_step, visit.next_due) == ("送样品", date(2026, 12, 1))
+    assert str(visit.expenses) == "120.00" and visit.client.name == "东方精密"
+    row = reminder(company, f"visit.next_step:{visit.id}")
+    assert row is not None and row.kind == "visit.next_step" and row.person_id == visit.person_id
+    assert row.due_at == datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
+    with company.core.db.session() as session:
+        assert session.scalar(select(func.count()).where(AuditEntry.action == "visit.log")) == 1
+
+
+def test_quick_log_in_chinese_asks_only_what_is_missing(company: Company) -> None:
+    summary = quick_li_ming(company)
+    assert "华东机电 · 11月18日(周三) · 面谈:张经理" in summary
+    assert "结果:有希望" in summary and "下一步:回访(11月27日(周五)前)" in summary
+    assert "修改某项" in summary and "客户需求、竞争动态、费用" in summary
+    saved = company.press("李明", "提交")
+    assert "下一步“回访”会在 11月27日(周五) 提醒您" in saved
+    (visit,) = visits(company)
+    assert (visit.client.name, visit.contact, visit.outcome) == ("华东机电", "张经理", "hopeful")
+    assert (visit.visited_on, visit.next_due) == (date(2026, 11, 18), date(2026, 11, 27))
+    assert visit.needs is None and visit.expenses is None
+    row = reminder(company, f"visit.next_step:{visit.id}")
+    assert row is not None and row.due_at == datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI)
+
+
+def test_quick_log_in_english_for_tom_walker(company: Company) -> None:
+    read = company.say("Tom Walker", "/visit ACME met Zhang, hopeful, follow up next Friday")
+    assert "Got it: ACME Industrial · met Zhang · Hopeful · follow up Fri 27 Nov" in read
+    assert "What kind of visit?" in read
+    company.press("Tom Walker", "First visit")
+    assert "Summary" in company.say("Tom Walker", "3, 6")
+    summary = company.say("Tom Walker", "Talked about the 2027 frame contract")
+    assert "ACME Industrial · Wed 18 Nov · met Zhang" in summary
+    assert "Kind: First visit · Purpose: Account care, New product" in summary
+    assert "Next step: follow up (by Fri 27 Nov)" in summary
+    company.press("Tom Walker", "Edit a field")
+    assert "What did the visit cost" in company.press("Tom Walker", "Expenses")
+    assert "Expenses: CNY 250" in company.say("Tom Walker", "250")
+    saved = company.press("Tom Walker", "Submit")
+    assert "✅ Visit logged: ACME Industrial, Wed 18 Nov — Hopeful." in saved
+    (visit,) = visits(company)
+    assert (visit.contact, visit.next_step, str(visit.expenses)) == ("Zhang", "follow up", "250.00")
+    row = reminder(company, f"visit.next_step:{visit.id}")
+    singapore = ZoneInfo("Asia/Singapore")
+    assert row is not None and row.due_at == datetime(2026, 11, 27, 9, 0, tzinfo=singapore)
+
+
+def test_quick_log_in_english_for_anna_in_berlin(company: Company) -> None:
+    # 02:00 on Wednesday in Berlin: "today" is her Wednesday, "Dec 3" her date.
+    read = company.say("Anna Schmidt", "/visit nordic saw Erik Berg, promising, quote by Dec 3")
+    assert "Got it: Nordic Tools · met Erik Berg · Hopeful · quote Thu 3 Dec" in read
+    company.say("Anna Schmidt", "build the relationship")
+    assert "Summary" in company.say("Anna Schmidt", "research")  # typed: no Done needed
+    summary = company.say("Anna Schmidt", "Price list for 2027")
+    assert "Nordic Tools · Wed 18 Nov · met Erik Berg" in summary
+    assert "Kind: Build the relationship · Purpose: Market research" in summary
+    company.press("Anna Schmidt", "Submit")
+    (visit,) = visits(company)
+    assert (visit.kind, visit.next_step, visit.next_due) == (
+        "relationship",
+        "quote",
+        date(2026, 12, 3),
+    )
+
+
+def test_a_quick_line_without_a_client_asks_for_it(company: Company) -> None:
+    reply = company.say("李明", "/visit 见了王总 有意向")
+    assert "已读取:见 王总 · 有希望" in reply and "拜访了哪位客户" in reply
+    reply = company.say("李明", "苏北重工")  # a new client: where it is sets its frequency
+    assert "苏北重工(新客户) 在哪里" in reply
+    assert "拜访类型" in company.press("李明", "本省")  # the contact came from the line
+    company.press("李明", "初次拜访")
+    company.say("李明", "开发新客户")
+    company.press("李明", "选好了")
+    summary = company.say("李明", "初次接触")
+    assert "苏北重工(新客户) · 11月18日(周三) · 面谈:王总" in summary
+    assert "地区:本省" in summary
+    company.press("李明", "提交")
+    with company.core.db.session() as session:
+        client = session.scalars(select(Client).where(Client.name == "苏北重工")).one()
+        assert (client.owner.name, client.region, client.class_key) == ("李明", "province", "C")
+
+
+def test_answers_that_cannot_be_right_are_asked_again(company: Company) -> None:
+    company.say("李明", "/visit")
+    company.say("李明", "华东机电")
+    reply = company.say("李明", "12月5日")
+    assert "拜访日期不能在将来" in reply and "哪天拜访的" in reply
+    reply = company.say("李明", "周一")  # the Monday just gone, not the coming one
+    assert "在 华东机电 见了谁" in reply
+    for answer in ["张总", "建立关系", "客户关怀", "聊了交期", "-", "-", "有希望", "打电话"]:
+        company.say("李明", answer)
+    reply = company.say("李明", "2026-11-10")
+    assert "这一天已经过去了" in reply and "下一步哪天到期" in reply
+    company.say("李明", "明天")
+    company.say("李明", "对")
+    summary = company.say("李明", "-")
+    assert "华东机电 · 11月16日(周一) · 面谈:张总" in summary
+    assert "下一步:打电话(11月19日(周四)前)" in summary
+
+
+def test_someone_elses_client_cannot_be_logged(company: Company) -> None:
+    reply = company.say("张伟", "/visit 华东机电 见了张经理 有希望")  # 李明's client
+    assert "华东机电" not in reply.split("\n")[0] and "拜访了哪位客户" in reply
+    reply = company.say("张伟", "华东机电")
+    assert "由其他同事负责" in reply and "拜访了哪位客户" in reply
+    assert visits(company) == []
+
+
+def test_the_next_step_reminder_comes_on_its_day_and_opens_the_form(company: Company) -> None:
+    quick_li_ming(company)
+    company.press("李明", "提交")
+    company.clock.now = datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI)
+    company.console.deliver()
+    nudge = next(m for m in company.inbox["李明"] if m.startswith("🔔 华东机电"))
+    assert "下一步“回访”11月27日(周五) 到期(11月18日(周三) 拜访时约定)" in nudge
+    assert "[" in nudge and "明天再提醒" in nudge
+    reply = company.press("李明", "记录拜访")
+    assert "哪天拜访的" in reply  # the client is filled in from the reminder
+    (visit,) = visits(company)
+    row = reminder(company, f"visit.next_step:{visit.id}")
+    assert row is not None and row.state == "sent"
+    done = company.press("李明", "完成")
+    assert done.startswith("(card updated)\n🔔 华东机电") and "[" not in done
+    row = reminder(company, f"visit.next_step:{visit.id}")
+    assert row is not None and row.state == "done"
+
+
+def test_a_new_visit_takes_over_the_earlier_next_step(company: Company) -> None:
+    quick_li_ming(company)
+    company.press("李明", "提交")
+    company.clock.advance(days=2)  # Friday 20 Nov: the follow-up happened early
+    company.say("李明", "/visit 华东机电 见了张总 商谈成功")
+    company.press("李明", "建立关系")
+    company.press("李明", "客户关怀")
+    company.press("李明", "选好了")
+    company.say("李明", "签了框架协议")
+    company.press("李明", "提交")
+    first, second = visits(company)
+    assert second.outcome == "won" and second.next_step is None
+    row = reminder(company, f"visit.next_step:{first.id}")
+    assert row is not None and row.state == "done"
+    company.clock.now = datetime(2026, 11, 27, 9, 30, tzinfo=SHANGHAI)
+    company.console.deliver()
+    assert not any(m.startswith("🔔 华东机电") for m in company.inbox["李明"])
+
+
+def test_a_quick_log_replaces_an_unfinished_one(company: Company) -> None:
+    company.say("李明", "/visit")
+    company.say("李明", "北京宏达")
+    reply = company.say("李明", "/visit 华东机电 见了张总 有希望")
+    assert "之前没填完的拜访记录已放弃" in reply and "拜访类型" in reply
+
+
+def test_the_approvers_card_shows_the_clients_recent_visits(company: Company) -> None:
+    quick_li_ming(company)
+    company.press("李明", "提交")
+    fill_b_class(company)
+    company.press("李明", "提交")
+    assert "近期往来:11月18日(周三)拜访(有希望)" in company.last("王经理")
+
+
+def test_the_form_filled_at_once_as_a_slack_modal_does(company: Company) -> None:
+    texts = {
+        "client": "3",  # the third of 李明's clients, as a select sends it: 华东机电
+        "date": "2",  # yesterday
+        "contact": "张总",
+        "kind": "1",
+        "purposes": "3",
+        "summary": "介绍新产品",
+        "outcome": "2",
+    }
+    result = company.core.fill_form(Event(CONSOLE, "李明"), "visit", texts)
+    assert result.errors == {}
+    summary = result.replies[-1].text
+    assert "华东机电 · 11月17日(周二) · 面谈:张总" in summary and "结果:有希望" in summary
+    wrong = company.core.fill_form(Event(CONSOLE, "李明"), "visit", {**texts, "date": "下周一"})
+    assert "不能在将来" in wrong.errors["date"]

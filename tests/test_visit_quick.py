@@ -1,0 +1,70 @@
+"""The quick visit line read on its own: client, contact, outcome, next step and its day,
+in Chinese and English; what it cannot check it leaves to the form."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from handlers.visit import parse_quick
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Wednesday 2026-11-18 09:00 in Shanghai, as tests/conftest.py's START.
+NOW = datetime(2026, 11, 18, 9, 0, tzinfo=SHANGHAI)
+
+CLIENTS = [
+    SimpleNamespace(id=1, name="华东机电"),
+    SimpleNamespace(id=2, name="东方精密"),
+    SimpleNamespace(id=3, name="ACME Industrial"),
+    SimpleNamespace(id=4, name="Nordic Tools"),
+]
+
+
+# What each line should give: client | contact | outcome | next step | its day ("-": nothing).
+@pytest.mark.parametrize(
+    ("lang", "line", "expected"),
+    [
+        ("zh", "华东机电 见了张经理 有希望 下周五回访", "华东机电|张经理|hopeful|回访|2026-11-27"),
+        ("zh", "华东机电见了张经理,有希望,下周五回访", "华东机电|张经理|hopeful|回访|2026-11-27"),
+        ("zh", "hdjd 见了张总 没有希望", "华东机电|张总|no_hope|-|-"),
+        ("zh", "东方 见王工 继续观察 12月3日前报价", "东方精密|王工|watch|报价|2026-12-03"),
+        ("zh", "东方精密 拜访了王工 商谈成功", "东方精密|王工|won|-|-"),
+        ("zh", "意见很多", "-|-|-|-|-"),
+        (
+            "en",
+            "ACME met Zhang, hopeful, follow up next Friday",
+            "ACME Industrial|Zhang|hopeful|follow up|2026-11-27",
+        ),
+        (
+            "en",
+            "acme met with John Smith hopeful call on Friday",
+            "ACME Industrial|John Smith|hopeful|call|2026-11-20",
+        ),
+        ("en", "Nordic Tools, saw Mr. Berg, no hope", "Nordic Tools|Mr. Berg|no_hope|-|-"),
+        (
+            "en",
+            "nordic, keep watching, send samples by Dec 3",
+            "Nordic Tools|-|watch|send samples|2026-12-03",
+        ),
+    ],
+)
+def test_parse_quick_reads_what_the_line_says(lang: str, line: str, expected: str) -> None:
+    quick = parse_quick(line, CLIENTS, NOW, lang)  # type: ignore[arg-type]
+    got = [
+        quick.client.name if quick.client else None,
+        quick.contact,
+        quick.outcome,
+        quick.next_step,
+        quick.next_due.isoformat() if quick.next_due else None,
+    ]
+    assert "|".join(value or "-" for value in got) == expected
+
+
+def test_a_date_already_past_is_read_but_a_bare_number_is_not() -> None:
+    quick = parse_quick("华东机电 见了张总 有希望 3", CLIENTS, NOW, "zh")  # type: ignore[arg-type]
+    assert quick.next_due is None and quick.next_step is None
+    past = parse_quick("华东机电 见了张总 昨天回访", CLIENTS, NOW, "zh")  # type: ignore[arg-type]
+    assert past.next_due is not None and past.next_due.isoformat() == "2026-11-17"
