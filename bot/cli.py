@@ -71,10 +71,18 @@ def _parser() -> argparse.ArgumentParser:
     policy_p = sub.add_parser("policy", help="check a policy file")
     policy_p.add_argument("action", choices=["check"])
     policy_p.add_argument("file")
-    export_p = sub.add_parser("export", help="a month of receptions or visits as CSV or XLSX")
-    export_p.add_argument("kind", choices=["receptions", "visits"])
+    export_p = sub.add_parser(
+        "export", help="a month of receptions or visits, or the scorecard, as CSV or XLSX"
+    )
+    export_p.add_argument("kind", choices=["receptions", "visits", "scorecard"])
     export_p.add_argument("--month", required=True, help="YYYY-MM")
-    export_p.add_argument("--format", dest="fmt", choices=["csv", "xlsx"], default="xlsx")
+    export_p.add_argument(
+        "--format",
+        dest="fmt",
+        choices=["csv", "xlsx", "png"],
+        default="xlsx",
+        help="png: the scorecard's chart",
+    )
     export_p.add_argument("--team", help="one manager's team (their name) or a department")
     export_p.add_argument("--out", help="file to write ('-': standard output)")
     export_p.add_argument("--lang", choices=["zh", "en"], help="headers' language")
@@ -96,7 +104,7 @@ def run(app: App, args: argparse.Namespace) -> int:
         module = importlib.import_module(f"bot.{platform}")
         servers.append(module.serve(app, webhook=args.webhook))
     try:
-        asyncio.run(_serve_all(servers))
+        asyncio.run(_serve_all(app, servers))
     except SettingError as error:  # a mode that needs a setting the environment lacks
         print(error, file=sys.stderr)
         return 2
@@ -105,8 +113,17 @@ def run(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve_all(servers: list[Coroutine[Any, Any, None]]) -> None:
-    await asyncio.gather(*servers)
+async def _serve_all(app: App, servers: list[Coroutine[Any, Any, None]]) -> None:
+    """The adapters and one scheduler loop for them all (reminders, digests, charts)."""
+    from bot.scheduler import run_scheduler
+
+    stop = asyncio.Event()
+    scheduler = asyncio.create_task(run_scheduler(app, stop))
+    try:
+        await asyncio.gather(*servers)
+    finally:
+        stop.set()
+        await scheduler
 
 
 def chat(app: App, args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from handlers import (
     scorecard,
     visit,
 )
+from handlers.exports import chat as exports
 from handlers.registry import Feature
 
 FEATURES: tuple[Feature, ...] = (
@@ -22,5 +23,6 @@ FEATURES: tuple[Feature, ...] = (
     approval.FEATURE,
     after_approval.FEATURE,
     reminders.FEATURE,
+    exports.FEATURE,
     basics.FEATURE,
 )

@@ -418,3 +418,31 @@ async def test_run_scheduler_ticks_until_stopped(
     stop.set()
     await asyncio.wait_for(task, 10)
     assert len(sent_keys(org_db, "rem:")) == 1  # the 13:00 reminder to 王经理
+
+
+async def test_serving_starts_one_scheduler_for_every_adapter(tmp_path, monkeypatch) -> None:
+    """`visitdesk run` ticks the scheduler beside the adapters, and stops it with them."""
+    import asyncio
+
+    from bot import cli, scheduler
+
+    ticks: list[object] = []
+    monkeypatch.setattr(scheduler, "tick", lambda db, policy, now: ticks.append(now) or _Report())
+
+    class _App:
+        db = policy = None
+        settings = type("S", (), {"tick_seconds": 0.01})()
+        core = type("C", (), {"clock": staticmethod(lambda: "now")})()
+
+    async def adapter() -> None:
+        while len(ticks) < 2:
+            await asyncio.sleep(0.01)
+
+    await cli._serve_all(_App(), [adapter()])
+    assert len(ticks) >= 2
+
+
+class _Report:
+    sent: tuple[()] = ()
+    failed = 0
+    dropped = 0

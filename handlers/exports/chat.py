@@ -1,0 +1,148 @@
+"""`/export receptions|visits|scorecard [YYYY-MM] [csv|xlsx]` in chat, for managers, the GM,
+finance and org admins; the file comes back as a document (Telegram) or an uploaded file
+(Slack). A manager gets their own team's rows only (SPEC §2).
+
+The month defaults to the reader's current month; receptions and visits default to XLSX.
+The scorecard answers with its summary and the chart image, and with the table as a file too
+when a format is named. Every export is audited: who took which month of what, how many rows.
+"""
+
+from __future__ import annotations
+
+import io
+
+from handlers.context import Ctx
+from handlers.exports import (
+    EXPORTS,
+    ExportError,
+    Month,
+    Scope,
+    count,
+    export,
+    filename,
+    resolve_scope,
+    scorecard_chart,
+)
+from handlers.exports.common import EXPORT_ROLES
+from handlers.exports.table import FORMATS, MIME, Format
+from handlers.i18n import N_
+from handlers.messages import Attachment
+from handlers.registry import Command, Feature
+
+# The file is made while the event's transaction is open (on SQLite: the write lock) and is
+# sent whole, so chat takes what builds in a few seconds; larger months are for
+# `visitdesk export` on the server, which streams to a file and takes no write lock.
+CHAT_MAX_ROWS: dict[str, int] = {"xlsx": 20_000, "csv": 100_000}
+
+ALIASES = {
+    "receptions": "receptions",
+    "reception": "receptions",
+    "接待": "receptions",
+    "visits": "visits",
+    "visit": "visits",
+    "拜访": "visits",
+    "scorecard": "scorecard",
+    "score": "scorecard",
+    "考核": "scorecard",
+    "考核表": "scorecard",
+}
+
+
+def parse(ctx: Ctx, argument: str) -> tuple[str, Month, Format | None]:
+    """What, which month and which format, in any order; raises ExportError on a stray word."""
+    kind: str | None = None
+    month = Month.of(ctx.local_now.date())
+    fmt: Format | None = None
+    for word in argument.split():
+        lowered = word.lower()
+        if lowered in ALIASES:
+            kind = ALIASES[lowered]
+        elif lowered in FORMATS:
+            fmt = "csv" if lowered == "csv" else "xlsx"
+        elif word[:1].isdigit():
+            month = Month.parse(word)
+        else:
+            raise ExportError("exp.usage")
+    if kind is None:
+        raise ExportError("exp.usage")
+    return kind, month, fmt
+
+
+def export_command(ctx: Ctx, argument: str) -> None:
+    try:
+        kind, month, fmt = parse(ctx, argument)
+        scope = resolve_scope(ctx.session, ctx.person)
+        if kind == "scorecard":
+            _scorecard(ctx, month, scope, fmt)
+        else:
+            _table(ctx, kind, month, scope, fmt or "xlsx")
+    except ExportError as error:
+        ctx.say(error.key, **error.params)
+
+
+def _whose(ctx: Ctx, scope: Scope) -> str:
+    return ctx.t("exp.scope.team", name=scope.team) if scope.team else ctx.t("exp.scope.all")
+
+
+def _table(ctx: Ctx, kind: str, month: Month, scope: Scope, fmt: Format) -> int:
+    expected = count(ctx.session, ctx.policy, kind, month, ctx.t, ctx.tz, scope)
+    if expected is not None and expected > CHAT_MAX_ROWS[fmt]:
+        ctx.say("exp.too_many", rows=expected, limit=CHAT_MAX_ROWS[fmt], month=str(month))
+        return 0
+    buffer = io.BytesIO()
+    written = export(ctx.session, ctx.policy, kind, month, fmt, buffer, ctx.t, ctx.tz, scope)
+    ctx.audit(
+        "export",
+        "export",
+        None,
+        kind=kind,
+        month=str(month),
+        format=fmt,
+        rows=written,
+        team=scope.team or "*",
+    )
+    what = ctx.t(EXPORTS[kind].title)
+    shown = ctx.t("exp.month", year=month.year, month=month.month)
+    if not written:
+        ctx.say("exp.empty", what=what, month=shown, whose=_whose(ctx, scope))
+        return 0
+    ctx.reply(
+        ctx.t("exp.ready", what=what, month=shown, rows=written, whose=_whose(ctx, scope)),
+        attachment=Attachment(filename(kind, month, fmt, scope), buffer.getvalue(), MIME[fmt]),
+    )
+    return written
+
+
+def _scorecard(ctx: Ctx, month: Month, scope: Scope, fmt: Format | None) -> None:
+    made = scorecard_chart(ctx.session, ctx.policy, month, ctx.t, ctx.tz, scope)
+    if made is None:
+        ctx.audit(
+            "export",
+            "export",
+            None,
+            kind="scorecard",
+            month=str(month),
+            rows=0,
+            team=scope.team or "*",
+        )
+        ctx.say("exp.score.none", whose=_whose(ctx, scope))
+        return
+    png = Attachment(filename("scorecard", month, "png", scope), made.chart.png, "image/png")
+    ctx.reply(made.text, attachment=png)
+    if fmt is None:
+        ctx.audit(
+            "export",
+            "export",
+            None,
+            kind="scorecard",
+            month=str(month),
+            format="png",
+            team=scope.team or "*",
+        )
+    else:
+        _table(ctx, "scorecard", month, scope, fmt)
+
+
+FEATURE = Feature(
+    commands=(Command("export", N_("help.export"), export_command, EXPORT_ROLES),),
+)
