@@ -10,6 +10,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.context import Ctx
 from storage.models import Client, Person
 
 MATCH_THRESHOLD = 80  # below this a typed name is taken as a new client, not a guess
@@ -59,3 +60,14 @@ def find_client(clients: list[Client], typed: str) -> Client | None:
     if best is None or best[1] < MATCH_THRESHOLD:
         return None
     return next(c for c in clients if c.id == best[2])
+
+
+def create_client(ctx: Ctx, name: str, class_key: str, region: str) -> Client:
+    """A client first named in a form, owned by the person who named it."""
+    client = Client(
+        name=name, class_key=class_key, region=region, owner_id=ctx.person.id, created_at=ctx.now
+    )
+    ctx.session.add(client)
+    ctx.session.flush()
+    ctx.audit("client.create", "client", client.id)
+    return client

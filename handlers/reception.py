@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from handlers import approval, flow
-from handlers.clients import find_client, own_clients
+from handlers.clients import create_client, find_client, own_clients
 from handlers.context import Ctx
 from handlers.flow import Choice, Data, Form, Invalid, Kind, Step
 from handlers.i18n import N_
@@ -214,7 +214,9 @@ def summary(ctx: Ctx, data: Data) -> str:
 
 def submit(ctx: Ctx, data: Data) -> None:
     """Store the request (a new one, or an edit of one already sent) and start its chain."""
-    client = chosen_client(ctx, data) or _new_client(ctx, data)
+    client = chosen_client(ctx, data) or create_client(
+        ctx, str(data["client"])[2:], data["cls"], "local"
+    )
     editing = data.get("@reception")
     reception = ctx.session.get(Reception, int(editing)) if editing else None
     if reception is None:
@@ -250,20 +252,6 @@ def submit(ctx: Ctx, data: Data) -> None:
         approval.cancel_round(ctx, "reception", reception.id, reception.round - 1)
     kinds = ctx.policy.approvers_for(data["cls"], lines.total, reception.company_hotel)
     approval.start_chain(ctx, "reception", reception.id, reception.round, ctx.person, kinds)
-
-
-def _new_client(ctx: Ctx, data: Data) -> Client:
-    client = Client(
-        name=str(data["client"])[2:],
-        class_key=data["cls"],
-        region="local",
-        owner_id=ctx.person.id,
-        created_at=ctx.now,
-    )
-    ctx.session.add(client)
-    ctx.session.flush()
-    ctx.audit("client.create", "client", client.id)
-    return client
 
 
 FORM = Form(FORM_NAME, N_("rcp.title"), STEPS, summary, submit)

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from handlers import flow, visit_rules
-from handlers.clients import find_client, own_clients
+from handlers.clients import create_client, find_client, own_clients
 from handlers.context import Ctx
 from handlers.dates import DateNotUnderstood, parse_when
 from handlers.flow import Choice, Data, Form, Invalid, Kind, Step, clean_text
@@ -92,17 +92,8 @@ def client_for(ctx: Ctx, data: Data) -> Client:
     if ctx.session.scalars(select(Client.id).where(Client.name == name)).first() is not None:
         raise Invalid(N_("visit.error.client_taken"))
     classes = list(ctx.policy.classes)
-    client = Client(
-        name=name,
-        class_key=NEW_CLIENT_CLASS if NEW_CLIENT_CLASS in classes else classes[-1],
-        region=data.get("region") or "local",
-        owner_id=ctx.person.id,
-        created_at=ctx.now,
-    )
-    ctx.session.add(client)
-    ctx.session.flush()
-    ctx.audit("client.create", "client", client.id)
-    return client
+    class_key = NEW_CLIENT_CLASS if NEW_CLIENT_CLASS in classes else classes[-1]
+    return create_client(ctx, name, class_key, data.get("region") or "local")
 
 
 # ---------------------------------------------------------------------------- steps
