@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -23,17 +23,18 @@ class SettingError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str
+    # Secrets are `repr=False`: a settings object in a log line or a traceback shows none.
+    database_url: str = field(repr=False)  # may carry a password
     policy_file: Path | None
     log_level: str
-    telegram_token: str | None
+    telegram_token: str | None = field(repr=False)
     telegram_api_base_url: str | None
     telegram_webhook_url: str | None
-    telegram_webhook_secret: str | None
+    telegram_webhook_secret: str | None = field(repr=False)
     telegram_listen: tuple[str, int]
-    slack_bot_token: str | None
-    slack_signing_secret: str | None
-    slack_app_token: str | None
+    slack_bot_token: str | None = field(repr=False)
+    slack_signing_secret: str | None = field(repr=False)
+    slack_app_token: str | None = field(repr=False)
     slack_api_base_url: str | None
     slack_listen: tuple[str, int]
     tick_seconds: float

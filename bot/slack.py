@@ -29,7 +29,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -59,7 +59,7 @@ from handlers.context import Ctx, enqueue, translator_for
 from handlers.core import Core
 from handlers.i18n import Translator, choose_locale
 from handlers.messages import Event, Message
-from storage.models import Identity, Person
+from storage.models import AuditEntry, Identity, Person
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +142,7 @@ class SlackBot:
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self._delivering = asyncio.Lock()
+        self._unmarked: dict[int, datetime] = {}  # outbox rows sent but not yet marked sent
         self._listen()
 
     def _listen(self) -> None:
@@ -158,10 +159,29 @@ class SlackBot:
 
     async def start_http(self, host: str, port: int) -> web.AppRunner:
         """Serve bolt's aiohttp app; port 0 picks a free one (see `runner.addresses`)."""
-        runner = web.AppRunner(self.bolt.web_app(path=EVENTS_PATH, port=port))
+        served = self.bolt.web_app(path=EVENTS_PATH, port=port)
+
+        @web.middleware
+        async def audit_refusals(request: web.Request, handler: Any) -> web.StreamResponse:
+            response: web.StreamResponse = await handler(request)
+            if response.status == 401:  # bolt found a bad signature or a stale (replayed) one
+                await asyncio.to_thread(self._audit_refused_request, request.remote)
+            return response
+
+        served.middlewares.append(audit_refusals)
+        runner = web.AppRunner(served)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()
         return runner
+
+    def _audit_refused_request(self, remote: str | None) -> None:
+        with self.core.db.session() as session:
+            detail = {"status": 401, "from": remote or ""}
+            session.add(
+                AuditEntry(
+                    at=self.core.clock(), platform=PLATFORM, action="request.refused", detail=detail
+                )
+            )
 
     async def run_outbox(self, tick_seconds: float) -> None:
         while True:
@@ -455,6 +475,7 @@ class SlackBot:
     async def deliver(self) -> None:
         """Send what the outbox holds for Slack: one pass at a time, channels side by side."""
         async with self._delivering:
+            await self._mark_sent()  # rows sent while the database was away, first
             while batch := await asyncio.to_thread(
                 outbox.claim, self.core.db, PLATFORM, self.core.clock()
             ):
@@ -476,7 +497,17 @@ class SlackBot:
                 log.exception("outbox %s not sent; retrying later", pending.id)
                 await asyncio.to_thread(outbox.mark_failed, db, pending.id, now, RETRY_IN)
                 continue
-            await asyncio.to_thread(outbox.mark_sent, db, pending.id, now)
+            self._unmarked[pending.id] = now
+            await self._mark_sent()
+
+    async def _mark_sent(self) -> None:
+        """Mark the rows sent so far; one the database would not take stays in `_unmarked`
+        and is marked before anything is claimed again, so its lease ending cannot send it
+        twice."""
+        while self._unmarked:
+            pending_id, sent_at = next(iter(self._unmarked.items()))
+            await asyncio.to_thread(outbox.mark_sent, self.core.db, pending_id, sent_at)
+            self._unmarked.pop(pending_id, None)
 
 
 async def serve(app: App, webhook: str | None = None) -> None:

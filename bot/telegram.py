@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
@@ -34,7 +35,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import BotCommandLimit, ChatType, KeyboardButtonStyle, UpdateType
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -55,12 +56,15 @@ from bot.telegram_limits import (
     split_text,
     utf16_len,
 )
+from handlers.context import enqueue
 from handlers.i18n import LOCALES, Translator, choose_locale, normalise_locale
 from handlers.messages import Button, Event, Message
 from handlers.org import ROLES
 from storage.models import Identity
 
 log = logging.getLogger(__name__)
+# httpx logs every request's URL at INFO, and a Bot API URL holds the bot token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 PLATFORM = "telegram"
 ALLOWED_UPDATES = [UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY]
@@ -95,6 +99,7 @@ class TelegramBot:
         self.application.add_error_handler(self._on_error)
         self._wake = asyncio.Event()
         self._delivering = asyncio.Lock()  # one outbox pass at a time
+        self._unmarked: dict[int, datetime] = {}  # outbox rows sent but not yet marked sent
         self._outbox_task: asyncio.Task[None] | None = None
 
     # ---------------------------------------------------------------- lifecycle
@@ -203,10 +208,33 @@ class TelegramBot:
             if any(reply.card for reply in replies):
                 found = await asyncio.to_thread(self._person, event.user)
                 person_id = found[0] if found else None
-            for reply in replies:
-                await self._show(chat_id, person_id, reply, pressed)
+            for number, reply in enumerate(replies):
+                try:
+                    await self._show(chat_id, person_id, reply, pressed)
+                except BadRequest:
+                    raise  # Telegram will never take it: retrying cannot help
+                except (NetworkError, RetryAfter) as error:  # a 5xx, a timeout, a flood wait
+                    log.warning("reply to %s not sent (%s); kept in the outbox", event.user, error)
+                    await asyncio.to_thread(self._keep, event.user, replies[number:])
+                    break
         finally:
             self._wake.set()  # what this update queued for others goes out now, come what may
+
+    def _keep(self, user_key: str, replies: list[Message]) -> None:
+        """Replies Telegram did not take go to the outbox, in order, to be sent by the next
+        passes — the answer was saved, so its reply must not be lost."""
+        now = self._now()
+        with self.app.db.session() as session:
+            identity = session.scalars(
+                select(Identity).where(
+                    Identity.platform == PLATFORM, Identity.platform_user == user_key
+                )
+            ).first()
+            if identity is None:  # a stranger's one line: nothing to keep it for
+                return
+            for reply in replies:
+                key = f"telegram:kept:{uuid.uuid4().hex}"
+                enqueue(session, identity.person, reply, key, now)
 
     # ---------------------------------------------------------------- messages out
 
@@ -285,11 +313,29 @@ class TelegramBot:
     async def deliver(self) -> None:
         """Send everything due in the outbox for people on Telegram."""
         async with self._delivering:
+            await self._mark_sent()  # rows sent while the database was away, first
             while batch := await asyncio.to_thread(
                 outbox.claim, self.app.db, PLATFORM, self._now()
             ):
+                # Chats side by side, each chat's messages in order: one chat waiting for its
+                # own pace (one a second) must not hold up everyone else's digest.
+                chats: dict[str | None, list[outbox.Pending]] = {}
                 for pending in batch:
-                    await self._deliver_one(pending)
+                    chats.setdefault(pending.chat_id, []).append(pending)
+                await asyncio.gather(*(self._deliver_in_order(rows) for rows in chats.values()))
+
+    async def _deliver_in_order(self, rows: list[outbox.Pending]) -> None:
+        for pending in rows:
+            await self._deliver_one(pending)
+
+    async def _mark_sent(self) -> None:
+        """Mark the rows sent so far; one the database would not take stays in `_unmarked`
+        and is marked before anything is claimed again, so its lease ending cannot send it
+        twice."""
+        while self._unmarked:
+            pending_id, sent_at = next(iter(self._unmarked.items()))
+            await asyncio.to_thread(outbox.mark_sent, self.app.db, pending_id, sent_at)
+            self._unmarked.pop(pending_id, None)  # another chat's delivery may have marked it
 
     async def _deliver_one(self, pending: outbox.Pending) -> None:
         retry_in = None
@@ -306,7 +352,8 @@ class TelegramBot:
                 log.exception("outbox %s not delivered", pending.id)
                 retry_in = RETRY_SOON
         if retry_in is None:
-            await asyncio.to_thread(outbox.mark_sent, self.app.db, pending.id, self._now())
+            self._unmarked[pending.id] = self._now()
+            await self._mark_sent()
         else:
             await asyncio.to_thread(
                 outbox.mark_failed, self.app.db, pending.id, self._now(), retry_in

@@ -29,6 +29,8 @@ class Ctx:
     platform: str
     platform_locale: str | None = None
     replies: list[Message] = field(default_factory=list)
+    said: list[str] = field(default_factory=list)  # catalog keys said, so the core can audit
+    audited: list[str] = field(default_factory=list)  # audit actions written so far
 
     @cached_property
     def t(self) -> Translator:
@@ -52,6 +54,7 @@ class Ctx:
         self.replies.append(Message(text, buttons, **options))
 
     def say(self, key: str, **params: Any) -> None:
+        self.said.append(key)
         self.reply(self.t(key, **params))
 
     def notify(self, person: Person, message: Message, key: str) -> None:
@@ -61,6 +64,7 @@ class Ctx:
     def audit(
         self, action: str, subject: str = "", subject_id: int | None = None, **detail: Any
     ) -> None:
+        self.audited.append(action)
         self.session.add(
             AuditEntry(
                 at=self.now,

@@ -11,10 +11,13 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from handlers import flow
 from handlers.context import Ctx, translator_for
@@ -24,7 +27,7 @@ from handlers.org import link_identity
 from handlers.policy import Policy
 from handlers.registry import Command, Feature
 from storage.db import Database
-from storage.models import Identity, InboundEvent, Person, utcnow
+from storage.models import AuditEntry, Identity, InboundEvent, Person, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,7 @@ class Core:
                     return self._stranger(session, event)
                 ctx = self._ctx(session, person, event)
                 self._route(ctx, event)
+                self._audit_refusal(ctx, event)
                 return ctx.replies
         except Exception:
             # Nothing was written (the transaction rolled back); tell the person, keep going.
@@ -99,13 +103,28 @@ class Core:
     def _seen_before(self, session: Session, event: Event) -> bool:
         if not event.event_id:
             return False
-        try:
-            with session.begin_nested():
-                session.add(InboundEvent(platform=event.platform, event_id=event.event_id))
-        except IntegrityError:
-            log.info("dropped a redelivered %s event %s", event.platform, event.event_id)
-            return True
-        return False
+        dialect = session.get_bind().dialect.name
+        if dialect in ("postgresql", "sqlite"):
+            # One statement, no savepoint: this runs for every update.
+            insert = pg_insert if dialect == "postgresql" else sqlite_insert
+            row = {"platform": event.platform, "event_id": event.event_id}
+            statement = (
+                insert(InboundEvent)
+                .values(row)
+                .on_conflict_do_nothing()
+                .returning(InboundEvent.event_id)
+            )
+            if session.execute(statement).first() is not None:
+                return False
+        else:
+            try:
+                with session.begin_nested():
+                    session.add(InboundEvent(platform=event.platform, event_id=event.event_id))
+                return False
+            except IntegrityError:
+                pass
+        log.info("dropped a redelivered %s event %s", event.platform, event.event_id)
+        return True
 
     def _who(self, session: Session, event: Event) -> Person | None:
         if event.platform == CONSOLE:
@@ -113,9 +132,9 @@ class Core:
                 select(Person).where(Person.name == event.user, Person.active.is_(True))
             ).first()
         identity = session.scalars(
-            select(Identity).where(
-                Identity.platform == event.platform, Identity.platform_user == event.user
-            )
+            select(Identity)
+            .where(Identity.platform == event.platform, Identity.platform_user == event.user)
+            .options(joinedload(Identity.person))  # one query, not two
         ).first()
         if identity is None or not identity.person.active:
             return None
@@ -132,12 +151,21 @@ class Core:
         if command in ("start", "link") and argument:
             person = link_identity(session, event, argument, self.clock())
             if person is None:
+                self._audit_stranger(session, event, "link.refused")
                 return [Message(t("link.bad_code"))]
             t = translator_for(session, person, self.policy, event.platform_locale)
             return [Message(t("link.welcome", name=person.name) + "\n\n" + t("help.hint"))]
         # How to link differs by platform (Slack users cannot type a bare /start).
+        self._audit_stranger(session, event, "stranger.refused")
         key = f"stranger.{event.platform}"
         return [Message(t(key if t.has(key) else "stranger"))]
+
+    def _audit_stranger(self, session: Session, event: Event, action: str) -> None:
+        """Someone not linked tried something: kept with their platform id, never their words."""
+        detail = {"user": event.user[:64], "pressed": event.action is not None}
+        session.add(
+            AuditEntry(at=self.clock(), platform=event.platform, action=action, detail=detail)
+        )
 
     def _fallback_translator(self, event: Event) -> Translator:
         return Translator(
@@ -145,6 +173,18 @@ class Core:
         )
 
     # ------------------------------------------------------------------ routing
+
+    def _audit_refusal(self, ctx: Ctx, event: Event) -> None:
+        """A refusal the feature did not audit itself (a stale or tampered button, a command
+        the person's roles do not allow, someone else's client) is kept here: who, what."""
+        refused = next((key for key in ctx.said if is_refusal(key)), None)
+        if refused is None or any(a.endswith("refused") for a in ctx.audited):
+            return
+        what: dict[str, Any] = {"button": event.action[:100]} if event.action else {}
+        command = split_command(event.text or "")[0]
+        if command:
+            what["command"] = command[:32]
+        ctx.audit("refused", reason=refused, **what)
 
     def _route(self, ctx: Ctx, event: Event) -> None:
         if event.action:
@@ -212,6 +252,16 @@ class Core:
         lines += [f"/{c.name} — {ctx.t(c.summary)}" for c in self.menu(ctx.person.role_set)]
         lines += ["/cancel — " + ctx.t("help.cancel"), "/back — " + ctx.t("help.back")]
         return "\n".join(lines)
+
+
+# What a refusal sounds like: a button that is not (or no longer) the person's to press, a
+# command their roles do not allow, or someone else's client.
+REFUSALS = frozenset({"button.stale", "flow.stale_button", "command.not_allowed"})
+REFUSAL_ENDINGS = ("not_yours", "not_allowed", "client_taken")
+
+
+def is_refusal(key: str) -> bool:
+    return key in REFUSALS or key.endswith(REFUSAL_ENDINGS)
 
 
 def split_command(text: str) -> tuple[str | None, str]:

@@ -184,13 +184,19 @@ def parse_number(text: str) -> Decimal:
         raise Invalid(N_("flow.error.number")) from None
 
 
+# No count or amount anyone types is larger; past it, rounding to the cent overflows Decimal.
+LARGEST = Decimal(10) ** 12
+
+
 def _bounded(step: Step, number: Decimal) -> Decimal:
     if not number.is_finite():
         raise Invalid(N_("flow.error.number"))
-    if step.minimum is not None and number < step.minimum:
-        raise Invalid(N_("flow.error.too_small"), min=step.minimum)
-    if step.maximum is not None and number > step.maximum:
-        raise Invalid(N_("flow.error.too_large"), max=step.maximum)
+    minimum = step.minimum if step.minimum is not None else -LARGEST
+    maximum = step.maximum if step.maximum is not None else LARGEST
+    if number < minimum:
+        raise Invalid(N_("flow.error.too_small"), min=minimum)
+    if number > maximum:
+        raise Invalid(N_("flow.error.too_large"), max=maximum)
     return number
 
 

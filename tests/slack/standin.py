@@ -3,11 +3,13 @@ an aiohttp server at `base_url` that answers the methods visitdesk calls and rec
 call, so a test can assert what each person was sent and what was updated.
 
 It also keeps what a Slack user would see in each channel: posted messages in order, each
-with its latest text and buttons after any chat.update.
+with its latest text and buttons after any chat.update. A test can make a method answer 429,
+an `ok: false` error, an HTTP server error (500), or nothing at all (the client times out).
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -52,6 +54,9 @@ class WebApiStandIn:
     shown: dict[str, list[Shown]] = field(default_factory=dict)  # channel → messages
     _failures: dict[str, list[str]] = field(default_factory=dict)  # Retry-After of each 429
     _errors: dict[str, str] = field(default_factory=dict)  # method → error of its next call
+    _server_errors: dict[str, list[int]] = field(default_factory=dict)  # method → HTTP statuses
+    _hangs: dict[str, int] = field(default_factory=dict)  # method → calls left unanswered
+    _closing: asyncio.Event = field(default_factory=asyncio.Event)
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     base_url: str = ""
@@ -68,6 +73,7 @@ class WebApiStandIn:
         return self.base_url
 
     async def stop(self) -> None:
+        self._closing.set()  # release calls left hanging
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -80,6 +86,15 @@ class WebApiStandIn:
     def fail_next(self, method: str, error: str) -> None:
         """Answer the next call of `method` with `{"ok": false, "error": error}`."""
         self._errors[method] = error
+
+    def server_error_next(self, method: str, status: int = 500, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with an HTTP server error, as a proxy
+        in front of Slack would (a plain-text body, not Slack's JSON)."""
+        self._server_errors.setdefault(method, []).extend([status] * times)
+
+    def hang_next(self, method: str, times: int = 1) -> None:
+        """Never answer the next `times` calls of `method` (recorded with status 0)."""
+        self._hangs[method] = self._hangs.get(method, 0) + times
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -113,6 +128,15 @@ class WebApiStandIn:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await _params(request)
+        if self._hangs.get(method):
+            self._hangs[method] -= 1
+            self.calls.append(Call(method, params, 0))
+            await self._closing.wait()
+            return web.Response(status=504)
+        if self._server_errors.get(method):
+            status = self._server_errors[method].pop(0)
+            self.calls.append(Call(method, params, status))
+            return web.Response(status=status, text="Internal Server Error")
         failures = self._failures.get(method)
         if failures:
             retry_after = failures.pop(0)

@@ -3,7 +3,8 @@
 The bot under test is pointed at it with TELEGRAM_API_BASE_URL. It records every call
 (method and decoded parameters, with the HTTP status it answered), keeps each chat as its
 reader would see it (messages, their buttons, later edits, documents), hands out pushed
-updates to `getUpdates`, and can be told to refuse a call with 429 Too Many Requests.
+updates to `getUpdates`, and can be told to refuse a call with 429 Too Many Requests, to
+fail it with a server error (500), or to never answer it (the bot's request times out).
 Like Telegram, it refuses an edit that changes nothing and an unknown method.
 """
 
@@ -95,6 +96,9 @@ class BotApi:
         self._polls = 0  # getUpdates calls so far
         self._served_at_poll = 0  # the poll that last handed out updates
         self._refusals: dict[str, list[int]] = defaultdict(list)  # method -> retry_after
+        self._server_errors: dict[str, list[int]] = defaultdict(list)  # method -> HTTP status
+        self._hangs: dict[str, int] = defaultdict(int)  # method -> calls left unanswered
+        self._closing = asyncio.Event()
         self._next_message_id = 100
         self._runner: web.AppRunner | None = None
         self.url = ""  # the base URL, once started
@@ -114,6 +118,7 @@ class BotApi:
 
     async def close(self) -> None:
         self._arrived.set()  # release a long poll still waiting
+        self._closing.set()  # and calls left hanging
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -137,6 +142,15 @@ class BotApi:
         """Answer the next call of `method` with 429 Too Many Requests."""
         self._refusals[method].append(retry_after)
 
+    def fail_next(self, method: str, status: int = 500, times: int = 1) -> None:
+        """Answer the next `times` calls of `method` with a server error; nothing is shown."""
+        self._server_errors[method].extend([status] * times)
+
+    def hang_next(self, method: str, times: int = 1) -> None:
+        """Never answer the next `times` calls of `method` (recorded with status 0), so the
+        bot's request times out; nothing is shown."""
+        self._hangs[method] += times
+
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -147,6 +161,14 @@ class BotApi:
         if request.match_info["token"] != TOKEN:
             return self._error(method, {}, 401, "Unauthorized")
         params = await _params(request)
+        if self._hangs[method]:
+            self._hangs[method] -= 1
+            self.calls.append(Call(method, params, 0))
+            await self._closing.wait()
+            return web.Response(status=504)
+        if self._server_errors[method]:
+            status = self._server_errors[method].pop(0)
+            return self._error(method, params, status, "Internal Server Error")
         if self._refusals[method]:
             retry_after = self._refusals[method].pop(0)
             return self._error(

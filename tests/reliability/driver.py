@@ -1,0 +1,185 @@
+"""A small driver that fills any form of the core validly, one step at a time, as a person
+would type it — so a test can stop at each step and try what it likes there.
+
+It knows a valid answer per step Kind (the first option for choices), a few answers per
+step that open the steps behind a condition (a company-paid hotel opens its budget line,
+a new client's name opens its region), and how to open each form: by its command, or by
+the button that starts it (a rejection's reason, closing a reception, its follow-up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+
+from handlers.core import CONSOLE, Core
+from handlers.flow import PENDING, SUMMARY, Form, Kind, Step
+from handlers.messages import Event, Message
+from storage.models import ApprovalStep, Draft, Person, Reception
+
+
+@dataclass(frozen=True)
+class People:
+    """Who fills the forms in one language: a salesperson, and their manager (an approver)."""
+
+    lang: str
+    sales: str
+    approver: str
+
+
+ZH_PEOPLE = People("zh", "李明", "王经理")
+EN_PEOPLE = People("en", "Tom Walker", "Grace Lee")  # both have locale = "en" in the org
+
+# A valid answer for each kind of step (the fake clock reads Wed 2026-11-18 09:00).
+BY_KIND = {
+    Kind.TEXT: "样例 sample",
+    Kind.CHOICE: "1",
+    Kind.MULTI: "1",
+    Kind.NUMBER: "2",
+    Kind.MONEY: "100",
+    Kind.DATE: "2026-12-10",
+    Kind.DATETIME: "2026-11-19 08:00",
+    Kind.YESNO: "yes",
+}
+# Answers that reach the steps behind conditions: arriving tomorrow makes the request late
+# (the urgent reason), 500 a head is over every class's cap, the company pays the hotel,
+# a new client's name asks for its region.
+BY_STEP = {
+    ("rcp", "departure"): "2026-11-19 17:00",
+    ("rcp", "hotel_payer"): "2",
+    ("rcp", "per_head"): "500",
+    ("visit", "client"): "新客户甲 {who}",
+    ("plan", "client"): "新客户乙 {who}",
+}
+
+
+@dataclass
+class DraftState:
+    step: str
+    data: dict[str, Any]
+    history: dict[str, Any]
+
+
+def say(core: Core, who: str, text: str) -> list[Message]:
+    return core.handle(Event(CONSOLE, who, text=text))
+
+
+def press(core: Core, who: str, action: str) -> list[Message]:
+    return core.handle(Event(CONSOLE, who, action=action))
+
+
+def person_id(core: Core, who: str) -> int:
+    with core.db.session() as session:
+        return int(session.scalars(select(Person.id).where(Person.name == who)).one())
+
+
+def draft_state(core: Core, who: str, form: str) -> DraftState | None:
+    query = (
+        select(Draft.step, Draft.data, Draft.history)
+        .join(Person)
+        .where(Person.name == who, Draft.flow == form)
+    )
+    with core.db.engine.connect() as conn:
+        row = conn.execute(query).first()
+    return None if row is None else DraftState(row.step, dict(row.data), dict(row.history or {}))
+
+
+def valid_answer(form: Form, step: Step, who: str) -> str:
+    return BY_STEP.get((form.name, step.name), BY_KIND[step.kind]).format(who=who)
+
+
+def answer(core: Core, who: str, form: Form, step: Step) -> list[Message]:
+    """Answer the current step validly (and confirm a date); fail loudly if it is not taken."""
+    replies = say(core, who, valid_answer(form, step, who))
+    state = draft_state(core, who, form.name)
+    if state is not None and PENDING in state.data:
+        replies = say(core, who, "yes")
+        state = draft_state(core, who, form.name)
+    if state is not None and state.step == step.name:
+        raise AssertionError(
+            f"{form.name}.{step.name} did not take {valid_answer(form, step, who)!r}: "
+            f"{[m.text for m in replies]}"
+        )
+    return replies
+
+
+OnStep = Callable[[Step, list[Message]], None]
+
+
+def walk(core: Core, who: str, form: Form, shown: list[Message], on_step: OnStep | None) -> None:
+    """From the current step to the summary (or the end), answering validly; `on_step` is
+    called at each step first, with what the person was last shown (its question)."""
+    for _ in range(len(form.steps) + 5):
+        state = draft_state(core, who, form.name)
+        if state is None or state.step == SUMMARY:
+            return
+        step = form.step(state.step)
+        assert step is not None, f"{form.name}: unknown step {state.step}"
+        if on_step is not None:
+            on_step(step, shown)
+        shown = answer(core, who, form, step)
+    raise AssertionError(f"{form.name} never reached its summary")
+
+
+# ---------------------------------------------------------------------------- opening forms
+
+
+def file_reception(core: Core, people: People) -> int:
+    """The salesperson sends a reception request; its id."""
+    form = core.forms["rcp"]
+    walk(core, people.sales, form, say(core, people.sales, "/reception"), None)
+    press(core, people.sales, f"f:rcp:{SUMMARY}:submit")
+    with core.db.session() as session:
+        return int(
+            session.scalars(
+                select(Reception.id)
+                .join(Person, Reception.requester_id == Person.id)
+                .where(Person.name == people.sales)
+                .order_by(Reception.id.desc())
+            ).first()
+            or 0
+        )
+
+
+def _reception(core: Core, people: People, state: str) -> int:
+    """One of the salesperson's receptions, put in `state` (as its chain would leave it)."""
+    reception_id = file_reception(core, people)
+    assert reception_id, "the reception was not filed"
+    with core.db.session() as session:
+        session.execute(update(Reception).where(Reception.id == reception_id).values(state=state))
+    return reception_id
+
+
+def _pending_step(core: Core, people: People) -> int:
+    reception_id = file_reception(core, people)
+    with core.db.session() as session:
+        return int(
+            session.scalars(
+                select(ApprovalStep.id).where(
+                    ApprovalStep.subject == "reception",
+                    ApprovalStep.subject_id == reception_id,
+                    ApprovalStep.state == "pending",
+                )
+            ).one()
+        )
+
+
+Opener = Callable[[Core, People], tuple[str, list[Message]]]
+
+OPENERS: dict[str, Opener] = {
+    "rcp": lambda core, p: (p.sales, say(core, p.sales, "/reception")),
+    "visit": lambda core, p: (p.sales, say(core, p.sales, "/visit")),
+    "plan": lambda core, p: (p.sales, say(core, p.sales, "/plan add")),
+    "why": lambda core, p: (
+        p.approver,
+        press(core, p.approver, f"apv:{_pending_step(core, p)}:no"),
+    ),
+    "cls": lambda core, p: (
+        p.sales,
+        press(core, p.sales, f"cls:{_reception(core, p, 'approved')}"),
+    ),
+    "fu": lambda core, p: (p.sales, press(core, p.sales, f"fu:{_reception(core, p, 'closed')}")),
+}
