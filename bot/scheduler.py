@@ -40,9 +40,6 @@ from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import handlers.digest
@@ -54,6 +51,7 @@ from handlers.policy import Policy
 from handlers.reminders import RENDERERS, render
 from handlers.workdays import WorkCalendar
 from storage.db import Database
+from storage.inserts import insert_new
 from storage.models import ApprovalStep, Person, Reception, Reminder
 
 if TYPE_CHECKING:
@@ -150,7 +148,7 @@ def plan(session: Session, policy: Policy, now: datetime) -> int:
             rows.append(_row(key, person.id, CHART, start, detail))
     rows += _at_risk(session, policy, calendar, now)
     rows += deadline_reminder_rows(session, policy, now)  # "file next month's plan"
-    return _insert_new(session, rows)
+    return insert_new(session, Reminder, rows)
 
 
 def at_risk_from(policy: Policy, calendar: WorkCalendar, arrival: datetime) -> datetime:
@@ -213,32 +211,6 @@ def _row(
         "state": "pending",
         "created_at": due_at,
     }
-
-
-def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert the rows whose key is new; a key another process inserted meanwhile is skipped."""
-    if not rows:
-        return 0
-    have = set(
-        session.scalars(select(Reminder.key).where(Reminder.key.in_([r["key"] for r in rows])))
-    )
-    fresh = [r for r in rows if r["key"] not in have]
-    if not fresh:
-        return 0
-    dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(Reminder).values(fresh).on_conflict_do_nothing(index_elements=["key"])
-        return max(session.execute(statement).rowcount or 0, 0)
-    added = 0
-    for row in fresh:
-        try:
-            with session.begin_nested():
-                session.add(Reminder(**row))
-            added += 1
-        except IntegrityError:
-            pass
-    return added
 
 
 # ---------------------------------------------------------------------------- send

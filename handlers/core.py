@@ -14,9 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from handlers import flow
@@ -27,6 +24,7 @@ from handlers.org import link_identity
 from handlers.policy import Policy
 from handlers.registry import Command, Feature
 from storage.db import Database
+from storage.inserts import insert_new
 from storage.models import AuditEntry, Identity, InboundEvent, Person, utcnow
 
 log = logging.getLogger(__name__)
@@ -103,26 +101,9 @@ class Core:
     def _seen_before(self, session: Session, event: Event) -> bool:
         if not event.event_id:
             return False
-        dialect = session.get_bind().dialect.name
-        if dialect in ("postgresql", "sqlite"):
-            # One statement, no savepoint: this runs for every update.
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            row = {"platform": event.platform, "event_id": event.event_id}
-            statement = (
-                insert(InboundEvent)
-                .values(row)
-                .on_conflict_do_nothing()
-                .returning(InboundEvent.event_id)
-            )
-            if session.execute(statement).first() is not None:
-                return False
-        else:
-            try:
-                with session.begin_nested():
-                    session.add(InboundEvent(platform=event.platform, event_id=event.event_id))
-                return False
-            except IntegrityError:
-                pass
+        row = {"platform": event.platform, "event_id": event.event_id}
+        if insert_new(session, InboundEvent, [row]):
+            return False
         log.info("dropped a redelivered %s event %s", event.platform, event.event_id)
         return True
 

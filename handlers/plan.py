@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from handlers import approval, flow, visit, visit_rules
@@ -41,6 +40,7 @@ from handlers.registry import Command, Feature
 from handlers.reminders import ReminderView, reminder_message, renders
 from handlers.visit_rules import FILED, parse_month, plan_deadline_key, plan_of, report_key
 from handlers.workdays import WorkCalendar
+from storage.inserts import insert_new
 from storage.models import ApprovalStep, Person, PlanEntry, Reminder, VisitPlan
 
 FORM_NAME = "plan"
@@ -544,21 +544,7 @@ def deadline_reminder_rows(session: Session, policy: Policy, now: datetime) -> l
 def ensure_deadline_reminders(session: Session, policy: Policy, now: datetime) -> int:
     """Store `deadline_reminder_rows` whose key is new; how many it added. Idempotent, and
     safe beside another process doing the same (a key taken meanwhile is skipped)."""
-    rows = deadline_reminder_rows(session, policy, now)
-    have = set(
-        session.scalars(select(Reminder.key).where(Reminder.key.in_([r["key"] for r in rows])))
-    )
-    added = 0
-    for row in rows:
-        if row["key"] in have:
-            continue
-        try:
-            with session.begin_nested():
-                session.add(Reminder(**row))
-            added += 1
-        except IntegrityError:
-            pass
-    return added
+    return insert_new(session, Reminder, deadline_reminder_rows(session, policy, now))
 
 
 @renders("plan.deadline")
