@@ -112,6 +112,12 @@ def edited_form(action: str) -> str | None:
     return None
 
 
+def started_form(replies: list[Message]) -> str | None:
+    """The form whose first question these replies end with, if a form just began."""
+    meta = replies[-1].meta if replies else {}
+    return str(meta["form"]) if meta.get("fresh") else None
+
+
 def unescape(text: str) -> str:
     """Slack escapes &, < and > in message text."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -264,6 +270,7 @@ class SlackBot:
             return
         await ack()
         self._later(self._reply(who, result.replies))
+        self._later(self.deliver())  # a decision's card updates and notifications
 
     async def _on_message(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
@@ -307,7 +314,16 @@ class SlackBot:
         # A stable id per press: a redelivery repeats it; a second click is a new press,
         # which the core answers knowing the first one happened.
         where = container.get("message_ts") or container.get("view_id") or ""
-        await self._handle(who, action=value, event_id=f"{where}:{action.get('action_ts', '')}")
+        event_id = f"{where}:{action.get('action_ts', '')}"
+        replies = await asyncio.to_thread(
+            self.core.handle, await self._event(who, action=value, event_id=event_id)
+        )
+        # A button that begins a form (a rejection's reason) opens it as a modal.
+        begun = started_form(replies)
+        if begun and await self._open_form(who, begun, body["trigger_id"], command=None):
+            replies = [m for m in replies if m.meta.get("form") != begun]
+        await self._reply(who, replies)
+        self._later(self.deliver())
         if container.get("type") == "view":
             await self._publish_home(who)
 
@@ -319,7 +335,20 @@ class SlackBot:
         action: str | None = None,
         event_id: str | None = None,
     ) -> None:
-        event = Event(
+        event = await self._event(who, text=text, action=action, event_id=event_id)
+        replies = await asyncio.to_thread(self.core.handle, event)
+        await self._reply(who, replies)
+        self._later(self.deliver())  # what this event queued for others goes out now
+
+    async def _event(
+        self,
+        who: Who,
+        *,
+        text: str | None = None,
+        action: str | None = None,
+        event_id: str | None = None,
+    ) -> Event:
+        return Event(
             PLATFORM,
             who.key,
             text=text,
@@ -328,9 +357,6 @@ class SlackBot:
             platform_locale=await self.sender.locale(who.user),
             event_id=event_id,
         )
-        replies = await asyncio.to_thread(self.core.handle, event)
-        await self._reply(who, replies)
-        self._later(self.deliver())  # what this event queued for others goes out now
 
     async def _open_form(
         self, who: Who, form_name: str, trigger_id: str, command: str | None
@@ -365,10 +391,6 @@ class SlackBot:
             ctx = Ctx(session, person, self.core.policy, self.core.clock(), PLATFORM, locale)
             draft = flow.load_draft(ctx, form)
             if command is None and draft is None:
-                return None
-            if draft is not None and any(key.startswith("@") for key in draft.data):
-                # fill_form would drop the draft's context (which sent request an edit is
-                # for), so such a draft is edited the chat way until it keeps it.
                 return None
             return form_modal(ctx, form, dict(draft.data) if draft else {})
 

@@ -350,7 +350,9 @@ def ask(ctx: Ctx, form: Form, draft: Draft) -> None:
     buttons = _step_buttons(ctx, form, step, draft.data)
     if step.optional:
         text += "\n" + ctx.t("flow.skip_hint")
-    ctx.reply(text, buttons, expects_number=step.kind in (Kind.NUMBER, Kind.MONEY))
+    # `meta` lets an adapter that shows whole forms (Slack's modals) see a form begin.
+    meta = {"form": form.name, "fresh": not _history(draft)}
+    ctx.reply(text, buttons, expects_number=step.kind in (Kind.NUMBER, Kind.MONEY), meta=meta)
 
 
 def _step_buttons(ctx: Ctx, form: Form, step: Step, data: Data) -> tuple[tuple[Button, ...], ...]:

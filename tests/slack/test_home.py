@@ -1,4 +1,4 @@
-"""App Home as the dashboard, the global shortcut, a reason typed in the DM, and files."""
+"""App Home as the dashboard, the global shortcut, a decision's reason, and files."""
 
 from __future__ import annotations
 
@@ -71,22 +71,44 @@ async def test_the_global_shortcut_opens_the_modal(
     assert view["title"]["text"] == EN("rcp.title")[:24]
 
 
-async def test_a_rejection_reason_typed_in_the_dm_reaches_the_requester(
+async def test_a_rejection_reason_is_asked_in_a_modal_and_reaches_the_requester(
     slack: FakeSlack, standin: WebApiStandIn, link: Link
 ) -> None:
     standin.locales["ULIMING"] = "zh-CN"
     li, wang = await link("李明"), await link("王经理")
     await file_reception(slack, li)
     card = standin.find(wang, "东方精密")
+    views = len(standin.opened_views())
 
     await slack.press(wang, card, EN("approval.reject"))
     assert card.buttons()  # nothing decided until the reason is given
-    await slack.message(wang, "Budget &amp; dates unclear")  # Slack escapes & in text
+    (modal,) = standin.opened_views()[views:]
+    assert modal["callback_id"] == "vd.form:why"
+    assert not any(EN("approval.why.rejected") in m.text for m in standin.inbox(wang))
+
+    empty = await slack.submit(wang, modal, {"reason": ""})
+    assert empty.json()["response_action"] == "errors"  # a reason is required
+    assert card.buttons()
+    await slack.submit(wang, modal, {"reason": "Budget & dates unclear"})
 
     assert card.buttons() == {}
     assert "Budget & dates unclear" in card.text
     told = standin.last(li).text
     assert "Budget & dates unclear" in told and "东方精密" in told
+
+
+async def test_a_reason_can_still_be_typed_in_the_dm(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link
+) -> None:
+    """If the modal is closed, the question waits in the DM like any form's."""
+    standin.locales["ULIMING"] = "zh-CN"
+    li, wang = await link("李明"), await link("王经理")
+    await file_reception(slack, li)
+    card = standin.find(wang, "东方精密")
+    await slack.press(wang, card, EN("approval.reject"))
+    await slack.message(wang, "Budget &amp; dates unclear")  # Slack escapes & in text
+    assert card.buttons() == {}
+    assert "Budget & dates unclear" in standin.last(li).text
 
 
 async def test_outbox_files_and_cards_are_sent_once(

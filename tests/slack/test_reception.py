@@ -118,12 +118,14 @@ async def test_changes_asked_then_resubmitted_edit_the_same_request(
     summary = standin.last(li)
     assert summary.text.startswith(ZH("rcp.summary_title"))
 
-    # The draft knows which request it edits; the modal cannot carry that yet, so Edit
-    # stays in the chat (see bot.slack SlackBot._modal).
+    # Edit reopens the whole form as a modal; the draft still knows which request it is.
     views = len(standin.opened_views())
     await slack.press(li, summary, ZH("flow.edit"))
-    assert len(standin.opened_views()) == views
-    assert standin.last(li).text == ZH("flow.which_field")
+    (modal,) = standin.opened_views()[views:]
+    answers = reception_answers(modal, "下周三上午10点") | {"tour": "一车间"}
+    await slack.submit(li, modal, answers)
+    summary = standin.last(li)
+    assert "一车间" in summary.text
 
     await slack.press(li, summary, ZH("flow.submit"))
     with core.db.session() as session:
