@@ -157,4 +157,7 @@ async def test_a_card_deleted_in_slack_is_skipped_not_retried(
 
 async def test_a_stranger_home_says_one_line(slack: FakeSlack, standin: WebApiStandIn) -> None:
     await slack.open_home("USTRANGER")
-    assert _texts(standin.published_home("USTRANGER")) == [EN("slack.home.title"), EN("stranger.slack")]
+    assert _texts(standin.published_home("USTRANGER")) == [
+        EN("slack.home.title"),
+        EN("stranger.slack"),
+    ]
