@@ -6,12 +6,11 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from handlers.policy import Policy, default_policy, load_policy
-from handlers.workdays import WorkCalendar
-
 from bot.config import Settings
 from handlers.core import Core
 from handlers.features import FEATURES
+from handlers.policy import Policy, default_policy, load_policy
+from handlers.workdays import WorkCalendar
 from storage.db import Database
 
 log = logging.getLogger("visitdesk")
