@@ -5,7 +5,12 @@
 - Sending: about 30 messages a second overall and about one a second per chat. PTB's
   `AIORateLimiter` paces the overall rate and groups and retries after a 429; it does not
   pace private chats, so `TelegramLimits` adds a per-chat bucket that allows a short burst
-  (one answer is often two or three messages) and then one a second.
+  (one answer is often two or three messages) and then one a second. The overall pace is
+  `Pacer`'s: a slot every 1/29.5 s, no burst, at most 29 sends in any one second. PTB's
+  default bucket (30 at once, then 30 a second) let 50 digests out in the first second of a
+  fan-out, and a bucket without the burst fell behind whenever the event loop was busy
+  (bench/RESULTS.md); this way no second held more than 30 at the receiving end, and a
+  fan-out with messages waiting ran at 96 % of Telegram's rate.
 - Updates of one chat are handled in order (a form's answers must not overtake each other);
   different chats are handled side by side, so one busy chat does not hold up the others.
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -24,6 +30,7 @@ from telegram.ext import AIORateLimiter, BaseUpdateProcessor
 TEXT_LIMIT = 4096
 CHAT_BURST = 3  # messages one chat may get at once before pacing starts
 CHAT_RATE_PERIOD = 3.0  # seconds to refill the burst: one message a second on average
+OVERALL_RATE = 29.5  # slots a second for the whole bot; at most int(29.5) = 29 in any second
 RETRIES_AFTER_429 = 5
 _MAX_CHAT_BUCKETS = 1024  # forget idle chats' buckets past this many
 
@@ -75,8 +82,10 @@ class TelegramLimits(AIORateLimiter):
         chat_burst: int = CHAT_BURST,
         chat_period: float = CHAT_RATE_PERIOD,
         max_retries: int = RETRIES_AFTER_429,
+        overall_rate: float = OVERALL_RATE,
     ) -> None:
-        super().__init__(max_retries=max_retries)
+        super().__init__(overall_max_rate=0, max_retries=max_retries)  # paced by `Pacer` instead
+        self._pace = Pacer(overall_rate)
         self._chat_burst = chat_burst
         self._chat_period = chat_period
         self._chats: dict[int, AsyncLimiter] = {}
@@ -92,7 +101,9 @@ class TelegramLimits(AIORateLimiter):
     ) -> JSONish:
         chat = _private_chat(data.get("chat_id"))
         bucket = self._bucket(chat) if chat is not None else contextlib.nullcontext()
-        async with bucket:
+        # Like PTB's overall limit, the pace applies to whatever is sent to a chat.
+        pace = self._pace if data.get("chat_id") is not None else contextlib.nullcontext()
+        async with bucket, pace:
             return await super().process_request(
                 callback, args, kwargs, endpoint, data, rate_limit_args
             )
@@ -103,6 +114,41 @@ class TelegramLimits(AIORateLimiter):
                 if bucket.has_capacity(bucket.max_rate):  # idle: full again
                     del self._chats[key]
         return self._chats.setdefault(chat, AsyncLimiter(self._chat_burst, self._chat_period))
+
+
+class Pacer:
+    """Evenly spaced sends, never more than `rate` in any one second.
+
+    Each entry takes the next free slot, `1 / rate` seconds after the one before, and waits
+    for it: no burst after a quiet spell (an idle pacer's next slot is now), and a late
+    wake-up does not move the slots after it. Sends whose slots passed while the event loop
+    was busy would then go out together, so a window of the last `rate` send times holds
+    each back until the oldest is a second old.
+    """
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1 / rate
+        self._next = 0.0
+        self._recent: deque[float] = deque(maxlen=max(1, int(rate)))
+        self._window = asyncio.Lock()
+
+    async def __aenter__(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        slot = max(now, self._next)
+        self._next = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+        async with self._window:  # one at a time, in order, past the window check
+            while len(self._recent) == self._recent.maxlen:
+                wait = self._recent[0] + 1.0 - loop.time()
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            self._recent.append(loop.time())
+
+    async def __aexit__(self, *_: object) -> None:
+        """The slot is spent when taken."""
 
 
 def _private_chat(chat_id: object) -> int | None:

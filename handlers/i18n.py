@@ -65,6 +65,12 @@ def choose_locale(person_locale: str | None, platform_locale: str | None, defaul
     )
 
 
+@cache
+def _babel_locale(locale: str) -> Locale:
+    """Parsed once per locale: `Locale.parse` searches Babel's whole locale list each time."""
+    return Locale.parse(locale)
+
+
 @dataclass(frozen=True)
 class Translator:
     """Messages and formats in one locale."""
@@ -84,7 +90,7 @@ class Translator:
 
     @property
     def _babel(self) -> Locale:
-        return Locale.parse(self.locale)
+        return _babel_locale(self.locale)
 
     def datetime(self, value: datetime, tz: tzinfo) -> str:
         return format_datetime(value.astimezone(tz), self("fmt.datetime"), locale=self._babel)

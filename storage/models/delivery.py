@@ -58,7 +58,10 @@ class Reminder(Base):
     """Something due for someone at a time; the scheduler claims and sends it once."""
 
     __tablename__ = "reminder"
-    __table_args__ = (Index("ix_reminder_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_reminder_due", "state", "due_at"),
+        Index("ix_reminder_subject", "subject", "subject_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)

@@ -18,10 +18,10 @@ class Person(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     department: Mapped[str] = mapped_column(String(100), default="")
     roles: Mapped[str] = mapped_column(String(200), default="")  # space-separated role names
-    manager_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     timezone: Mapped[str | None] = mapped_column(String(64))
-    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     delegate_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

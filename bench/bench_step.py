@@ -1,0 +1,531 @@
+"""Conversation step cost (issue 9, item 1): a reception-request step through the real
+python-telegram-bot Application, against a bare PTB echo bot, through the same Bot API stand-in.
+
+Run from the repository root:  python bench/bench_step.py [--quick] [--repeats N]
+
+The Telegram side (tests/telegram/botapi.py, the stand-in, plus the people typing) runs in this
+process; each bot under test runs in a process of its own, as it would in production, and long
+polls its own stand-in. Three bots, started once and measured in turn, in a rotating order:
+
+* echo            the echo bot of PTB's examples (`reply_text(update.message.text)`), defaults;
+* visitdesk/sqlite, visitdesk/postgresql   `bot.telegram.TelegramBot`, unchanged, on a
+  migrated database with the example org plus `--chats` salespeople who own a class-B client.
+
+Every bot gets the same stream of updates: each salesperson types `/reception`, the 27 answers
+of tests/test_reception.py `B_CLASS_ANSWERS` (the first one is their own client's name) and
+`/cancel`. The core answers with the real questions (checked against the expected text); the
+echo bot answers each line with one message. Measured at the stand-in, per update: from the
+moment the update is handed to `getUpdates` to the arrival of its last `sendMessage`.
+
+* latency   one chat at a time, one update at a time: p50 and p99 of the 27 answers of each form;
+* updates/s `--chats` chats typing at once, each sending its next line as soon as the answer to
+  the previous one arrived: every update of every form, over the wall-clock time.
+
+Pacing: visitdesk's TelegramLimits is kept (its code path is part of the cost), but its
+per-chat burst and the overall 30 messages/s cap are lifted: a scripted user answers faster
+than a person, and pacing is waiting, not cost. bench/bench_fanout.py measures the pacing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import os
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select
+
+from bench._support import (
+    BACKENDS,
+    ROOT,
+    RunningClock,
+    bench_db,
+    header,
+    import_example_org,
+    median,
+    percentile,
+)
+from bot.telegram_limits import TelegramLimits, split_text
+from handlers.core import Core
+from handlers.features import FEATURES
+from handlers.messages import Event
+from handlers.policy import default_policy
+from storage.db import Database
+from storage.models import Client, Identity, Person
+from tests.telegram.botapi import TOKEN, BotApi
+from tests.telegram.harness import fixture
+from tests.test_reception import B_CLASS_ANSWERS
+
+ECHO = "echo"
+FIRST_USER = 700_000  # Telegram user ids of the benchmark's salespeople
+START_TIMEOUT = 60.0  # seconds for a bot process to connect; a ceiling, not a measure
+
+
+# ---------------------------------------------------------------------------- the bots
+
+
+class BenchLimits(TelegramLimits):
+    """visitdesk's limiter with its caps lifted (see the module docstring)."""
+
+    def __init__(self) -> None:
+        super().__init__(chat_burst=1_000_000, chat_period=1, overall_rate=1_000_000)
+
+
+async def _until_terminated() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    print("ready", flush=True)
+    await stop.wait()
+
+
+async def serve_echo(api_url: str) -> None:
+    """PTB's echo bot (examples/echobot.py), against the stand-in at `api_url`."""
+    from telegram import Update
+    from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+    async def echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(update.message.text)
+
+    application = Application.builder().token(TOKEN).base_url(f"{api_url}/bot").build()
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    async with application:
+        assert application.updater is not None
+        await application.updater.start_polling()
+        await application.start()
+        await _until_terminated()
+        await application.updater.stop()
+        await application.stop()
+
+
+async def serve_visitdesk(api_url: str, database_url: str) -> None:
+    """visitdesk's Telegram adapter as `visitdesk` runs it, on the corpus's clock."""
+    from bot.app import App
+    from bot.config import load_settings
+    from bot.telegram import TelegramBot
+
+    settings = load_settings(
+        environ={
+            "DATABASE_URL": database_url,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": api_url,
+        }
+    )
+    policy = default_policy()
+    db = Database(database_url)
+    app = App(settings, db, policy, Core(db, policy, FEATURES, RunningClock()))
+    bot = TelegramBot(app, BenchLimits())
+    await bot.start()
+    try:
+        await _until_terminated()
+    finally:
+        await bot.stop()
+        db.dispose()
+
+
+# ---------------------------------------------------------------------------- the people
+
+
+@dataclass(frozen=True)
+class Line:
+    """One update of the script: what is typed, how many messages answer it, what one says."""
+
+    text: str
+    replies: int
+    expected: str  # "" when not checked
+    timed: bool  # an answer to the current question (counted in the latency figures)
+
+
+def people(count: int) -> list[tuple[int, str, str]]:
+    """(Telegram user id, name, own client) of the benchmark's salespeople."""
+    return [(FIRST_USER + i, f"压测销售{i:03d}", f"压测客户{i:03d}") for i in range(count)]
+
+
+def add_people(db: Database, count: int) -> None:
+    """Salespeople under 王经理, each owning one class-B client, linked to Telegram."""
+    with db.session() as session:
+        manager = session.scalars(select(Person).where(Person.name == "王经理")).one()
+        for user_id, name, client in people(count):
+            person = Person(name=name, department="销售一部", roles="sales", manager_id=manager.id)
+            session.add(person)
+            session.flush()
+            session.add(Client(name=client, class_key="B", region="local", owner_id=person.id))
+            session.add(
+                Identity(
+                    person_id=person.id,
+                    platform="telegram",
+                    platform_user=str(user_id),
+                    chat_id=str(user_id),
+                    platform_locale="zh-hans",
+                )
+            )
+
+
+def form_texts(client: str) -> list[tuple[str, str, bool]]:
+    """(text, expected reply, timed) of one whole form for the owner of `client`."""
+    answers = [(client, B_CLASS_ANSWERS[0][1]), *B_CLASS_ANSWERS[1:]]
+    return [
+        ("/reception", "哪位客户来访", False),
+        *((text, expected, True) for text, expected in answers),
+        ("/cancel", "", False),
+    ]
+
+
+def calibrate(workdir: Path) -> list[Line]:
+    """Run one form through the core on a scratch SQLite database, to learn how many messages
+    answer each line (the adapter sends one per text piece); alike for every salesperson."""
+    policy = default_policy()
+    with bench_db("sqlite", workdir, "calibrate") as scratch:
+        import_example_org(scratch.db, policy)
+        add_people(scratch.db, 1)
+        core = Core(scratch.db, policy, FEATURES, RunningClock())
+        user_id, _, client = people(1)[0]
+        script: list[Line] = []
+        for number, (text, expected, timed) in enumerate(form_texts(client)):
+            event = Event(
+                "telegram",
+                str(user_id),
+                text=text,
+                chat_id=str(user_id),
+                platform_locale="zh-hans",
+                event_id=f"calibrate-{number}",
+            )
+            replies = core.handle(event)
+            shown = "\n".join(m.text for m in replies)
+            if expected not in shown:
+                raise SystemExit(f"calibration: after {text!r} expected {expected!r} in {shown!r}")
+            pieces = sum(len(split_text(m.text)) for m in replies if m.text.strip())
+            assert not any(m.attachment or m.replace for m in replies), "a form step sends text"
+            script.append(Line(text, pieces, expected, timed))
+    return script
+
+
+def script_for(shape: list[Line], client: str, echo: bool) -> list[Line]:
+    """The calibrated script, with this person's client; the echo bot answers one message."""
+    texts = form_texts(client)
+    return [
+        Line(text, 1 if echo else line.replies, "" if echo else line.expected, line.timed)
+        for (text, _, _), line in zip(texts, shape, strict=True)
+    ]
+
+
+# ---------------------------------------------------------------------------- the stand-in
+
+
+class TimedBotApi(BotApi):
+    """The stand-in, noting when each sendMessage arrives and waking whoever waits for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrivals: dict[int, list[float]] = {}
+        self._waiting: dict[int, tuple[int, asyncio.Future[None]]] = {}
+
+    async def _api_sendMessage(self, params: dict[str, Any]) -> Any:
+        result = await super()._api_sendMessage(params)
+        chat = int(params["chat_id"])
+        times = self.arrivals.setdefault(chat, [])
+        times.append(time.perf_counter())
+        waiting = self._waiting.get(chat)
+        if waiting is not None and len(times) >= waiting[0] and not waiting[1].done():
+            waiting[1].set_result(None)
+        return result
+
+    async def wait_for(self, chat: int, count: int) -> float:
+        """Wait until `count` messages reached `chat` in all; when the last one arrived."""
+        times = self.arrivals.setdefault(chat, [])
+        if len(times) < count:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiting[chat] = (count, future)
+            try:
+                await asyncio.wait_for(future, 30)
+            finally:
+                del self._waiting[chat]
+        return times[count - 1]
+
+
+_update_ids = itertools.count(900_000_000)
+_message_ids = itertools.count(1)
+
+
+def text_update(user_id: int, text: str) -> dict[str, Any]:
+    """A private-chat text message, from the recorded payload in tests/fixtures/telegram."""
+    update = fixture("message_private_text")
+    update["update_id"] = next(_update_ids)
+    message = update["message"]
+    message["message_id"] = next(_message_ids)
+    message["from"].update(id=user_id, first_name="压测")
+    message["chat"].update(id=user_id, first_name="压测")
+    message["text"] = text
+    if text.startswith("/"):
+        message["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
+    else:
+        del message["entities"]
+    return update
+
+
+@dataclass
+class Bot:
+    """A bot process under test and its own stand-in."""
+
+    name: str
+    api: TimedBotApi
+    process: asyncio.subprocess.Process | None = None
+    scripts: dict[int, list[Line]] = field(default_factory=dict)  # user id -> lines
+
+
+async def launch(name: str, database_url: str | None, tree: Path = ROOT) -> Bot:
+    """Start the stand-in and the bot process (its code from `tree`, a copy of the repository
+    at another version for a before/after); return once the bot long-polls."""
+    api = TimedBotApi()
+    url = await api.start()
+    args = [str(tree / "bench" / "bench_step.py"), "--serve", name, "--api", url]
+    if database_url:
+        args += ["--database", database_url]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, *args, stdout=asyncio.subprocess.PIPE, cwd=tree
+    )
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT)
+    if line.strip() != b"ready":
+        raise SystemExit(f"bot {name} did not start (exit {await process.wait()})")
+    deadline = time.monotonic() + START_TIMEOUT
+    while api.polls == 0:  # connected and long-polling
+        if time.monotonic() > deadline:
+            raise SystemExit(f"bot {name} never polled")
+        await asyncio.sleep(0.01)
+    return Bot(name, api, process)
+
+
+async def stop(bot: Bot) -> None:
+    if bot.process is not None and bot.process.returncode is None:
+        bot.process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(bot.process.wait(), 20)
+        except TimeoutError:
+            bot.process.kill()
+            await bot.process.wait()
+    await bot.api.close()
+
+
+# ---------------------------------------------------------------------------- measuring
+
+
+async def run_form(bot: Bot, user_id: int, latencies: list[float] | None) -> int:
+    """One person types one whole form, each line once the answer to the last arrived.
+    Appends the timed lines' latencies (ms); returns the number of updates sent."""
+    api = bot.api
+    expected_total = len(api.arrivals.get(user_id, []))
+    for line in bot.scripts[user_id]:
+        before = len(api.chats[user_id])
+        expected_total += line.replies
+        pushed = time.perf_counter()
+        api.push(text_update(user_id, line.text))
+        arrived = await api.wait_for(user_id, expected_total)
+        if latencies is not None and line.timed:
+            latencies.append((arrived - pushed) * 1000)
+        if line.expected:
+            shown = "\n".join(m.text for m in api.chats[user_id][before:])
+            if line.expected not in shown:
+                raise SystemExit(
+                    f"{bot.name}: after {line.text!r}, no {line.expected!r} in {shown!r}"
+                )
+    return len(bot.scripts[user_id])
+
+
+def cpu_seconds(process: asyncio.subprocess.Process) -> float:
+    """User + system CPU time a process has used so far (Linux /proc), its threads included."""
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Round:
+    """One repeat's figures for one bot."""
+
+    p50: float  # ms, one update at a time
+    p99: float
+    rate: float  # updates per second, every chat typing at once
+    cpu_ms: float  # the bot process's CPU time per update, both phases
+
+
+@dataclass
+class Tally:
+    """What one repeat gathers for one bot before it becomes a Round."""
+
+    latencies: list[float] = field(default_factory=list)
+    updates: int = 0
+    cpu: float = 0.0
+
+
+async def timed_form(bot: Bot, user: int, tally: Tally) -> None:
+    """One form, one line at a time, with the bot process's CPU time counted."""
+    assert bot.process is not None
+    cpu = cpu_seconds(bot.process)
+    tally.updates += await run_form(bot, user, tally.latencies)
+    tally.cpu += cpu_seconds(bot.process) - cpu
+
+
+async def throughput(bot: Bot, users: list[int], tally: Tally) -> float:
+    """Every user types a whole form at once; updates per second."""
+    assert bot.process is not None
+    cpu = cpu_seconds(bot.process)
+    started = time.perf_counter()
+    sent = sum(await asyncio.gather(*(run_form(bot, user, None) for user in users)))
+    elapsed = time.perf_counter() - started
+    tally.cpu += cpu_seconds(bot.process) - cpu
+    tally.updates += sent
+    return sent / elapsed
+
+
+async def one_repeat(bots: list[Bot], users: list[int], forms: int, shift: int) -> list[Round]:
+    """Latency: each form typed to every bot in turn (the order rotating), so a burst of load
+    on the shared machine falls on all alike. Then throughput, one bot after another."""
+    tallies = {bot.name: Tally() for bot in bots}
+    for number in range(forms):
+        turn = (shift + number) % len(bots)
+        for bot in bots[turn:] + bots[:turn]:
+            await timed_form(bot, users[number % len(users)], tallies[bot.name])
+    rates: dict[str, float] = {}
+    for bot in bots[shift:] + bots[:shift]:
+        rates[bot.name] = await throughput(bot, users, tallies[bot.name])
+    return [
+        Round(
+            percentile(tallies[bot.name].latencies, 50),
+            percentile(tallies[bot.name].latencies, 99),
+            rates[bot.name],
+            1000 * tallies[bot.name].cpu / tallies[bot.name].updates,
+        )
+        for bot in bots
+    ]
+
+
+async def benchmark(args: argparse.Namespace) -> None:
+    began = time.monotonic()
+    header("conversation step cost: visitdesk's reception step vs a bare PTB echo bot")
+    policy = default_policy()
+    chosen = [b for b in BACKENDS if b in args.backends]
+    with (
+        tempfile.TemporaryDirectory(prefix="visitdesk-bench-") as tmp,
+        contextlib.ExitStack() as dbs,
+    ):
+        workdir = Path(tmp)
+        shape = calibrate(workdir)
+        variants: dict[str, tuple[str | None, Path]] = {ECHO: (None, ROOT)}  # db url, tree
+        trees = [("visitdesk", ROOT)]
+        if args.baseline_tree:
+            trees.append(("baseline", args.baseline_tree.resolve()))
+        for label, tree in trees:
+            for backend in chosen:
+                bench = dbs.enter_context(bench_db(backend, workdir, f"step_{label}"))
+                import_example_org(bench.db, policy)
+                add_people(bench.db, args.chats)
+                bench.db.dispose()
+                variants[f"{label}/{backend}"] = (bench.url, tree)
+        bots: list[Bot] = []
+        try:
+            for name, (url, tree) in variants.items():
+                bot = await launch(ECHO if name == ECHO else "visitdesk", url, tree)
+                bot.name = name
+                bot.scripts = {
+                    user: script_for(shape, client, name == ECHO)
+                    for user, _, client in people(args.chats)
+                }
+                bots.append(bot)
+            users = [user for user, _, _ in people(args.chats)]
+            for bot in bots:  # warm up: connections, caches, the first queries' plans
+                await run_form(bot, users[0], None)
+            results: dict[str, list[Round]] = {bot.name: [] for bot in bots}
+            for repeat in range(args.repeats):
+                rounds = await one_repeat(bots, users, args.forms, repeat % len(bots))
+                for bot, result in zip(bots, rounds, strict=True):
+                    results[bot.name].append(result)
+                    print(
+                        f"repeat {repeat + 1}/{args.repeats}  {bot.name:22} "
+                        f"p50 {result.p50:6.2f} ms  p99 {result.p99:6.2f} ms  "
+                        f"{result.rate:7.1f} updates/s  {result.cpu_ms:5.2f} CPU ms/update",
+                        flush=True,
+                    )
+        finally:
+            for bot in bots:
+                await stop(bot)
+    report(results, args)
+    print(f"({time.monotonic() - began:.0f} s in all)")
+
+
+def report(results: dict[str, list[Round]], args: argparse.Namespace) -> None:
+    """Medians over the repeats, and each bot's figures relative to the echo bot's, computed
+    per repeat (measured together) and then the median taken."""
+    echo = results[ECHO]
+    print()
+    print(
+        f"{args.repeats} repeats; latency over {args.forms} forms x 27 answers, one update at a "
+        f"time; updates/s with {args.chats} chats at once ({args.chats * 29} updates). Medians:"
+    )
+    print(
+        f"{'bot':22} {'p50 ms':>7} {'p99 ms':>7} {'upd/s':>7} {'CPU ms':>7} │ "
+        f"{'p50 ×':>6} {'p99 ×':>6} {'1/upd/s ×':>9} {'CPU ×':>6}"
+    )
+    for name, rounds in results.items():
+        pairs = list(zip(rounds, echo, strict=True))
+        print(
+            f"{name:22} {median([r.p50 for r in rounds]):7.2f} "
+            f"{median([r.p99 for r in rounds]):7.2f} {median([r.rate for r in rounds]):7.1f} "
+            f"{median([r.cpu_ms for r in rounds]):7.2f} │ "
+            f"{median([r.p50 / e.p50 for r, e in pairs]):6.2f} "
+            f"{median([r.p99 / e.p99 for r, e in pairs]):6.2f} "
+            f"{median([e.rate / r.rate for r, e in pairs]):9.2f} "
+            f"{median([r.cpu_ms / e.cpu_ms for r, e in pairs]):6.2f}"
+        )
+    print(
+        "× = this bot's figure over the echo bot's (time per update for upd/s); "
+        "CPU ms = the bot process's CPU time per update. Target: ≤ 1.5."
+    )
+
+
+def main() -> None:
+    """Command line: run the benchmark, or (internally) serve one bot."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and forms")
+    parser.add_argument("--repeats", type=int, help="measurement rounds per bot (default 5)")
+    parser.add_argument("--forms", type=int, help="forms in the latency phase (default 8)")
+    parser.add_argument("--chats", type=int, default=16, help="chats at once (default 16)")
+    parser.add_argument(
+        "--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS, help="databases"
+    )
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="also run visitdesk from this copy of the repository (a before/after in one run)",
+    )
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        os.environ.setdefault("PYTHONUNBUFFERED", "1")
+        if args.serve == ECHO:
+            asyncio.run(serve_echo(args.api))
+        else:
+            asyncio.run(serve_visitdesk(args.api, args.database))
+        return
+    args.repeats = args.repeats or (2 if args.quick else 5)
+    args.forms = args.forms or (3 if args.quick else 8)
+    if args.quick and args.chats == 16:
+        args.chats = 8
+    asyncio.run(benchmark(args))
+
+
+if __name__ == "__main__":
+    main()
