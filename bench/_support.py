@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +35,9 @@ from handlers.policy import Policy  # noqa: E402
 from storage.db import Database, normalise_url  # noqa: E402
 from tests.conftest import EXAMPLE_ORG, START  # noqa: E402  (the corpus's "now", the org)
 
+if TYPE_CHECKING:
+    from bot.app import App
+
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 BACKENDS = ("sqlite", "postgresql")
 
@@ -46,6 +50,7 @@ __all__ = [
     "RunningClock",
     "bench_db",
     "machine",
+    "telegram_app",
 ]
 
 
@@ -60,6 +65,27 @@ class RunningClock:
 
     def __call__(self) -> datetime:
         return self._start + timedelta(seconds=time.monotonic() - self._origin)
+
+
+def telegram_app(api_url: str, database_url: str) -> App:
+    """visitdesk as `visitdesk run telegram` builds it, against a Bot API stand-in."""
+    from bot.app import App
+    from bot.config import load_settings
+    from handlers.core import Core
+    from handlers.features import FEATURES
+    from handlers.policy import default_policy
+    from tests.telegram.botapi import TOKEN
+
+    settings = load_settings(
+        environ={
+            "DATABASE_URL": database_url,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": api_url,
+        }
+    )
+    policy = default_policy()
+    db = Database(database_url)
+    return App(settings, db, policy, Core(db, policy, FEATURES, RunningClock()))
 
 
 # ---------------------------------------------------------------------------- reporting

@@ -47,14 +47,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import delete
 
 from bench._data import Scale, bulk, focus, insert_rows, reception_template
-from bench._support import BACKENDS, ROOT, RunningClock, bench_db, header, median, percentile
-from handlers.core import Core
-from handlers.features import FEATURES
+from bench._support import (
+    BACKENDS,
+    ROOT,
+    bench_db,
+    header,
+    median,
+    percentile,
+    telegram_app,
+)
 from handlers.i18n import LOCALES, catalog
 from handlers.policy import default_policy
 from storage.db import Database
 from storage.models import OutboxMessage, Reminder
-from tests.telegram.botapi import TOKEN, BotApi
+from tests.telegram.botapi import BotApi
 
 TELEGRAM_RATE = 30.0  # messages a second, Telegram's overall limit for a bot
 BULK_FIRST_ID = 1_000_000
@@ -68,20 +74,9 @@ START_TIMEOUT = 60.0
 async def serve(api_url: str, database_url: str) -> None:
     """The production adapter and limits; one timed scheduler tick; then wait to be stopped."""
     from bot import scheduler
-    from bot.app import App
-    from bot.config import load_settings
     from bot.telegram import TelegramBot
 
-    settings = load_settings(
-        environ={
-            "DATABASE_URL": database_url,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": api_url,
-        }
-    )
-    policy = default_policy()
-    db = Database(database_url)
-    app = App(settings, db, policy, Core(db, policy, FEATURES, RunningClock()))
+    app = telegram_app(api_url, database_url)
     bot = TelegramBot(app)
     await bot.start()
     stop = asyncio.Event()
@@ -90,7 +85,7 @@ async def serve(api_url: str, database_url: str) -> None:
         loop.add_signal_handler(sig, stop.set)
     print("ready", flush=True)
     started = time.time()
-    report = await asyncio.to_thread(scheduler.tick, db, policy, app.core.clock())
+    report = await asyncio.to_thread(scheduler.tick, app.db, app.policy, app.core.clock())
     done = time.time()
     print(
         json.dumps(
@@ -110,7 +105,7 @@ async def serve(api_url: str, database_url: str) -> None:
         await stop.wait()
     finally:
         await bot.stop()
-        db.dispose()
+        app.db.dispose()
 
 
 # ---------------------------------------------------------------------------- the stand-in

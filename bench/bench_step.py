@@ -54,6 +54,7 @@ from bench._support import (
     import_example_org,
     median,
     percentile,
+    telegram_app,
 )
 from bot.telegram_limits import TelegramLimits, split_text
 from handlers.core import Core
@@ -112,27 +113,16 @@ async def serve_echo(api_url: str) -> None:
 
 async def serve_visitdesk(api_url: str, database_url: str) -> None:
     """visitdesk's Telegram adapter as `visitdesk` runs it, on the corpus's clock."""
-    from bot.app import App
-    from bot.config import load_settings
     from bot.telegram import TelegramBot
 
-    settings = load_settings(
-        environ={
-            "DATABASE_URL": database_url,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": api_url,
-        }
-    )
-    policy = default_policy()
-    db = Database(database_url)
-    app = App(settings, db, policy, Core(db, policy, FEATURES, RunningClock()))
+    app = telegram_app(api_url, database_url)
     bot = TelegramBot(app, BenchLimits())
     await bot.start()
     try:
         await _until_terminated()
     finally:
         await bot.stop()
-        db.dispose()
+        app.db.dispose()
 
 
 # ---------------------------------------------------------------------------- the people
