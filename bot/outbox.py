@@ -8,6 +8,7 @@ side without taking the same row.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -116,3 +117,23 @@ def copies_of(db: Database, card: str, person_id: int, platform: str) -> list[tu
                 )
             )
         ]
+
+
+class SentMarks:
+    """Rows a platform accepted, waiting to be marked sent. One the database would not take
+    stays here and is marked before anything is claimed again, so its lease ending cannot
+    send it twice."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._unmarked: dict[int, datetime] = {}
+
+    async def sent(self, pending_id: int, at: datetime) -> None:
+        self._unmarked[pending_id] = at
+        await self.flush()
+
+    async def flush(self) -> None:
+        while self._unmarked:
+            pending_id, sent_at = next(iter(self._unmarked.items()))
+            await asyncio.to_thread(mark_sent, self.db, pending_id, sent_at)
+            self._unmarked.pop(pending_id, None)  # another chat's delivery may have marked it

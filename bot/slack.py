@@ -29,7 +29,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -148,7 +148,7 @@ class SlackBot:
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self._delivering = asyncio.Lock()
-        self._unmarked: dict[int, datetime] = {}  # outbox rows sent but not yet marked sent
+        self._marks = outbox.SentMarks(self.core.db)
         self._listen()
 
     def _listen(self) -> None:
@@ -497,7 +497,7 @@ class SlackBot:
     async def deliver(self) -> None:
         """Send what the outbox holds for Slack: one pass at a time, channels side by side."""
         async with self._delivering:
-            await self._mark_sent()  # rows sent while the database was away, first
+            await self._marks.flush()  # rows sent while the database was away, first
             while batch := await asyncio.to_thread(
                 outbox.claim, self.core.db, PLATFORM, self.core.clock()
             ):
@@ -519,17 +519,7 @@ class SlackBot:
                 log.exception("outbox %s not sent; retrying later", pending.id)
                 await asyncio.to_thread(outbox.mark_failed, db, pending.id, now, RETRY_IN)
                 continue
-            self._unmarked[pending.id] = now
-            await self._mark_sent()
-
-    async def _mark_sent(self) -> None:
-        """Mark the rows sent so far; one the database would not take stays in `_unmarked`
-        and is marked before anything is claimed again, so its lease ending cannot send it
-        twice."""
-        while self._unmarked:
-            pending_id, sent_at = next(iter(self._unmarked.items()))
-            await asyncio.to_thread(outbox.mark_sent, self.core.db, pending_id, sent_at)
-            self._unmarked.pop(pending_id, None)
+            await self._marks.sent(pending.id, now)
 
 
 async def serve(app: App, webhook: str | None = None) -> None:

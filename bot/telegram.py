@@ -99,7 +99,7 @@ class TelegramBot:
         self.application.add_error_handler(self._on_error)
         self._wake = asyncio.Event()
         self._delivering = asyncio.Lock()  # one outbox pass at a time
-        self._unmarked: dict[int, datetime] = {}  # outbox rows sent but not yet marked sent
+        self._marks = outbox.SentMarks(self.app.db)
         self._outbox_task: asyncio.Task[None] | None = None
 
     # ---------------------------------------------------------------- lifecycle
@@ -313,7 +313,7 @@ class TelegramBot:
     async def deliver(self) -> None:
         """Send everything due in the outbox for people on Telegram."""
         async with self._delivering:
-            await self._mark_sent()  # rows sent while the database was away, first
+            await self._marks.flush()  # rows sent while the database was away, first
             while batch := await asyncio.to_thread(
                 outbox.claim, self.app.db, PLATFORM, self._now()
             ):
@@ -327,15 +327,6 @@ class TelegramBot:
     async def _deliver_in_order(self, rows: list[outbox.Pending]) -> None:
         for pending in rows:
             await self._deliver_one(pending)
-
-    async def _mark_sent(self) -> None:
-        """Mark the rows sent so far; one the database would not take stays in `_unmarked`
-        and is marked before anything is claimed again, so its lease ending cannot send it
-        twice."""
-        while self._unmarked:
-            pending_id, sent_at = next(iter(self._unmarked.items()))
-            await asyncio.to_thread(outbox.mark_sent, self.app.db, pending_id, sent_at)
-            self._unmarked.pop(pending_id, None)  # another chat's delivery may have marked it
 
     async def _deliver_one(self, pending: outbox.Pending) -> None:
         retry_in = None
@@ -352,8 +343,7 @@ class TelegramBot:
                 log.exception("outbox %s not delivered", pending.id)
                 retry_in = RETRY_SOON
         if retry_in is None:
-            self._unmarked[pending.id] = self._now()
-            await self._mark_sent()
+            await self._marks.sent(pending.id, self._now())
         else:
             await asyncio.to_thread(
                 outbox.mark_failed, self.app.db, pending.id, self._now(), retry_in
