@@ -143,12 +143,8 @@ async def test_queued_messages_wait_out_an_outage_and_go_once(
     assert wang.texts.count("【接待申请 #10】请审批") == 1
 
 
-async def test_a_message_sent_while_the_database_went_away_is_not_sent_again(
-    world: World, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Sent, then the database is gone before the row is marked sent: the mark waits for
-    the database, and the row is not claimed and sent a second time when its lease ends."""
-    wang = await world.linked("王经理")
+def database_away_for_one_mark(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """The next `mark_sent` fails as if the database had gone; `["left"]` turns 0 once it has."""
     mark_sent = bot.outbox.mark_sent
     down = {"left": 1}
 
@@ -159,6 +155,16 @@ async def test_a_message_sent_while_the_database_went_away_is_not_sent_again(
         mark_sent(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(bot.outbox, "mark_sent", mark_sent_while_down)
+    return down
+
+
+async def test_a_message_sent_while_the_database_went_away_is_not_sent_again(
+    world: World, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sent, then the database is gone before the row is marked sent: the mark waits for
+    the database, and the row is not claimed and sent a second time when its lease ends."""
+    wang = await world.linked("王经理")
+    down = database_away_for_one_mark(monkeypatch)
     world.queue("王经理", Message("【接待申请 #11】请审批"), "test:outage:11")
     await eventually(lambda: not down["left"], "the outbox loop to send it")
     assert wang.texts.count("【接待申请 #11】请审批") == 1
@@ -228,16 +234,7 @@ async def test_a_slack_message_sent_while_the_database_went_away_is_not_sent_aga
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     wang = await link("王经理")
-    mark_sent = bot.outbox.mark_sent
-    down = {"left": 1}
-
-    def mark_sent_while_down(*args: object) -> None:
-        if down["left"]:
-            down["left"] -= 1
-            raise OperationalError("UPDATE outbox", {}, Exception("server closed the connection"))
-        mark_sent(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(bot.outbox, "mark_sent", mark_sent_while_down)
+    database_away_for_one_mark(monkeypatch)
     file_reception(slack.bot.core, ZH_PEOPLE)
     with pytest.raises(OperationalError):
         await slack.bot.deliver()
