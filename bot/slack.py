@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.app import App
 from bot.config import SettingError
+from bot.delivery_loop import wake_in
 from bot.slack_blocks import (
     BUTTON_ACTION,
     FORM_CALLBACK,
@@ -55,7 +56,7 @@ from bot.slack_blocks import (
 )
 from bot.slack_send import SEND_ERRORS, Pacer, Sender, web_client
 from handlers import flow
-from handlers.context import Ctx, enqueue, translator_for
+from handlers.context import OUTBOX, Ctx, enqueue, translator_for
 from handlers.core import Core
 from handlers.i18n import Translator, choose_locale
 from handlers.messages import Event, Message
@@ -150,6 +151,13 @@ class SlackBot:
         self._delivering = asyncio.Lock()
         self._marks = outbox.SentMarks(self.core.db)
         self._listen()
+        # What an event (or a scheduler tick) queued goes out as soon as it commits; an event
+        # that queued nothing for anyone costs no outbox pass.
+        loop = asyncio.get_running_loop()
+        core.db.on_commit(OUTBOX, wake_in(loop, self._deliver_soon))
+
+    def _deliver_soon(self) -> None:
+        self._later(self.deliver())
 
     def _listen(self) -> None:
         app = self.bolt
@@ -270,7 +278,6 @@ class SlackBot:
             return
         await ack()
         self._later(self._reply(who, result.replies))
-        self._later(self.deliver())  # a decision's card updates and notifications
 
     async def _on_message(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
@@ -323,7 +330,6 @@ class SlackBot:
         if begun and await self._open_form(who, begun, body["trigger_id"], command=None):
             replies = [m for m in replies if m.meta.get("form") != begun]
         await self._reply(who, replies)
-        self._later(self.deliver())
         if container.get("type") == "view":
             await self._publish_home(who)
 
@@ -338,7 +344,6 @@ class SlackBot:
         event = await self._event(who, text=text, action=action, event_id=event_id)
         replies = await asyncio.to_thread(self.core.handle, event)
         await self._reply(who, replies)
-        self._later(self.deliver())  # what this event queued for others goes out now
 
     async def _event(
         self,

@@ -8,7 +8,8 @@ about receptions and approvals is decided in `handlers/`.
 - A button press is answered at once (the spinner stops), then handled; a reply marked
   `replace` edits the message the button was on, and every other copy of its card.
 - Messages for other people wait in the outbox; a loop delivers them every TICK_SECONDS and
-  right after each handled update, and edits earlier copies of a card when asked to.
+  as soon as a transaction that queued some commits, and edits earlier copies of a card when
+  asked to.
 - Updates come by long polling, or by webhook (`serve(app, webhook=URL)`) checked with
   Telegram's secret-token header. A redelivered update (same update_id) reaches the core
   with the same event id, and the core drops it.
@@ -18,7 +19,6 @@ about receptions and approvals is decided in `handlers/`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -49,6 +49,7 @@ from telegram.ext import (
 from bot import outbox
 from bot.app import App
 from bot.config import SettingError, Settings
+from bot.delivery_loop import DeliveryLoop
 from bot.telegram_limits import (
     TEXT_LIMIT,
     ChatOrderedProcessor,
@@ -97,10 +98,11 @@ class TelegramBot:
             MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, self._on_group)
         )
         self.application.add_error_handler(self._on_error)
-        self._wake = asyncio.Event()
         self._delivering = asyncio.Lock()  # one outbox pass at a time
         self._marks = outbox.SentMarks(self.app.db)
-        self._outbox_task: asyncio.Task[None] | None = None
+        self._outbox = DeliveryLoop(
+            app.db, self.deliver, app.settings.tick_seconds, name="telegram-outbox"
+        )
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -124,15 +126,12 @@ class TelegramBot:
         else:
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         await self.application.start()
-        self._outbox_task = asyncio.create_task(self._outbox_loop(), name="telegram-outbox")
+        self._outbox.start()
         log.info("telegram: %s", f"webhook at {webhook}" if webhook else "polling")
 
     async def stop(self) -> None:
         """Stop receiving and delivering; a row mid-send stays leased and is sent later."""
-        if self._outbox_task is not None:
-            self._outbox_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._outbox_task
+        await self._outbox.stop()
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
@@ -202,23 +201,21 @@ class TelegramBot:
         log.error("telegram update failed: %r", update, exc_info=context.error)
 
     async def _handle(self, event: Event, chat_id: int, pressed: int | None) -> None:
+        # What the update queued for others goes out when it commits (see DeliveryLoop).
         replies = await asyncio.to_thread(self.core.handle, event)
-        try:
-            person_id = None
-            if any(reply.card for reply in replies):
-                found = await asyncio.to_thread(self._person, event.user)
-                person_id = found[0] if found else None
-            for number, reply in enumerate(replies):
-                try:
-                    await self._show(chat_id, person_id, reply, pressed)
-                except BadRequest:
-                    raise  # Telegram will never take it: retrying cannot help
-                except (NetworkError, RetryAfter) as error:  # a 5xx, a timeout, a flood wait
-                    log.warning("reply to %s not sent (%s); kept in the outbox", event.user, error)
-                    await asyncio.to_thread(self._keep, event.user, replies[number:])
-                    break
-        finally:
-            self._wake.set()  # what this update queued for others goes out now, come what may
+        person_id = None
+        if any(reply.card for reply in replies):
+            found = await asyncio.to_thread(self._person, event.user)
+            person_id = found[0] if found else None
+        for number, reply in enumerate(replies):
+            try:
+                await self._show(chat_id, person_id, reply, pressed)
+            except BadRequest:
+                raise  # Telegram will never take it: retrying cannot help
+            except (NetworkError, RetryAfter) as error:  # a 5xx, a timeout, a flood wait
+                log.warning("reply to %s not sent (%s); kept in the outbox", event.user, error)
+                await asyncio.to_thread(self._keep, event.user, replies[number:])
+                break
 
     def _keep(self, user_key: str, replies: list[Message]) -> None:
         """Replies Telegram did not take go to the outbox, in order, to be sent by the next
@@ -299,16 +296,6 @@ class TelegramBot:
         return [(int(chat), int(message)) for chat, message in copies]
 
     # ---------------------------------------------------------------- the outbox
-
-    async def _outbox_loop(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.app.settings.tick_seconds)
-            self._wake.clear()
-            try:
-                await self.deliver()
-            except Exception:  # a bad pass must not end the loop; the rows wait for the next
-                log.exception("telegram outbox pass failed")
 
     async def deliver(self) -> None:
         """Send everything due in the outbox for people on Telegram."""

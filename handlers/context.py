@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session
 
 from handlers.i18n import Translator, choose_locale
 from handlers.messages import Button, Message
+from storage.db import announce
 from storage.models import AuditEntry, Identity, OutboxMessage, Person
 
 if TYPE_CHECKING:
     from handlers.policy import Policy
+
+OUTBOX = "outbox"  # announced on commit when messages were queued (storage.db.announce)
 
 
 @dataclass
@@ -112,6 +115,7 @@ def enqueue(
     """Put a message in the outbox for the platform the person used last (console if none)."""
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)):
         return
+    announce(session, OUTBOX)
     identity = latest_identity(session, person)
     session.add(
         OutboxMessage(

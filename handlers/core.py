@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from storage.models import AuditEntry, Identity, InboundEvent, Person, utcnow
 log = logging.getLogger(__name__)
 
 CONSOLE = "console"
+SEEN_GRANULARITY = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,11 @@ class Core:
         ).first()
         if identity is None or not identity.person.active:
             return None
-        identity.last_seen_at = self.clock()
+        now = self.clock()
+        # "Seen" only orders a person's platforms for delivery: minutes are precise enough,
+        # and not rewriting the identity on every message saves a write per step.
+        if identity.last_seen_at < now - SEEN_GRANULARITY:
+            identity.last_seen_at = now
         if event.chat_id:
             identity.chat_id = event.chat_id
         if event.platform_locale:

@@ -6,7 +6,7 @@ when several bot processes share one database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_ANNOUNCED = "visitdesk.announced"  # Session.info key: topics to announce on commit
+
+
+def announce(session: Session, topic: str) -> None:
+    """Have `topic`'s listeners (`Database.on_commit`) called once this session's transaction
+    commits, not before: a delivery loop learns that messages were queued the moment they
+    can be read, and is not woken by work that rolled back (its session ends with it)."""
+    session.info.setdefault(_ANNOUNCED, set()).add(topic)
 
 
 def normalise_url(url: str) -> str:
@@ -53,11 +61,29 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
-        self.engine: Engine = create_engine(self.url, pool_pre_ping=True)
-        if self.engine.dialect.name == "sqlite":
+        # A server may drop idle connections (a restart, a proxy): test one before use. A
+        # SQLite file cannot, and the test would be a statement more on every step.
+        server = not self.url.startswith("sqlite")
+        self.engine: Engine = create_engine(self.url, pool_pre_ping=server)
+        if not server:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._listeners: dict[str, list[Callable[[], None]]] = {}
+        event.listen(self._sessions, "after_commit", self._announce)
+
+    def on_commit(self, topic: str, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` (in the committing thread) after each commit that announced
+        `topic`; returns the function that stops it."""
+        self._listeners.setdefault(topic, []).append(listener)
+        return lambda: self._listeners[topic].remove(listener)
+
+    def _announce(self, session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint: nothing is readable by others until the outer commit
+        for topic in session.info.pop(_ANNOUNCED, ()):
+            for listener in list(self._listeners.get(topic, ())):
+                listener()
 
     @property
     def is_sqlite(self) -> bool:

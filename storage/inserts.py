@@ -20,6 +20,8 @@ def insert_new(session: Session, model: type[Base], rows: list[dict[str, Any]]) 
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     key = next(iter(model.__table__.primary_key.columns))
+    # Rows as parameters, not `.values(rows)`: the statement is then compiled once and
+    # cached (literal values made every call compile anew: a third of a step's core time).
     # Count what RETURNING gives back: rowcount is not reported for multi-row inserts.
-    statement = insert(model).values(rows).on_conflict_do_nothing().returning(key)
-    return len(session.execute(statement).all())
+    statement = insert(model.__table__).on_conflict_do_nothing().returning(key)
+    return len(session.execute(statement, rows).all())
