@@ -8,6 +8,9 @@ process; each bot under test runs in a process of its own, as it would in produc
 polls its own stand-in. Three bots, started once and measured in turn, in a rotating order:
 
 * echo            the echo bot of PTB's examples (`reply_text(update.message.text)`), defaults;
+* replay          the same bare PTB bot answering each line with visitdesk's very replies (texts
+                  and inline keyboards, recorded by the calibration, rendered by the adapter's
+                  own functions), and nothing else: what the messages themselves cost;
 * visitdesk/sqlite, visitdesk/postgresql   `bot.telegram.TelegramBot`, unchanged, on a
   migrated database with the example org plus `--chats` salespeople who own a class-B client.
 
@@ -32,6 +35,7 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import json
 import os
 import signal
 import sys
@@ -59,7 +63,7 @@ from bench._support import (
 from bot.telegram_limits import TelegramLimits, split_text
 from handlers.core import Core
 from handlers.features import FEATURES
-from handlers.messages import Event
+from handlers.messages import Event, Message
 from handlers.policy import default_policy
 from storage.db import Database
 from storage.models import Client, Identity, Person
@@ -68,6 +72,7 @@ from tests.telegram.harness import fixture
 from tests.test_reception import B_CLASS_ANSWERS
 
 ECHO = "echo"
+REPLAY = "replay"
 FIRST_USER = 700_000  # Telegram user ids of the benchmark's salespeople
 START_TIMEOUT = 60.0  # seconds for a bot process to connect; a ceiling, not a measure
 
@@ -102,6 +107,42 @@ async def serve_echo(api_url: str) -> None:
 
     application = Application.builder().token(TOKEN).base_url(f"{api_url}/bot").build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
+    async with application:
+        assert application.updater is not None
+        await application.updater.start_polling()
+        await application.start()
+        await _until_terminated()
+        await application.updater.stop()
+        await application.stop()
+
+
+async def serve_replay(api_url: str, replies_file: str) -> None:
+    """A bare PTB bot that answers the n-th update of a chat with the replies visitdesk gave
+    to the n-th line of the script: no core, no database."""
+    from telegram import Update
+    from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+    from bot.telegram import _keyboard
+
+    script = [
+        [Message.from_payload(payload) for payload in line]
+        for line in json.loads(Path(replies_file).read_text())
+    ]
+    position: dict[int, int] = {}
+
+    async def replay(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        chat = update.message.chat_id
+        number = position.get(chat, 0)
+        position[chat] = number + 1
+        for message in script[number % len(script)]:
+            pieces = split_text(message.text)
+            for count, piece in enumerate(pieces, start=1):
+                markup = _keyboard(message.buttons) if count == len(pieces) else None
+                await update.message.reply_text(piece, reply_markup=markup)
+
+    application = Application.builder().token(TOKEN).base_url(f"{api_url}/bot").build()
+    application.add_handler(MessageHandler(filters.TEXT, replay))
     async with application:
         assert application.updater is not None
         await application.updater.start_polling()
@@ -175,7 +216,8 @@ def form_texts(client: str) -> list[tuple[str, str, bool]]:
 
 def calibrate(workdir: Path) -> list[Line]:
     """Run one form through the core on a scratch SQLite database, to learn how many messages
-    answer each line (the adapter sends one per text piece); alike for every salesperson."""
+    answer each line (the adapter sends one per text piece); alike for every salesperson.
+    The replies themselves go to `workdir / REPLIES` for the replay bot."""
     policy = default_policy()
     with bench_db("sqlite", workdir, "calibrate") as scratch:
         import_example_org(scratch.db, policy)
@@ -183,6 +225,7 @@ def calibrate(workdir: Path) -> list[Line]:
         core = Core(scratch.db, policy, FEATURES, RunningClock())
         user_id, _, client = people(1)[0]
         script: list[Line] = []
+        recorded: list[list[dict[str, Any]]] = []
         for number, (text, expected, timed) in enumerate(form_texts(client)):
             event = Event(
                 "telegram",
@@ -199,7 +242,12 @@ def calibrate(workdir: Path) -> list[Line]:
             pieces = sum(len(split_text(m.text)) for m in replies if m.text.strip())
             assert not any(m.attachment or m.replace for m in replies), "a form step sends text"
             script.append(Line(text, pieces, expected, timed))
+            recorded.append([m.to_payload() for m in replies])
+    (workdir / REPLIES).write_text(json.dumps(recorded, ensure_ascii=False))
     return script
+
+
+REPLIES = "replies.json"
 
 
 def script_for(shape: list[Line], client: str, echo: bool) -> list[Line]:
@@ -412,7 +460,11 @@ async def benchmark(args: argparse.Namespace) -> None:
     ):
         workdir = Path(tmp)
         shape = calibrate(workdir)
-        variants: dict[str, tuple[str | None, Path]] = {ECHO: (None, ROOT)}  # db url, tree
+        # The database URL, or for the replay bot the file of its replies; the code's tree.
+        variants: dict[str, tuple[str | None, Path]] = {
+            ECHO: (None, ROOT),
+            REPLAY: (str(workdir / REPLIES), ROOT),
+        }
         trees = [("visitdesk", ROOT)]
         if args.baseline_tree:
             trees.append(("baseline", args.baseline_tree.resolve()))
@@ -426,7 +478,7 @@ async def benchmark(args: argparse.Namespace) -> None:
         bots: list[Bot] = []
         try:
             for name, (url, tree) in variants.items():
-                bot = await launch(ECHO if name == ECHO else "visitdesk", url, tree)
+                bot = await launch(name if name in (ECHO, REPLAY) else "visitdesk", url, tree)
                 bot.name = name
                 bot.scripts = {
                     user: script_for(shape, client, name == ECHO)
@@ -457,7 +509,7 @@ async def benchmark(args: argparse.Namespace) -> None:
 def report(results: dict[str, list[Round]], args: argparse.Namespace) -> None:
     """Medians over the repeats, and each bot's figures relative to the echo bot's, computed
     per repeat (measured together) and then the median taken."""
-    echo = results[ECHO]
+    echo, replay = results[ECHO], results[REPLAY]
     print()
     print(
         f"{args.repeats} repeats; latency over {args.forms} forms x 27 answers, one update at a "
@@ -465,10 +517,12 @@ def report(results: dict[str, list[Round]], args: argparse.Namespace) -> None:
     )
     print(
         f"{'bot':22} {'p50 ms':>7} {'p99 ms':>7} {'upd/s':>7} {'CPU ms':>7} │ "
-        f"{'p50 ×':>6} {'p99 ×':>6} {'1/upd/s ×':>9} {'CPU ×':>6}"
+        f"{'p50 ×':>6} {'p99 ×':>6} {'1/upd/s ×':>9} {'CPU ×':>6} │ "
+        f"{'p50 ×r':>6} {'CPU ×r':>6}"
     )
     for name, rounds in results.items():
         pairs = list(zip(rounds, echo, strict=True))
+        replayed = list(zip(rounds, replay, strict=True))
         print(
             f"{name:22} {median([r.p50 for r in rounds]):7.2f} "
             f"{median([r.p99 for r in rounds]):7.2f} {median([r.rate for r in rounds]):7.1f} "
@@ -476,11 +530,14 @@ def report(results: dict[str, list[Round]], args: argparse.Namespace) -> None:
             f"{median([r.p50 / e.p50 for r, e in pairs]):6.2f} "
             f"{median([r.p99 / e.p99 for r, e in pairs]):6.2f} "
             f"{median([e.rate / r.rate for r, e in pairs]):9.2f} "
-            f"{median([r.cpu_ms / e.cpu_ms for r, e in pairs]):6.2f}"
+            f"{median([r.cpu_ms / e.cpu_ms for r, e in pairs]):6.2f} │ "
+            f"{median([r.p50 / e.p50 for r, e in replayed]):6.2f} "
+            f"{median([r.cpu_ms / e.cpu_ms for r, e in replayed]):6.2f}"
         )
     print(
         "× = this bot's figure over the echo bot's (time per update for upd/s); "
-        "CPU ms = the bot process's CPU time per update. Target: ≤ 1.5."
+        "CPU ms = the bot process's CPU time per update; ×r = over the replay bot's (what "
+        "visitdesk adds to the cost of its messages). Target: ≤ 1.5 ×echo."
     )
 
 
@@ -507,6 +564,8 @@ def main() -> None:
         os.environ.setdefault("PYTHONUNBUFFERED", "1")
         if args.serve == ECHO:
             asyncio.run(serve_echo(args.api))
+        elif args.serve == REPLAY:
+            asyncio.run(serve_replay(args.api, args.database))
         else:
             asyncio.run(serve_visitdesk(args.api, args.database))
         return

@@ -125,9 +125,11 @@ class Core:
         # and not rewriting the identity on every message saves a write per step.
         if identity.last_seen_at < now - SEEN_GRANULARITY:
             identity.last_seen_at = now
-        if event.chat_id:
+        # Assigned only when changed: an untouched identity leaves the session clean, so the
+        # step's queries need no flush first.
+        if event.chat_id and identity.chat_id != event.chat_id:
             identity.chat_id = event.chat_id
-        if event.platform_locale:
+        if event.platform_locale and identity.platform_locale != event.platform_locale:
             identity.platform_locale = event.platform_locale
         return identity.person
 
