@@ -18,8 +18,9 @@ the full one adds the bulk company around it. Measured, alternating empty and fu
 Then, on the full database, every SELECT / UPDATE / DELETE the step and the digests sent is
 explained (SQLite `EXPLAIN QUERY PLAN`, PostgreSQL `EXPLAIN`), and each that reads a whole
 table of 1 000 rows or more (a SQLite `SCAN`, a PostgreSQL `Seq Scan`) is listed with the
-visitdesk function that sent it. SQLite is not ANALYZEd (nothing in visitdesk runs it);
-PostgreSQL is, as autovacuum would.
+visitdesk function that sent it. Both databases have the planner's statistics: PostgreSQL's
+from an ANALYZE after the insert, as autovacuum would; SQLite's from visitdesk itself, which
+analyses a database when it opens a connection to it (storage/db.py).
 """
 
 from __future__ import annotations
@@ -234,6 +235,7 @@ def build_pair(
             rows = bulk(scale, template, ids["赵总"], BULK_FIRST_ID)
             seconds = insert_rows(bench.db, rows)
             print(f"{backend}: inserted {rows.count():,} rows in {seconds:.0f} s", flush=True)
+            bench.db.dispose()  # as a bot starting on a full database: new connections
         pair[label] = bench
     return pair
 

@@ -4,6 +4,9 @@ A digest is made of sections, each registered for the roles it serves with `@sec
 section yields `Line`s, each one item under a topic ("Today", "Due", "Waiting for your
 decision"...). The items of a topic share one bullet line, joined with " · ", in the order
 the sections come; a line may carry a row of buttons (the approval buttons, a check-in).
+A topic shows `MAX_ITEMS` items and counts the rest ("+3 more"): a section whose items grow
+with the company (the GM's team, the day's guests) reads only those and yields `More` with
+the count (`DigestView.first`), so a digest costs the same in a company of any size.
 A person with several roles gets every section of each in the one message, and no message
 at all when nothing has anything to say.
 
@@ -26,25 +29,37 @@ message, or drops it when empty or when its day has passed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import cached_property
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
 
 from handlers import visit_rules
-from handlers.approval import SUBJECTS, may_decide
-from handlers.context import Ctx, translator_for, zone_of
+from handlers.approval import SUBJECTS
+from handlers.context import translator_for, zone_of
 from handlers.i18n import Translator
 from handlers.messages import Button, Message
 from handlers.policy import Policy
 from handlers.reminders import ReminderView, renders
 from handlers.workdays import WorkCalendar
-from storage.models import ApprovalStep, ChecklistItem, Person, Reception, Reminder, Visit
+from storage.models import (
+    ApprovalStep,
+    ChecklistItem,
+    Client,
+    Person,
+    PlanEntry,
+    Reception,
+    Reminder,
+    Visit,
+    VisitPlan,
+)
 
 MAX_ITEMS = 6  # per topic; the rest are counted ("+3 more")
+Ts = TypeVarTuple("Ts")
 # Topics in the order a reader scans them: decisions first, their own day, then the team's.
 TOPICS = (
     "approvals",
@@ -93,24 +108,14 @@ class DigestView:
     now: datetime
     day: date
 
-    @cached_property
-    def ctx(self) -> Ctx:
-        """A context for the reader, to reuse the features' checks (who may decide)."""
-        return Ctx(self.session, self.person, self.policy, self.now, "scheduler")
-
-    @cached_property
-    def team(self) -> list[Person]:
-        """Everyone below the reader in the org chart (reports, their reports...)."""
-        people = list(self.session.scalars(select(Person).where(Person.active.is_(True))))
-        below: list[Person] = []
-        bosses = {self.person.id}
-        while True:
-            found = [p for p in people if p.manager_id in bosses and p not in below]
-            found = [p for p in found if p.id != self.person.id]
-            if not found:
-                return sorted(below, key=lambda p: p.id)
-            below += found
-            bosses = {p.id for p in found}
+    def first(self, query: Select[*Ts], topic: str) -> tuple[list[tuple[*Ts]], list[More]]:
+        """What a topic shows of `query` (ordered): its first `MAX_ITEMS` rows, and the
+        number of the others, counted by the database (in the same statement) rather than
+        read."""
+        counted = query.add_columns(func.count().over()).limit(MAX_ITEMS)
+        rows = self.session.execute(counted).all()
+        rest = rows[0][-1] - len(rows) if rows else 0
+        return [row[:-1] for row in rows], [More(topic, rest)] if rest else []
 
     def span(self, first: int = 0, days: int = 1) -> tuple[datetime, datetime]:
         """Local midnight `first` days from the digest's day, to `days` later."""
@@ -130,7 +135,16 @@ class Line:
     buttons: tuple[Button, ...] = ()
 
 
-Section = Callable[[DigestView], Iterable[Line]]
+@dataclass(frozen=True)
+class More:
+    """`n` items of a topic that a section counted but did not read, all coming after the
+    `MAX_ITEMS` it did (`DigestView.first`)."""
+
+    topic: str
+    n: int
+
+
+Section = Callable[[DigestView], Iterable[Line | More]]
 SECTIONS: list[tuple[int, frozenset[str], Section]] = []
 
 
@@ -157,11 +171,15 @@ def build(
     t = translator_for(session, person, policy)
     view = DigestView(session, policy, person, t, zone_of(person, policy), now, day)
     topics: dict[str, list[Line]] = {}
+    unread: Counter[str] = Counter()
     for _, roles, fn in SECTIONS:
         if roles and not roles & person.role_set:
             continue
         for line in fn(view):
-            topics.setdefault(line.topic, []).append(line)
+            if isinstance(line, More):
+                unread[line.topic] += line.n
+            else:
+                topics.setdefault(line.topic, []).append(line)
     if not topics:
         return None
     text = [t("digest.greeting", name=person.name, date=t.date(day))]
@@ -170,8 +188,9 @@ def build(
     for topic in ranked:
         lines = topics[topic]
         shown = [line.item for line in lines[:MAX_ITEMS]]
-        if len(lines) > MAX_ITEMS:
-            shown.append(t("digest.more", n=len(lines) - MAX_ITEMS))
+        hidden = len(lines) - MAX_ITEMS + unread[topic]
+        if hidden > 0:
+            shown.append(t("digest.more", n=hidden))
         text.append(t("digest.line", topic=t(f"digest.topic.{topic}"), items=" · ".join(shown)))
         buttons += [line.buttons for line in lines[:MAX_ITEMS] if line.buttons]
     return Message("\n".join(text), tuple(buttons))
@@ -333,205 +352,250 @@ def clients_past_their_frequency(view: DigestView) -> Iterable[Line]:
 
 
 @section(order=5)
-def pending_approvals(view: DigestView) -> Iterable[Line]:
+def pending_approvals(view: DigestView) -> Iterable[Line | More]:
     """Everything waiting for the reader's decision (theirs, or as an active delegate),
     with Approve / Reject / Ask for changes on each."""
     t = view.t
-    # Only the reader's steps and those of whoever delegated to them (not every pending step
-    # of the company), and their receptions in one query rather than one each.
+    # `approval.may_decide` as a query: the steps of the reader and of whoever delegated to
+    # them (a list, not a subquery, so the planner knows how few approvers it looks up).
     me = view.person.id
     deputy_for = select(Person.id).where(Person.delegate_id == me, Person.delegate_until > view.now)
-    steps = view.session.scalars(
-        select(ApprovalStep)
-        .where(
-            ApprovalStep.state == "pending",
-            (ApprovalStep.approver_id == me) | ApprovalStep.approver_id.in_(deputy_for),
-        )
-        .order_by(ApprovalStep.opened_at, ApprovalStep.id)
-    ).all()
-    receptions = [s.subject_id for s in steps if s.subject == "reception"]
+    approvers = [me, *view.session.scalars(deputy_for)]
+    steps, more = view.first(
+        select(ApprovalStep.id, ApprovalStep.subject, ApprovalStep.subject_id)
+        .where(ApprovalStep.state == "pending", ApprovalStep.approver_id.in_(approvers))
+        .order_by(ApprovalStep.opened_at, ApprovalStep.id),
+        "approvals",
+    )
+    # Their receptions in one query rather than one each; held here, as the session's
+    # identity map (where `SUBJECTS` finds them) keeps an object only while it is referenced.
+    receptions = [number for _, kind, number in steps if kind == "reception"]
     if receptions:
-        view.session.scalars(select(Reception).where(Reception.id.in_(receptions))).all()
-    for step in steps:
-        if not may_decide(view.ctx, step):
-            continue
-        subject = SUBJECTS[step.subject]
-        requester = subject.requester(view.session, step.subject_id)
+        _held = view.session.scalars(select(Reception).where(Reception.id.in_(receptions))).all()
+    for step, kind, number in steps:
+        subject = SUBJECTS[kind]
         item = t(
             "digest.item.approval",
-            title=subject.title(view.session, step.subject_id, t),
-            name=requester.name,
+            title=subject.title(view.session, number, t),
+            name=subject.requester(view.session, number).name,
         )
-        tag = f"#{step.subject_id}"
+        tag = f"#{number}"
         yield Line(
             "approvals",
             item,
             (
-                Button(t("digest.button.approve", tag=tag), f"apv:{step.id}:ok", "primary"),
-                Button(t("digest.button.reject", tag=tag), f"apv:{step.id}:no", "danger"),
-                Button(t("digest.button.changes", tag=tag), f"apv:{step.id}:chg"),
+                Button(t("digest.button.approve", tag=tag), f"apv:{step}:ok", "primary"),
+                Button(t("digest.button.reject", tag=tag), f"apv:{step}:no", "danger"),
+                Button(t("digest.button.changes", tag=tag), f"apv:{step}:chg"),
             ),
         )
+    yield from more
+
+
+def _guests(*columns: Any) -> Select[Any]:
+    """Receptions in arrival order, as the id, arrival time and client name the lines about
+    guests show, then `columns` (the requester is `Person`): not whole receptions and all
+    that their relationships load."""
+    return (
+        select(Reception.id, Reception.arrival_at, Client.name, *columns)
+        .join(Client, Client.id == Reception.client_id)
+        .join(Person, Person.id == Reception.requester_id)
+        .order_by(Reception.arrival_at, Reception.id)
+    )
 
 
 @section(*MANAGERS, order=40)
-def team_arrivals(view: DigestView) -> Iterable[Line]:
-    """Guests the reader's team receives today."""
-    team = [p.id for p in view.team]
-    if not team:
-        return
+def team_arrivals(view: DigestView) -> Iterable[Line | More]:
+    """Guests the reader's team (everyone below them in the org chart) receives today."""
     start, end = view.span(0)
-    items = view.session.scalars(
-        select(Reception)
+    me = view.person.id
+    # Each of the day's arrivals climbs from its host up the org chart, through active
+    # people, until it reaches the reader (or the top): as many steps as the chart is deep,
+    # where walking down would read the reader's whole team (for a GM, the company).
+    climb = (
+        select(Reception.id.label("reception"), Person.manager_id.label("boss"))
+        .join(Person, Person.id == Reception.requester_id)
         .where(
-            Reception.requester_id.in_(team),
             Reception.state.in_(("pending", "approved")),
             Reception.arrival_at >= start,
             Reception.arrival_at < end,
+            Person.active.is_(True),
+            Person.id != me,
         )
-        .order_by(Reception.arrival_at)
+        .cte("climb", recursive=True)
     )
-    for item in items:
+    boss = aliased(Person)
+    climb = climb.union(
+        select(climb.c.reception, boss.manager_id)
+        .join(boss, boss.id == climb.c.boss)
+        .where(climb.c.boss != me, boss.active.is_(True))
+    )
+    guests, more = view.first(
+        _guests(Person.name).where(
+            Reception.id.in_(select(climb.c.reception).where(climb.c.boss == me))
+        ),
+        "arrivals",
+    )
+    for number, arrival, client, host in guests:
         yield Line(
             "arrivals",
             view.t(
                 "digest.item.arrival",
-                time=view.when(item.arrival_at),
-                client=item.client.name,
-                name=item.requester.name,
-                id=item.id,
+                time=view.when(arrival),
+                client=client,
+                name=host,
+                id=number,
             ),
         )
+    yield from more
 
 
 @section(*MANAGERS, order=42)
-def team_visits_last_working_day(view: DigestView) -> Iterable[Line]:
+def team_visits_last_working_day(view: DigestView) -> Iterable[Line | More]:
     """Visits the team logged for the last working day (and any weekend after it)."""
-    team = [p.id for p in visit_rules.team(view.session, view.person)]
     since = WorkCalendar.for_policy(view.policy).add_working_days(view.day, -1)
     until = view.day - timedelta(days=1)
-    for visit in visit_rules.visits_between(view.session, team, since, until):
+    visits, more = view.first(
+        visit_rules.team_visits(view.person, since, until)
+        .join(Person, Person.id == Visit.person_id)
+        .join(Client, Client.id == Visit.client_id)
+        .with_only_columns(Person.name, Client.name, Visit.outcome),  # not whole visits
+        "team_visits",
+    )
+    for name, client, outcome in visits:
         yield Line(
             "team_visits",
             view.t(
                 "digest.item.team_visit",
-                name=visit.person.name,
-                client=visit.client.name,
-                outcome=view.t(f"visit.outcome.{visit.outcome}"),
+                name=name,
+                client=client,
+                outcome=view.t(f"visit.outcome.{outcome}"),
             ),
         )
+    yield from more
 
 
 @section(*MANAGERS, order=44)
-def team_overdue_reports(view: DigestView) -> Iterable[Line]:
+def team_overdue_reports(view: DigestView) -> Iterable[Line | More]:
     """Planned visits of the team whose report is past its deadline."""
     t = view.t
-    for due in visit_rules.team_overdue_reports(view.session, view.policy, view.person, view.day):
+    entries, more = view.first(
+        visit_rules.team_overdue_reports(view.policy, view.person, view.day)
+        .join(Person, Person.id == VisitPlan.person_id)
+        .join(Client, Client.id == PlanEntry.client_id)
+        .with_only_columns(Person.name, Client.name, PlanEntry.planned_on),  # not entries
+        "overdue_reports",
+    )
+    for name, client, planned_on in entries:
         yield Line(
             "overdue_reports",
             t(
                 "digest.item.overdue_report",
-                name=due.person.name,
-                client=due.client.name,
-                date=t.date(due.entry.planned_on),
+                name=name,
+                client=client,
+                date=t.date(planned_on),
             ),
         )
+    yield from more
 
 
 @section(*MANAGERS, order=46)
-def plan_completion(view: DigestView) -> Iterable[Line]:
+def plan_completion(view: DigestView) -> Iterable[Line | More]:
     """This month's planned visits done, per salesperson with a filed plan."""
     t = view.t
-    scores = visit_rules.team_completion(view.session, view.person, view.day.year, view.day.month)
-    for score in scores:
-        if not score.planned:
-            continue
+    counts, more = view.first(
+        visit_rules.team_plan_counts(view.person, view.day.year, view.day.month), "plan"
+    )
+    for name, planned, done in counts:
         yield Line(
             "plan",
             t(
                 "digest.item.completion",
-                name=score.person.name,
-                done=score.done,
-                planned=score.planned,
-                rate=score.rate,
+                name=name,
+                done=done,
+                planned=planned,
+                rate=visit_rules.completion_rate(done, planned),
             ),
         )
+    yield from more
 
 
 # ---------------------------------------------------------------------------- admin office
 
 
 @section("admin_office", order=50)
-def open_checklists(view: DigestView) -> Iterable[Line]:
+def open_checklists(view: DigestView) -> Iterable[Line | More]:
     """Approved receptions arriving today or tomorrow with items still to prepare."""
+    yield from _checklists(view, 0, "prep_today")
+    yield from _checklists(view, 1, "prep_tomorrow")
+
+
+def _checklists(view: DigestView, day: int, topic: str) -> Iterator[Line | More]:
     t = view.t
-    start, end = view.span(0, 2)
-    tomorrow = view.span(1)[0]
-    items = view.session.scalars(
-        select(Reception)
-        .where(
+    start, end = view.span(day)
+    to_prepare = ChecklistItem.reception_id == Reception.id, ChecklistItem.done_at.is_(None)
+    receptions, more = view.first(
+        _guests().where(
             Reception.state == "approved",
             Reception.arrival_at >= start,
             Reception.arrival_at < end,
-        )
-        .order_by(Reception.arrival_at)
-    ).all()
+            select(ChecklistItem.id).where(*to_prepare).exists(),
+        ),
+        topic,
+    )
     open_by_reception: dict[int, list[str]] = {}
     for reception_id, name in view.session.execute(  # one query, not one per reception
         select(ChecklistItem.reception_id, ChecklistItem.item)
         .where(
-            ChecklistItem.reception_id.in_([item.id for item in items]),
+            ChecklistItem.reception_id.in_([number for number, _, _ in receptions]),
             ChecklistItem.done_at.is_(None),
         )
         .order_by(ChecklistItem.id)
     ):
         open_by_reception.setdefault(reception_id, []).append(name)
-    for item in items:
-        open_items = open_by_reception.get(item.id, [])
-        if not open_items:
-            continue
-        topic = "prep_today" if item.arrival_at < tomorrow else "prep_tomorrow"
-        things = t("flow.list_sep").join(t(f"ck.item.{name}") for name in open_items)
+    for number, arrival, client in receptions:
+        things = t("flow.list_sep").join(t(f"ck.item.{name}") for name in open_by_reception[number])
         yield Line(
             topic,
             t(
                 "digest.item.checklist",
-                id=item.id,
-                client=item.client.name,
-                time=view.when(item.arrival_at),
+                id=number,
+                client=client,
+                time=view.when(arrival),
                 items=things,
             ),
         )
+    yield from more
 
 
 # ---------------------------------------------------------------------------- front desk
 
 
 @section("front_desk", order=50)
-def guests_today(view: DigestView) -> Iterable[Line]:
+def guests_today(view: DigestView) -> Iterable[Line | More]:
     """Today's expected guests, each with a check-in button."""
     t = view.t
     start, end = view.span(0)
-    items = view.session.scalars(
-        select(Reception)
-        .where(
+    guests, more = view.first(
+        _guests(Reception.visitors, Reception.answers, Person.name).where(
             Reception.state.in_(("approved", "closed")),
             Reception.arrival_at >= start,
             Reception.arrival_at < end,
             Reception.checked_in_at.is_(None),
-        )
-        .order_by(Reception.arrival_at)
+        ),
+        "guests",
     )
-    for item in items:
+    for number, arrival, client, visitors, answers, host in guests:
         yield Line(
             "guests",
             t(
                 "digest.item.guest",
-                time=view.when(item.arrival_at),
-                client=item.client.name,
-                n=item.visitors,
-                guest=item.answers.get("guest", ""),
-                host=item.requester.name,
+                time=view.when(arrival),
+                client=client,
+                n=visitors,
+                guest=answers.get("guest", ""),
+                host=host,
             ),
-            (Button(t("digest.button.check_in", client=item.client.name), f"in:{item.id}"),),
+            (Button(t("digest.button.check_in", client=client), f"in:{number}"),),
         )
+    yield from more

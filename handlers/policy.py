@@ -266,6 +266,7 @@ class VisitFrequency(_Section):
 
 class VisitsPolicy(_Section):
     report_due_days: Count = 2  # working days after the visit
+    missing_report_months: Count = 1  # digests list missing reports of plans this far back
     frequency_months: VisitFrequency = Field(default_factory=VisitFrequency)
     plan_deadline: PlanDeadline = "last_working_day"
     plan_reminder_working_days_before: Count = 3

@@ -10,7 +10,9 @@ Definitions, used alike everywhere:
   entries are the person's planned visits; a draft or rejected plan plans nothing.
 * A planned visit is *done* when a logged visit closed its entry (`PlanEntry.visit_id`).
 * Its report is due `visits.report_due_days` working days after the planned day, by the end
-  of working hours; an open entry past that is an overdue report.
+  of working hours; an open entry past that is an overdue report. Digests chase missing
+  reports of this month's plan and the `visits.missing_report_months` plan months before it;
+  an older open entry is a miss the scorecard counted, not work still due.
 * A client is due for a visit `visits.frequency_months[region]` months after its last
   visit (by anyone), or after it was added when it has never been visited.
 * Completion rate = planned visits done ÷ planned visits (seed 003: 完成率); visits outside
@@ -22,11 +24,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from calendar import monthrange
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from handlers.clients import own_clients
@@ -96,21 +99,32 @@ class ReportDue:
         return self.entry.plan.person
 
 
-def _open_entries(session: Session, people: list[int], before: dt.date) -> list[PlanEntry]:
-    if not people:
-        return []
-    return list(
-        session.scalars(
-            select(PlanEntry)
-            .join(VisitPlan, PlanEntry.plan_id == VisitPlan.id)
-            .where(
-                VisitPlan.person_id.in_(people),
-                VisitPlan.state.in_(FILED),
-                PlanEntry.visit_id.is_(None),
-                PlanEntry.planned_on < before,
-            )
-            .order_by(PlanEntry.planned_on, PlanEntry.id)
+def last_overdue_day(policy: Policy, today: dt.date) -> dt.date:
+    """The latest planned day whose report is overdue on `today`. A later planned day never
+    has an earlier deadline, so the overdue ones are exactly those planned up to this day
+    (a condition the database can apply, instead of a deadline computed per entry)."""
+    day = today - dt.timedelta(days=1)
+    while report_deadline(policy, day) >= today:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _open_entries(
+    policy: Policy, people: Sequence[int] | Select[int], today: dt.date
+) -> Select[PlanEntry]:
+    """Open entries of the people's filed plans, from the oldest plan month digests chase
+    (see the module's definitions) on, in planned order."""
+    since = shift_month(today.year, today.month, -policy.visits.missing_report_months)
+    return (
+        select(PlanEntry)
+        .join(VisitPlan, PlanEntry.plan_id == VisitPlan.id)
+        .where(
+            VisitPlan.person_id.in_(people),
+            VisitPlan.state.in_(FILED),
+            tuple_(VisitPlan.year, VisitPlan.month) >= tuple_(*since),
+            PlanEntry.visit_id.is_(None),
         )
+        .order_by(PlanEntry.planned_on, PlanEntry.id)
     )
 
 
@@ -118,24 +132,21 @@ def reports_due(
     session: Session, policy: Policy, person: Person, today: dt.date
 ) -> list[ReportDue]:
     """Planned visits whose day has passed with no visit logged: due soon or overdue."""
+    entries = session.scalars(
+        _open_entries(policy, [person.id], today).where(PlanEntry.planned_on < today)
+    )
     found = []
-    for entry in _open_entries(session, [person.id], today):
+    for entry in entries:
         due_on = report_deadline(policy, entry.planned_on)
         found.append(ReportDue(entry, due_on, due_on < today))
     return found
 
 
-def team_overdue_reports(
-    session: Session, policy: Policy, manager: Person, today: dt.date
-) -> list[ReportDue]:
-    """The manager's line: reports of their team past the deadline."""
-    people = [p.id for p in team(session, manager)]
-    found = []
-    for entry in _open_entries(session, people, today):
-        due_on = report_deadline(policy, entry.planned_on)
-        if due_on < today:
-            found.append(ReportDue(entry, due_on, True))
-    return found
+def team_overdue_reports(policy: Policy, manager: Person, today: dt.date) -> Select[PlanEntry]:
+    """The manager's line: planned visits of their team whose report is past the deadline."""
+    return _open_entries(policy, team_members(manager), today).where(
+        PlanEntry.planned_on <= last_overdue_day(policy, today)
+    )
 
 
 def entry_to_close(
@@ -220,17 +231,22 @@ def overdue_clients(
 # ---------------------------------------------------------------------------- plans and teams
 
 
+_SELLS = (literal(" ") + Person.roles + " ").contains(" sales ")  # roles: space-separated
+
+
+def _in_team_of(manager: Person) -> ColumnElement[bool]:
+    """A manager's team: their active direct reports who sell."""
+    return and_(Person.manager_id == manager.id, Person.active.is_(True), _SELLS)
+
+
 def team(session: Session, manager: Person) -> list[Person]:
     """A manager's direct reports who sell."""
-    return [
-        p
-        for p in session.scalars(
-            select(Person)
-            .where(Person.manager_id == manager.id, Person.active.is_(True))
-            .order_by(Person.id)
-        )
-        if p.has_role("sales")
-    ]
+    return list(session.scalars(select(Person).where(_in_team_of(manager)).order_by(Person.id)))
+
+
+def team_members(manager: Person) -> Select[int]:
+    """The ids of `team`, for a query to read within rather than a list to pass."""
+    return select(Person.id).where(_in_team_of(manager))
 
 
 def plan_of(session: Session, person_id: int, year: int, month: int) -> VisitPlan | None:
@@ -257,23 +273,28 @@ def planned_visits(session: Session, person: Person, day: dt.date) -> list[PlanE
     )
 
 
+def visits_made(
+    people: Sequence[int] | Select[int], first: dt.date, last: dt.date
+) -> Select[Visit]:
+    """Visits the people logged from `first` to `last`, in order."""
+    return (
+        select(Visit)
+        .where(Visit.person_id.in_(people), Visit.visited_on >= first, Visit.visited_on <= last)
+        .order_by(Visit.visited_on, Visit.id)
+    )
+
+
 def visits_between(
     session: Session, people: list[int], first: dt.date, last: dt.date
 ) -> list[Visit]:
     if not people:
         return []
-    return list(
-        session.scalars(
-            select(Visit)
-            .where(Visit.person_id.in_(people), Visit.visited_on >= first, Visit.visited_on <= last)
-            .order_by(Visit.visited_on, Visit.id)
-        )
-    )
+    return list(session.scalars(visits_made(people, first, last)))
 
 
-def team_visits(session: Session, manager: Person, day: dt.date) -> list[Visit]:
-    """Visits the manager's team logged for `day`."""
-    return visits_between(session, [p.id for p in team(session, manager)], day, day)
+def team_visits(manager: Person, first: dt.date, last: dt.date) -> Select[Visit]:
+    """Visits the manager's team logged from `first` to `last`."""
+    return visits_made(team_members(manager), first, last)
 
 
 def recent_visits(session: Session, client_id: int, limit: int = 3) -> list[Visit]:
@@ -328,6 +349,24 @@ def plan_completion(session: Session, person: Person, year: int, month: int) -> 
 
 def team_completion(session: Session, manager: Person, year: int, month: int) -> list[Score]:
     return [plan_completion(session, p, year, month) for p in team(session, manager)]
+
+
+def team_plan_counts(manager: Person, year: int, month: int) -> Select[str, int, int]:
+    """(name, planned, done) of each team member whose filed plan for the month plans
+    anything, in `team` order: `plan_completion`'s numbers, grouped by the database."""
+    return (
+        select(Person.name, func.count(PlanEntry.id), func.count(PlanEntry.visit_id))
+        .join(VisitPlan, VisitPlan.person_id == Person.id)
+        .join(PlanEntry, PlanEntry.plan_id == VisitPlan.id)
+        .where(
+            _in_team_of(manager),
+            VisitPlan.year == year,
+            VisitPlan.month == month,
+            VisitPlan.state.in_(FILED),
+        )
+        .group_by(Person.id, Person.name)
+        .order_by(Person.id)
+    )
 
 
 # ---------------------------------------------------------------------------- reminder keys

@@ -6,8 +6,9 @@ when several bot processes share one database.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +47,25 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # last moments' commits. bench/RESULTS.md: the fsync was half of a form step on SQLite.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    _sqlite_statistics(cursor)
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_statistics(cursor: Any) -> None:
+    """Refresh the query planner's statistics: without them SQLite guesses, and on a big
+    database walks an index that reads far more rows than the query returns (bench/RESULTS.md,
+    scale of data). From SQLite 3.46, `optimize=0x10002` analyses every table that needs it,
+    within a time limit. Before, it looks only at tables the connection has used (none yet),
+    so ANALYZE, sampling each index (analysis_limit) to take milliseconds at any size.
+    Run before the busy timeout is set: while another connection writes, this one does not
+    wait but leaves the statistics to the next connection."""
+    with suppress(sqlite3.OperationalError):  # "database is locked"
+        if sqlite3.sqlite_version_info >= (3, 46):
+            cursor.execute("PRAGMA optimize=0x10002")
+        else:
+            cursor.execute("PRAGMA analysis_limit=1000")
+            cursor.execute("ANALYZE")
 
 
 def _sqlite_begin(connection: Any) -> None:

@@ -1,18 +1,24 @@
 """Daily digests (SPEC §8, §11): a week of time travel across time zones, each role's
-sections, the buttons in them, and none on days off or when there is nothing to say."""
+sections, the buttons in them, and none on days off or when there is nothing to say; what a
+topic shows when the company has more than it can, and which missing reports are chased."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from bot import scheduler
+from handlers import digest, visit_rules
 from handlers.policy import Policy, WorkingDaysPolicy
 from storage.db import Database
 from storage.models import (
+    ApprovalStep,
+    ChecklistItem,
     Client,
     OutboxMessage,
     Person,
@@ -219,6 +225,176 @@ def test_a_salespersons_digest(company: Company) -> None:
         "• 该拜访了:1 位客户(北京宏达,已超 87 天)\n"
         + _buttons(company, "李明", ["记录拜访:北京宏达", "填写报告:华东机电", "结案 #1"])
     )
+
+
+def _late_plans(db: Database) -> None:
+    """李明's plans for September, October and November 2026, each with a planned visit he
+    never logged (东方精密 on the 8th) and one he did (华东机电 on the 9th)."""
+    with db.session() as session:
+        li = session.scalars(select(Person).where(Person.name == "李明")).one()
+        clients = {c.name: c for c in session.scalars(select(Client))}
+        for month in (9, 10, 11):
+            plan = VisitPlan(person_id=li.id, year=2026, month=month, state="approved", round=1)
+            session.add(plan)
+            session.flush()
+            visited = Visit(
+                person_id=li.id,
+                client_id=clients["华东机电"].id,
+                visited_on=date(2026, month, 9),
+                contact="张总",
+                kind="relationship",
+                purposes=["care"],
+                summary="回访",
+                outcome="hopeful",
+            )
+            session.add(visited)
+            session.flush()
+            for client, visit_id in (("东方精密", None), ("华东机电", visited.id)):
+                session.add(
+                    PlanEntry(
+                        plan_id=plan.id,
+                        client_id=clients[client].id,
+                        planned_on=date(2026, month, 8 if visit_id is None else 9),
+                        purpose="care",
+                        visit_id=visit_id,
+                    )
+                )
+
+
+def test_missing_reports_are_chased_for_this_plan_month_and_the_one_before(
+    company: Company, policy: Policy
+) -> None:
+    """A planned visit never reported stops being "due" once its plan month is more than
+    `visits.missing_report_months` behind: September's is not listed in late November."""
+    _late_plans(company.core.db)
+    thursday = date(2026, 11, 26)
+    assert _digest_text(company, policy, "李明", thursday).splitlines()[1] == (
+        "• 待办:东方精密 拜访报告(计划 10月8日(周四),已逾期)"
+        " · 东方精密 拜访报告(计划 11月8日(周日),已逾期)"
+    )
+    assert _digest_text(company, policy, "王经理", thursday).splitlines()[1] == (
+        "• 逾期未交拜访报告:李明:东方精密(计划 10月8日(周四)) · 李明:东方精密(计划 11月8日(周日))"
+    )
+    this_month_only = Policy.model_validate(
+        {**policy.model_dump(), "visits": {"missing_report_months": 0}}
+    )
+    assert "10月8日" not in _digest_text(company, this_month_only, "王经理", thursday)
+
+
+def test_a_report_is_overdue_from_the_day_after_its_deadline(policy: Policy) -> None:
+    """`last_overdue_day` (which the database compares planned days with) agrees with each
+    planned day's own deadline, across weekends and the 2026 holidays."""
+    for today in (date(2026, 1, 1) + timedelta(days=n) for n in range(400)):
+        last = visit_rules.last_overdue_day(policy, today)
+        for planned_on in (today - timedelta(days=n) for n in range(1, 20)):
+            overdue = visit_rules.report_deadline(policy, planned_on) < today
+            assert overdue == (planned_on <= last), (today, planned_on)
+
+
+def _arrivals(db: Database, count: int) -> None:
+    """`count` approved receptions of 李明's arriving on Mon 23 Nov, hourly from 08:00 in
+    reverse order of their numbers, each with its checklist open, and each waiting for
+    王经理 (as if his approval had been asked again)."""
+    with db.session() as session:
+        people = {p.name: p for p in session.scalars(select(Person))}
+        client = session.scalars(select(Client).where(Client.name == "东方精密")).one()
+        for hour in reversed(range(8, 8 + count)):
+            arrival = at(f"2026-11-23 {hour:02d}:00")
+            reception = Reception(
+                requester_id=people["李明"].id,
+                client_id=client.id,
+                class_key="C",
+                arrival_at=arrival,
+                departure_at=arrival + timedelta(hours=1),
+                visitors=2,
+                total=Decimal(0),
+                answers={"guest": "王工"},
+                state="approved",
+                submitted_at=at("2026-11-18 10:00"),
+            )
+            session.add(reception)
+            session.flush()
+            session.add(ChecklistItem(reception_id=reception.id, item="badge"))
+            session.add(
+                ApprovalStep(
+                    subject="reception",
+                    subject_id=reception.id,
+                    round=1,
+                    position=0,
+                    kind="manager",
+                    approver_id=people["王经理"].id,
+                    state="pending",
+                    opened_at=at("2026-11-18 10:00") + timedelta(minutes=reception.id),
+                )
+            )
+
+
+def _digest_text(company: Company, policy: Policy, who: str, day: date) -> str:
+    with company.core.db.session() as session:
+        reader = session.scalars(select(Person).where(Person.name == who)).one()
+        message = digest.build(session, policy, reader, at(f"{day} 08:30"), day)
+        assert message is not None
+        return message.text
+
+
+def test_a_topic_shows_six_items_and_counts_the_rest(company: Company, policy: Policy) -> None:
+    """Sections whose items grow with the company read the six a topic shows and have the
+    database count the others: the same first six, in the same order, and the same count
+    as when every item was read."""
+    _arrivals(company.core.db, 9)
+    monday = date(2026, 11, 23)
+    hours = [f"{hour:02d}:00" for hour in range(8, 14)]
+    numbers = [f"#{n}" for n in range(9, 3, -1)]  # the latest made arrives first
+    front_desk = _digest_text(company, policy, "周前台", monday).splitlines()[1]
+    assert (
+        front_desk
+        == "• 今日来访:"
+        + " · ".join(f"{hour} 东方精密 2人(主宾 王工),接待人 李明" for hour in hours)
+        + " · 另有 3 项"
+    )
+    admin = _digest_text(company, policy, "孙行政", monday).splitlines()[1]
+    assert (
+        admin
+        == "• 今天要准备:"
+        + " · ".join(
+            f"{number} 东方精密 {hour}:贵宾证" for number, hour in zip(numbers, hours, strict=True)
+        )
+        + " · 另有 3 项"
+    )
+    arrivals = (
+        "• 团队今日来访:"
+        + " · ".join(
+            f"{hour} 东方精密(李明,{number})" for number, hour in zip(numbers, hours, strict=True)
+        )
+        + " · 另有 3 项"
+    )
+    assert arrivals in _digest_text(company, policy, "赵总", monday).splitlines()  # two up
+    manager = _digest_text(company, policy, "王经理", monday).splitlines()
+    assert arrivals in manager
+    assert (
+        manager[1]
+        == "• 待您审批:"
+        + " · ".join(
+            f"接待申请 #{n} 东方精密(李明)"
+            for n in range(1, 7)  # opened first, first
+        )
+        + " · 另有 3 项"
+    )
+
+
+@pytest.mark.skipif(
+    sqlite3.sqlite_version_info >= (3, 46), reason="PRAGMA optimize picks the tables itself"
+)
+def test_sqlite_statistics_are_gathered_when_a_database_is_opened(org_db: Database) -> None:
+    """Without statistics SQLite's planner may read a whole table where an index would do
+    (bench/RESULTS.md, scale of data): a connection opened on a database gathers them."""
+    reopened = Database(org_db.url)
+    try:
+        with reopened.session() as session:
+            analysed = session.scalars(text("SELECT DISTINCT tbl FROM sqlite_stat1")).all()
+    finally:
+        reopened.dispose()
+    assert {"person", "client"} <= set(analysed)
 
 
 def _buttons(company: Company, who: str, labels: list[str]) -> str:

@@ -101,12 +101,13 @@ def test_the_queries_the_digest_reads(company: Company) -> None:
         assert [(d.client.name, d.due_on, d.overdue) for d in due] == [
             ("北京宏达", date(2026, 12, 14), False)
         ]
-        late = visit_rules.team_overdue_reports(session, policy, wang, date(2026, 12, 15))
-        assert [(d.person.name, d.client.name) for d in late] == [
+        late = visit_rules.team_overdue_reports(policy, wang, date(2026, 12, 15))
+        assert [(e.plan.person.name, e.client.name) for e in session.scalars(late)] == [
             ("张伟", "信达物流"),
             ("李明", "北京宏达"),
         ]
-        made = visit_rules.team_visits(session, wang, date(2026, 12, 4))
+        day = date(2026, 12, 4)
+        made = session.scalars(visit_rules.team_visits(wang, day, day))
         assert sorted(v.client.name for v in made) == [
             "东方精密",
             "华南电子",

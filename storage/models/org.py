@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, utcnow
@@ -14,6 +14,16 @@ class Person(Base):
     """Someone in the org chart: a salesperson, a manager, the front desk..."""
 
     __tablename__ = "person"
+    # Only the people who delegate: the others' NULLs would make SQLite's statistics judge
+    # the index useless (migration 0005).
+    __table_args__ = (
+        Index(
+            "ix_person_delegate_id",
+            "delegate_id",
+            sqlite_where=text("delegate_id IS NOT NULL"),
+            postgresql_where=text("delegate_id IS NOT NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     department: Mapped[str] = mapped_column(String(100), default="")
@@ -21,7 +31,7 @@ class Person(Base):
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     timezone: Mapped[str | None] = mapped_column(String(64))
-    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     delegate_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

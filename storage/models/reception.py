@@ -20,7 +20,7 @@ class Reception(Base):
     __tablename__ = "reception"
     __table_args__ = (
         Index("ix_reception_arrival", "state", "arrival_at"),
-        Index("ix_reception_requester", "requester_id", "state"),
+        Index("ix_reception_requester", "requester_id", "state", "arrival_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     requester_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
