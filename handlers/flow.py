@@ -239,6 +239,8 @@ def _read_choice(ctx: Ctx, step: Step, data: Data, text: str) -> str:
 
 def _read_multi(ctx: Ctx, step: Step, data: Data, text: str) -> list[str]:
     parts = [p for p in re.split(r"[,，、;；/\s]+", text) if p]
+    if not parts:  # only separators ("；"): nothing was chosen
+        raise Invalid(N_("flow.error.choice"))
     return _in_order(ctx, step, data, {_read_choice(ctx, step, data, part) for part in parts})
 
 

@@ -50,6 +50,7 @@ def test_the_whole_form_asks_every_field_and_saves_the_visit(company: Company) -
         ("昨天", "在 东方精密 见了谁"),
         ("王工", "拜访类型"),
         ("解决问题", "拜访目的"),
+        ("；", "拜访目的"),  # only a separator: nothing chosen, asked again
         ("1,3", "面谈概要"),
         ("沟通交期", "客户有什么需求"),
         ("希望缩短到两周", "竞争对手的动态"),
