@@ -47,26 +47,29 @@ def claim(db: Database, platform: str, now: datetime, limit: int = 50) -> list[P
             .with_for_update(skip_locked=True)
         )
         rows = session.scalars(query).all()
-        claimed = []
+        chats = _chats(session, platform, {row.person_id for row in rows})
         for row in rows:
             row.not_before = now + LEASE
             row.attempts += 1
-            claimed.append(
-                Pending(
-                    row.id, row.person_id, _chat(session, row), Message.from_payload(row.payload)
-                )
+        return [
+            Pending(
+                row.id, row.person_id, chats.get(row.person_id), Message.from_payload(row.payload)
             )
-        return claimed
+            for row in rows
+        ]
 
 
-def _chat(session: Session, row: OutboxMessage) -> str | None:
-    identity = session.scalars(
-        select(Identity)
-        .where(Identity.person_id == row.person_id, Identity.platform == row.platform)
-        .order_by(Identity.last_seen_at.desc())
-        .limit(1)
-    ).first()
-    return identity.chat_id if identity else None
+def _chats(session: Session, platform: str, person_ids: set[int]) -> dict[int, str | None]:
+    """Each person's chat on the platform: that of their identity seen last. One query for
+    a whole batch, not one per row: the sender waits for the claim."""
+    if not person_ids:
+        return {}
+    found = session.execute(
+        select(Identity.person_id, Identity.chat_id)
+        .where(Identity.platform == platform, Identity.person_id.in_(person_ids))
+        .order_by(Identity.last_seen_at, Identity.id)
+    )
+    return {person_id: chat_id for person_id, chat_id in found}  # ascending: the last wins
 
 
 def mark_sent(db: Database, pending_id: int, now: datetime) -> None:

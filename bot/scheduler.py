@@ -25,6 +25,19 @@ Every tick does two things.
    is a new message, a retried transaction is not. A renderer that raises is retried
    after `RETRY_IN`, and after `GIVE_UP_AFTER` failures the row is kept as "failed".
 
+Digests and charts are handed over ahead of time: planned and rendered `HAND_OVER` before
+their time and put in the outbox with `not_before` = their time, so at the digest time the
+adapters send from a full outbox at the platform's pace instead of waiting for the renders
+(bench/RESULTS.md, item 3). They are rendered as read at their time (`now` = the digest
+time: "today", hours waited) from the data as it was at the hand-over: what happens in
+those minutes (an approval decided, a guest checked in) reaches the people concerned as
+its own message, and a button of the digest for something already decided says who
+decided it. Other reminders are rendered when due, so a decided step's is never sent.
+
+A transaction renders for about `TRANSACTION_SECONDS` and commits; on SQLite the tick then
+pauses `SQLITE_PAUSE`, so the adapters' outbox claims and marks, which need the same write
+lock, are not starved by a long tick.
+
 The adapters deliver the outbox; `run_scheduler` is the loop their serve functions start,
 and the console calls `tick` once per typed line.
 """
@@ -34,12 +47,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 import handlers.digest
@@ -60,16 +75,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH = 50  # rows claimed per transaction
-MAX_BATCHES = 100  # per tick: a backlog drains over a few ticks instead of one long one
+MAX_ROWS = 5000  # per tick: a backlog drains over a few ticks instead of one long one
+# Rendering stops after this long and the transaction commits: on SQLite it holds the one
+# write lock, which the adapters' outbox claims and marks wait for.
+TRANSACTION_SECONDS = 0.1
+# Between transactions on SQLite: a writer that waited polls the lock at most every 25 ms
+# after 0.1 s of waiting (SQLite's busy handler), so it gets in before the tick's next one.
+SQLITE_PAUSE = 0.03
+HAND_OVER = timedelta(minutes=10)  # digests and charts are rendered this long before their time
 RETRY_IN = timedelta(minutes=15)  # a renderer that raised tries again after this
 GIVE_UP_AFTER = 5  # failed renders; the row is then kept as "failed" for inspection
 PLAN_EVERY = timedelta(seconds=30)  # a digest or alert may come this much after its time
 
-_planned_at: WeakKeyDictionary[Database, datetime] = WeakKeyDictionary()
+# When this process last planned on a database, and the keys that plan made or found.
+_planned: WeakKeyDictionary[Database, tuple[datetime, frozenset[str]]] = WeakKeyDictionary()
 
 DIGEST = handlers.digest.KIND
 CHART = handlers.weekly_chart.KIND
 AT_RISK = "approval.at_risk"
+EARLY = (DIGEST, CHART)  # kinds handed over `HAND_OVER` ahead of their time
 
 
 @dataclass
@@ -90,16 +114,20 @@ def tick(db: Database, policy: Policy, now: datetime, batch: int = BATCH) -> Tic
     indexed query when nothing is due.
     """
     report = TickReport()
-    last = _planned_at.get(db)
+    last, known = _planned.get(db, (None, frozenset()))
     if last is None or not last <= now < last + PLAN_EVERY:
         with db.session() as session:
-            report.planned = plan(session, policy, now)
-        _planned_at[db] = now
-    for _ in range(MAX_BATCHES):
+            report.planned, keys = plan(session, policy, now, known)
+        _planned[db] = now, keys
+    handled = 0
+    while handled < MAX_ROWS:
         with db.session() as session:
-            claimed = _send_due(session, policy, now, batch, report)
-        if claimed < batch:
+            done, more = _send_due(session, policy, now, batch, report)
+        handled += done
+        if not more:
             break
+        if db.is_sqlite:
+            time.sleep(SQLITE_PAUSE)
     return report
 
 
@@ -126,8 +154,12 @@ async def run_scheduler(app: App, stop_event: asyncio.Event) -> None:
 # ---------------------------------------------------------------------------- plan
 
 
-def plan(session: Session, policy: Policy, now: datetime) -> int:
-    """Create the digest, chart and at-risk rows due by now; how many were new."""
+def plan(
+    session: Session, policy: Policy, now: datetime, known: AbstractSet[str] = frozenset()
+) -> tuple[int, frozenset[str]]:
+    """Create the digest, chart and at-risk rows due by now but those in `known` (made or
+    found by an earlier plan: inserting a thousand of them again cost more than the rest of
+    a plan, and held up the sending thread); (how many were new, the keys of all)."""
     calendar = WorkCalendar.for_policy(policy)
     rows: list[dict[str, Any]] = []
     people = session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id))
@@ -137,7 +169,7 @@ def plan(session: Session, policy: Policy, now: datetime) -> int:
         if policy.digest.working_days_only and not calendar.is_working_day(day):
             continue
         start, end = handlers.digest.digest_window(policy, tz, day)
-        if not start <= now < end:
+        if not start - HAND_OVER <= now < end:
             continue
         detail = {"day": day.isoformat()}
         rows.append(_row(f"digest:{person.id}:{day.isoformat()}", person.id, DIGEST, start, detail))
@@ -148,7 +180,8 @@ def plan(session: Session, policy: Policy, now: datetime) -> int:
             rows.append(_row(key, person.id, CHART, start, detail))
     rows += _at_risk(session, policy, calendar, now)
     rows += deadline_reminder_rows(session, policy, now)  # "file next month's plan"
-    return insert_new(session, Reminder, rows)
+    new = insert_new(session, Reminder, [row for row in rows if row["key"] not in known])
+    return new, frozenset(row["key"] for row in rows)
 
 
 def at_risk_from(policy: Policy, calendar: WorkCalendar, arrival: datetime) -> datetime:
@@ -181,8 +214,12 @@ def _at_risk(
         )
     ).all()
     rows = []
+    moments: dict[date, datetime] = {}  # by arrival day: the calendar is slow to ask
     for step_id, approver_id, requester_id, arrival, submitted in pending:
-        moment = at_risk_from(policy, calendar, arrival)
+        day = arrival.astimezone(calendar.tz).date()
+        if day not in moments:
+            moments[day] = at_risk_from(policy, calendar, arrival)
+        moment = moments[day]
         if now < moment or submitted >= moment:
             continue
         for person_id in dict.fromkeys((approver_id, requester_id)):
@@ -218,22 +255,27 @@ def _row(
 
 def _send_due(
     session: Session, policy: Policy, now: datetime, batch: int, report: TickReport
-) -> int:
-    """Claim up to `batch` due rows and queue their messages; how many were claimed."""
+) -> tuple[int, bool]:
+    """Claim up to `batch` due rows and queue their messages for about
+    `TRANSACTION_SECONDS` (the rest stay pending); (rows handled, whether more may be due)."""
     rows = session.scalars(
         select(Reminder)
         .where(
             Reminder.state == "pending",
-            Reminder.due_at <= now,
+            Reminder.due_at <= now + HAND_OVER,
+            or_(Reminder.due_at <= now, Reminder.kind.in_(EARLY)),
             Reminder.kind.in_(sorted(RENDERERS)),
         )
         .order_by(Reminder.due_at, Reminder.id)
         .limit(batch)
         .with_for_update(skip_locked=True)
     ).all()
-    for row in rows:
+    started = time.monotonic()
+    for done, row in enumerate(rows, start=1):
         _send_one(session, policy, row, now, report)
-    return len(rows)
+        if time.monotonic() - started > TRANSACTION_SECONDS:
+            return done, True
+    return len(rows), len(rows) == batch
 
 
 def outbox_key(reminder: Reminder) -> str:
@@ -252,12 +294,13 @@ def _send_one(
         row.state = "cancelled"
         report.dropped += 1
         return
+    at = max(now, row.due_at)  # a digest handed over early reads as at its own time
     try:
         with session.begin_nested():
-            message = render(session, policy, row, person, now)
+            message = render(session, policy, row, person, at)
             if message is not None:
                 key = outbox_key(row)
-                enqueue(session, person, message, key, now)
+                enqueue(session, person, message, key, now, not_before=at)
     except Exception:
         log.exception("reminder %s (%s) did not render", row.id, row.kind)
         errors = int(row.detail.get("errors", 0)) + 1

@@ -301,15 +301,23 @@ class TelegramBot:
         """Send everything due in the outbox for people on Telegram."""
         async with self._delivering:
             await self._marks.flush()  # rows sent while the database was away, first
-            while batch := await asyncio.to_thread(
-                outbox.claim, self.app.db, PLATFORM, self._now()
-            ):
-                # Chats side by side, each chat's messages in order: one chat waiting for its
-                # own pace (one a second) must not hold up everyone else's digest.
-                chats: dict[str | None, list[outbox.Pending]] = {}
-                for pending in batch:
-                    chats.setdefault(pending.chat_id, []).append(pending)
-                await asyncio.gather(*(self._deliver_in_order(rows) for rows in chats.values()))
+            batch = await self._claim()
+            while batch:
+                # The next batch is claimed while this one goes out: the pace (a message every
+                # 1/29.5 s) must not wait for the database between batches.
+                upcoming = asyncio.ensure_future(self._claim())
+                try:
+                    # Chats side by side, each chat's messages in order: one chat waiting for
+                    # its own pace (one a second) must not hold up everyone else's digest.
+                    chats: dict[str | None, list[outbox.Pending]] = {}
+                    for pending in batch:
+                        chats.setdefault(pending.chat_id, []).append(pending)
+                    await asyncio.gather(*(self._deliver_in_order(rows) for rows in chats.values()))
+                finally:
+                    batch = await upcoming  # a pass that failed leaves it to its lease
+
+    async def _claim(self) -> list[outbox.Pending]:
+        return await asyncio.to_thread(outbox.claim, self.app.db, PLATFORM, self._now())
 
     async def _deliver_in_order(self, rows: list[outbox.Pending]) -> None:
         for pending in rows:

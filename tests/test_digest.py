@@ -122,7 +122,7 @@ def test_a_day_missed_while_down_is_not_sent_late(company: Company, policy: Poli
     plain_reception(company, "李明", "东方精密", "C")
     db = company.core.db
     with db.session() as session:  # the day's rows were planned, then the bot went down
-        assert scheduler.plan(session, policy, at("2026-11-19 08:30")) > 0
+        assert scheduler.plan(session, policy, at("2026-11-19 08:30"))[0] > 0
     scheduler.tick(db, policy, at("2026-11-19 19:00"))  # back after the working day
     assert digests(db) == []
     with db.session() as session:
@@ -475,9 +475,14 @@ def test_digest_time_follows_the_policy(company: Company, policy: Policy) -> Non
     plain_reception(company, "李明", "东方精密", "C")
     later = Policy.model_validate({**policy.model_dump(), "digest": {"time": "10:00"}})
     db = company.core.db
-    assert _digest_keys(scheduler.tick(db, later, at("2026-11-19 09:59")).sent) == []
-    sent = _digest_keys(scheduler.tick(db, later, at("2026-11-19 10:00")).sent)
+    hand_over = at("2026-11-19 10:00") - scheduler.HAND_OVER  # rendered ahead, sent at 10:00
+    before = hand_over - timedelta(minutes=1)
+    assert _digest_keys(scheduler.tick(db, later, before).sent) == []
+    sent = _digest_keys(scheduler.tick(db, later, hand_over).sent)
     assert sent == [f"digest:{person(db, '王经理').id}:2026-11-19"]
+    with db.session() as session:
+        queued = session.scalars(select(OutboxMessage).where(OutboxMessage.key == sent[0])).one()
+    assert queued.not_before == at("2026-11-19 10:00")
     assert _digest_keys(scheduler.tick(db, later, at("2026-11-19 10:30")).sent) == []
 
 

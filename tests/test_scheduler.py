@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot import scheduler
+from bot import outbox, scheduler
 from handlers.messages import Message
 from handlers.policy import Policy
 from handlers.reminders import RENDERERS, ReminderView
@@ -278,6 +279,106 @@ def test_only_the_reader_may_press_a_reminders_buttons(company: Company) -> None
     done = next(n for label, n in reversed(company.buttons_shown["王经理"]) if label == "完成")
     assert "不是发给您的" in company.say("张伟", f"#{done}")
     assert reminders(company.core.db, "approval.remind")[0].state == "sent"
+
+
+# ---------------------------------------------------------------------------- early digests
+
+
+def _handed_over(company: Company) -> datetime:
+    """王经理 has an approval waiting; the scheduler hands Thursday's digests over ahead of
+    08:30. Returns the digest time."""
+    plain_reception(company, "李明", "东方精密", "C")
+    digest_time = at("2026-11-19 08:30")
+    jump(company, digest_time - scheduler.HAND_OVER)
+    return digest_time
+
+
+def test_a_digest_handed_over_early_goes_out_at_its_time_not_before(company: Company) -> None:
+    digest_time = _handed_over(company)
+    with company.core.db.session() as session:
+        queued = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.key.startswith("digest:"))
+        ).all()
+    assert [(row.created_at, row.not_before) for row in queued] == [
+        (digest_time - scheduler.HAND_OVER, digest_time)
+    ]
+    jump(company, digest_time - timedelta(seconds=1))
+    assert not any("早上好" in m for m in company.inbox["王经理"])
+    jump(company, digest_time)
+    assert company.last("王经理").startswith(
+        "王经理,早上好 — 11月19日(周四)\n• 待您审批:接待申请 #1 东方精密(李明)"
+    )
+    jump(company, digest_time + timedelta(hours=1))
+    assert sum("早上好" in m for m in company.inbox["王经理"]) == 1
+
+
+def test_a_decision_after_the_hand_over_leaves_the_digest_as_of_then(company: Company) -> None:
+    """The digest reads as it was at the hand-over; its button for what was decided since
+    says so rather than deciding again."""
+    digest_time = _handed_over(company)
+    company.clock.now = digest_time - timedelta(minutes=5)
+    assert "已同意「接待申请 #1 东方精密」" in company.press("王经理", "同意")
+    jump(company, digest_time)
+    digest = company.last("王经理")
+    assert "• 待您审批:接待申请 #1 东方精密(李明)" in digest and "] 同意 #1" in digest
+    again = company.press("王经理", "同意 #1")
+    assert "已经处理过了:✅ 王经理 已同意 11月19日(周四) 08:25" in again
+    with company.core.db.session() as session:
+        assert session.scalars(select(ApprovalStep.state)).all() == ["approved"]
+
+
+def test_other_reminders_are_rendered_when_due_not_early(company: Company) -> None:
+    plain_reception(company, "李明", "东方精密", "C")  # 王经理's reminder is due at 13:00
+    jump(company, at("2026-11-18 12:55"))
+    assert reminders(company.core.db, "approval.remind")[0].state == "pending"
+    assert sent_keys(company.core.db, "rem:") == []
+
+
+def test_a_long_tick_on_sqlite_lets_the_outbox_in_between_transactions(
+    org_db: Database, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tick rendering for seconds commits every `TRANSACTION_SECONDS` and pauses, so an
+    outbox claim (which needs SQLite's one write lock) waits a fraction of a second."""
+
+    def slow(view: ReminderView) -> Message | None:
+        time.sleep(0.02)
+        return Message("slow")
+
+    monkeypatch.setitem(RENDERERS, "test.slow", slow)
+    now = at("2026-11-18 09:00")
+    with org_db.session() as session:
+        session.add_all(
+            Reminder(key=f"test:{n}", person_id=1, kind="test.slow", due_at=now) for n in range(60)
+        )
+    ticking = threading.Thread(target=scheduler.tick, args=(org_db, policy, now))
+    ticking.start()
+    time.sleep(0.05)  # the tick holds the lock now
+    started = time.monotonic()
+    outbox.claim(org_db, "console", now)
+    waited = time.monotonic() - started
+    ticking.join()
+    assert waited < 0.5  # without the pauses: until the 50-row batch ends (~1 s)
+    assert len(sent_keys(org_db, "rem:")) == 60
+
+
+def test_a_plan_does_not_insert_again_what_the_last_one_made(
+    company: Company, policy: Policy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _handed_over(company)  # 李明's request is waiting; digests of Thursday planned
+    now = at("2026-11-19 09:00")  # and now it is at risk
+    inserted: list[str] = []
+
+    def insert(session: object, model: object, rows: list[dict[str, object]]) -> int:
+        inserted.extend(str(row["key"]) for row in rows)
+        return len(rows)
+
+    monkeypatch.setattr(scheduler, "insert_new", insert)
+    with company.core.db.session() as session:
+        _, known = scheduler.plan(session, policy, now - timedelta(seconds=1))
+        inserted.clear()
+        new, keys = scheduler.plan(session, policy, now, known)
+    assert sorted(inserted) == sorted(keys - known) != [] and new == len(inserted)
+    assert all(key.startswith("approval.at_risk:") for key in inserted)
 
 
 # ---------------------------------------------------------------------------- restarts, processes

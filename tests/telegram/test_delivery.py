@@ -1,14 +1,21 @@
 """Getting messages onto people's screens: Telegram's 429, texts over 4096 characters,
-files, and cards that are later updated in place — through replies and the outbox."""
+files, cards that are later updated in place, and digests handed over ahead of their
+time — through replies and the outbox."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from bot import outbox, scheduler
 from handlers.messages import Attachment, Button, Message, rows
-from tests.support import FakeClock
+from handlers.policy import Policy
+from tests.support import Company, FakeClock
 from tests.telegram.botapi import Call
 from tests.telegram.harness import World, eventually
+from tests.test_approval import plain_reception
+from tests.test_scheduler import at
 
 # PTB warns about its own RetryAfter internals (v22.2 deprecation), not about our code.
 pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
@@ -94,3 +101,42 @@ async def test_the_outbox_loop_delivers_on_its_own(world: World) -> None:
     world.queue("李明", Message("明天 10:00 华东机电来访"), "test:loop")
     # No settle(): the loop's next tick sends it.
     await eventually(lambda: li.texts[-1] == "明天 10:00 华东机电来访", "the outbox loop")
+
+
+async def test_a_digest_handed_over_early_is_sent_at_its_time(
+    world: World, clock: FakeClock, policy: Policy
+) -> None:
+    wang = await world.linked("王经理")
+    plain_reception(Company(world.bot.core, clock), "李明", "东方精密", "C")  # for 王经理
+    await world.settle()
+    digest_time = at("2026-11-19 08:30")
+    clock.now = digest_time - scheduler.HAND_OVER
+    assert scheduler.tick(world.bot.app.db, policy, clock()).sent  # in the outbox now
+    await world.settle()
+    assert not any("早上好" in text for text in wang.texts)
+    clock.now = digest_time
+    await world.settle()
+    assert wang.texts[-1].startswith("王经理,早上好 — 11月19日(周四)\n• 待您审批:接待申请 #1")
+
+
+async def test_the_next_batch_is_claimed_while_one_goes_out_in_order(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    li = await world.linked("李明")
+    before = len(sends_to(world, li.user_id))
+    claims: list[int] = []  # messages sent when each claim that found some was made
+    claim = outbox.claim
+
+    def counted(*args: Any, **kwargs: Any) -> list[outbox.Pending]:
+        sent = len(sends_to(world, li.user_id)) - before
+        found = claim(*args, **kwargs)
+        if found:
+            claims.append(sent)
+        return found
+
+    monkeypatch.setattr(outbox, "claim", counted)
+    for n in range(60):  # a batch (50) and some
+        world.queue("李明", Message(f"第{n}条"), f"test:many:{n}")
+    await world.settle()
+    assert li.texts[-60:] == [f"第{n}条" for n in range(60)]
+    assert len(claims) == 2 and claims[1] < 50  # not after the first batch was out
