@@ -84,7 +84,9 @@ class BenchLimits(TelegramLimits):
     """visitdesk's limiter with its caps lifted (see the module docstring)."""
 
     def __init__(self) -> None:
-        super().__init__(chat_burst=1_000_000, chat_period=1, overall_rate=1_000_000)
+        super().__init__(
+            chat_burst=1_000_000, chat_period=1, overall_rate=1_000_000, overall_at_most=1_000_000
+        )
 
 
 async def _until_terminated() -> None:

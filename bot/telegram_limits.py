@@ -6,11 +6,12 @@
   `AIORateLimiter` paces the overall rate and groups and retries after a 429; it does not
   pace private chats, so `TelegramLimits` adds a per-chat bucket that allows a short burst
   (one answer is often two or three messages) and then one a second. The overall pace is
-  `Pacer`'s: a slot every 1/29.5 s, no burst, at most 29 sends in any one second. PTB's
-  default bucket (30 at once, then 30 a second) let 50 digests out in the first second of a
-  fan-out, and a bucket without the burst fell behind whenever the event loop was busy
-  (bench/RESULTS.md); this way no second held more than 30 at the receiving end, and a
-  fan-out with messages waiting ran at 96 % of Telegram's rate.
+  `Pacer`'s: a slot every 1/29.5 s, no burst, and never more than 30 arriving in any one
+  second — counted from what is in flight or was answered, since a send's moment of arrival
+  lies somewhere in between. PTB's default bucket (30 at once, then 30 a second) let 50
+  digests out in the first second of a fan-out, a bucket without the burst fell behind
+  whenever the event loop was busy, and counting sends as they started let 32–35 arrive in
+  one second after a stall (bench/RESULTS.md).
 - Updates of one chat are handled in order (a form's answers must not overtake each other);
   different chats are handled side by side, so one busy chat does not hold up the others.
 """
@@ -30,7 +31,8 @@ from telegram.ext import AIORateLimiter, BaseUpdateProcessor
 TEXT_LIMIT = 4096
 CHAT_BURST = 3  # messages one chat may get at once before pacing starts
 CHAT_RATE_PERIOD = 3.0  # seconds to refill the burst: one message a second on average
-OVERALL_RATE = 29.5  # slots a second for the whole bot; at most int(29.5) = 29 in any second
+OVERALL_RATE = 29.5  # slots a second for the whole bot
+OVERALL_AT_MOST = 30  # Telegram's limit: never more arriving in any one second
 RETRIES_AFTER_429 = 5
 _MAX_CHAT_BUCKETS = 1024  # forget idle chats' buckets past this many
 
@@ -83,9 +85,10 @@ class TelegramLimits(AIORateLimiter):
         chat_period: float = CHAT_RATE_PERIOD,
         max_retries: int = RETRIES_AFTER_429,
         overall_rate: float = OVERALL_RATE,
+        overall_at_most: int = OVERALL_AT_MOST,
     ) -> None:
         super().__init__(overall_max_rate=0, max_retries=max_retries)  # paced by `Pacer` instead
-        self._pace = Pacer(overall_rate)
+        self._pace = Pacer(overall_rate, overall_at_most)
         self._chat_burst = chat_burst
         self._chat_period = chat_period
         self._chats: dict[int, AsyncLimiter] = {}
@@ -117,20 +120,26 @@ class TelegramLimits(AIORateLimiter):
 
 
 class Pacer:
-    """Evenly spaced sends, never more than `rate` in any one second.
+    """Evenly spaced sends, never more than `at_most` arriving in any one `period`.
 
-    Each entry takes the next free slot, `1 / rate` seconds after the one before, and waits
-    for it: no burst after a quiet spell (an idle pacer's next slot is now), and a late
-    wake-up does not move the slots after it. Sends whose slots passed while the event loop
-    was busy would then go out together, so a window of the last `rate` send times holds
-    each back until the oldest is a second old.
+    Each entry takes the next free slot, `period / rate` after the one before, and waits for
+    it: no burst after a quiet spell (an idle pacer's next slot is now), and a late wake-up
+    does not move the slots after it. Slots alone do not bound what the receiver sees: sends
+    whose slots passed while the event loop was busy go out together, and a send arrives at
+    some moment between its start and its answer. So a send also waits until fewer than
+    `at_most` sends are in flight or were answered within the last `period`: of any
+    `at_most + 1` sends arriving within one period, the last to start would have seen the
+    others in flight or answered within the period, and waited.
     """
 
-    def __init__(self, rate: float) -> None:
-        self._interval = 1 / rate
+    def __init__(self, rate: float, at_most: int, period: float = 1.0) -> None:
+        self._interval = period / rate
+        self._at_most = at_most
+        self._period = period
         self._next = 0.0
-        self._recent: deque[float] = deque(maxlen=max(1, int(rate)))
-        self._window = asyncio.Lock()
+        self._in_flight = 0
+        self._answered: deque[float] = deque()  # loop times of recent answers, oldest first
+        self._changed = asyncio.Condition()
 
     async def __aenter__(self) -> None:
         loop = asyncio.get_running_loop()
@@ -139,16 +148,23 @@ class Pacer:
         self._next = slot + self._interval
         if slot > now:
             await asyncio.sleep(slot - now)
-        async with self._window:  # one at a time, in order, past the window check
-            while len(self._recent) == self._recent.maxlen:
-                wait = self._recent[0] + 1.0 - loop.time()
-                if wait <= 0:
+        async with self._changed:  # one at a time, in order, past the count
+            while True:
+                now = loop.time()
+                while self._answered and self._answered[0] <= now - self._period:
+                    self._answered.popleft()
+                if self._in_flight + len(self._answered) < self._at_most:
                     break
-                await asyncio.sleep(wait)
-            self._recent.append(loop.time())
+                until_oldest = self._answered[0] + self._period - now if self._answered else None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), until_oldest)
+            self._in_flight += 1
 
     async def __aexit__(self, *_: object) -> None:
-        """The slot is spent when taken."""
+        async with self._changed:
+            self._in_flight -= 1
+            self._answered.append(asyncio.get_running_loop().time())
+            self._changed.notify()
 
 
 def _private_chat(chat_id: object) -> int | None:
