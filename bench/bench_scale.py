@@ -9,9 +9,10 @@ Run from the repository root:
 bench/_data.py (examples/org.toml linked to Telegram, with today's items for 李明, 王经理...);
 the full one adds the bulk company around it. Measured, alternating empty and full:
 
-* step: 李明 types tests/test_reception.py's form through `Core.handle`, followed by the
-  outbox claim the Telegram adapter makes after each update (the Telegram part does not
-  depend on the data, see bench/bench_step.py); p50/p99 of the 27 answers;
+* step: 李明 types tests/test_reception.py's form through `Core.handle`, followed by an
+  outbox claim (the adapters claim when a commit queued messages and every tick; one per
+  update is the worse case) — the Telegram part does not depend on the data, see
+  bench/bench_step.py; p50/p99 of the 27 answers;
 * digest: `handlers.digest.build` for 李明 (sales), 王经理 (manager), 赵总 (GM), 钱会计
   (finance), 孙行政 (admin office), 周前台 (front desk); the median of the builds.
 
