@@ -41,6 +41,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select
+from telegram import Update
 
 from bench._support import (
     BACKENDS,
@@ -60,6 +62,7 @@ from bench._support import (
     percentile,
     telegram_app,
 )
+from bot.telegram import _keyboard
 from bot.telegram_limits import TelegramLimits, split_text
 from handlers.core import Core
 from handlers.features import FEATURES
@@ -98,17 +101,16 @@ async def _until_terminated() -> None:
     await stop.wait()
 
 
-async def serve_echo(api_url: str) -> None:
-    """PTB's echo bot (examples/echobot.py), against the stand-in at `api_url`."""
-    from telegram import Update
+async def serve_bare(api_url: str, answer: Callable[[Update], Awaitable[None]]) -> None:
+    """A bare PTB bot with PTB's defaults (as in examples/echobot.py) that answers every text
+    with `answer`, against the stand-in at `api_url`."""
     from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-    async def echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.message is not None and update.message.text is not None
-        await update.message.reply_text(update.message.text)
+    async def handle(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        await answer(update)
 
     application = Application.builder().token(TOKEN).base_url(f"{api_url}/bot").build()
-    application.add_handler(MessageHandler(filters.TEXT, echo))
+    application.add_handler(MessageHandler(filters.TEXT, handle))
     async with application:
         assert application.updater is not None
         await application.updater.start_polling()
@@ -118,13 +120,15 @@ async def serve_echo(api_url: str) -> None:
         await application.stop()
 
 
+async def echo(update: Update) -> None:
+    """PTB's echo bot: each text back as it came."""
+    assert update.message is not None and update.message.text is not None
+    await update.message.reply_text(update.message.text)
+
+
 async def serve_replay(api_url: str, replies_file: str) -> None:
     """A bare PTB bot that answers the n-th update of a chat with the replies visitdesk gave
     to the n-th line of the script: no core, no database."""
-    from telegram import Update
-    from telegram.ext import Application, ContextTypes, MessageHandler, filters
-
-    from bot.telegram import _keyboard
 
     script = [
         [Message.from_payload(payload) for payload in line]
@@ -132,7 +136,7 @@ async def serve_replay(api_url: str, replies_file: str) -> None:
     ]
     position: dict[int, int] = {}
 
-    async def replay(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+    async def replay(update: Update) -> None:
         assert update.message is not None
         chat = update.message.chat_id
         number = position.get(chat, 0)
@@ -143,15 +147,7 @@ async def serve_replay(api_url: str, replies_file: str) -> None:
                 markup = _keyboard(message.buttons) if count == len(pieces) else None
                 await update.message.reply_text(piece, reply_markup=markup)
 
-    application = Application.builder().token(TOKEN).base_url(f"{api_url}/bot").build()
-    application.add_handler(MessageHandler(filters.TEXT, replay))
-    async with application:
-        assert application.updater is not None
-        await application.updater.start_polling()
-        await application.start()
-        await _until_terminated()
-        await application.updater.stop()
-        await application.stop()
+    await serve_bare(api_url, replay)
 
 
 async def serve_visitdesk(api_url: str, database_url: str) -> None:
@@ -565,7 +561,7 @@ def main() -> None:
     if args.serve:
         os.environ.setdefault("PYTHONUNBUFFERED", "1")
         if args.serve == ECHO:
-            asyncio.run(serve_echo(args.api))
+            asyncio.run(serve_bare(args.api, echo))
         elif args.serve == REPLAY:
             asyncio.run(serve_replay(args.api, args.database))
         else:
