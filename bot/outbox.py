@@ -46,11 +46,19 @@ def claim(db: Database, platform: str, now: datetime, limit: int = 50) -> list[P
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        rows = session.scalars(query).all()
+        rows: list[OutboxMessage] = []
+        found = limit
+        while not rows and found == limit:  # a batch all expired: the next one, at once
+            found = 0
+            for row in session.scalars(query):
+                found += 1
+                if row.expires_at is not None and row.expires_at <= now:
+                    row.failed_at = now  # past its time (OutboxMessage.expires_at): dropped
+                    continue
+                row.not_before = now + LEASE
+                row.attempts += 1
+                rows.append(row)
         chats = _chats(session, platform, {row.person_id for row in rows})
-        for row in rows:
-            row.not_before = now + LEASE
-            row.attempts += 1
         return [
             Pending(
                 row.id, row.person_id, chats.get(row.person_id), Message.from_payload(row.payload)

@@ -278,6 +278,15 @@ def _send_due(
     return len(rows), len(rows) == batch
 
 
+def _expires(policy: Policy, row: Reminder, person: Person) -> datetime | None:
+    """A digest or chart held up past its day's window (the bot down from the hand-over
+    until evening) is not sent: a stale "good morning" at night is worse than none."""
+    if row.kind not in EARLY:
+        return None
+    day = date.fromisoformat(row.detail["day"])
+    return handlers.digest.digest_window(policy, zone_of(person, policy), day)[1]
+
+
 def outbox_key(reminder: Reminder) -> str:
     """What makes the message unique: the day's digest, or this reminder at this due time
     (a snoozed reminder comes back as a new message)."""
@@ -300,7 +309,8 @@ def _send_one(
             message = render(session, policy, row, person, at)
             if message is not None:
                 key = outbox_key(row)
-                enqueue(session, person, message, key, now, not_before=at)
+                expires = _expires(policy, row, person)
+                enqueue(session, person, message, key, now, not_before=at, expires_at=expires)
     except Exception:
         log.exception("reminder %s (%s) did not render", row.id, row.kind)
         errors = int(row.detail.get("errors", 0)) + 1

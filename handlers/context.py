@@ -111,8 +111,10 @@ def enqueue(
     key: str,
     now: datetime,
     not_before: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> None:
-    """Put a message in the outbox for the platform the person used last (console if none)."""
+    """Put a message in the outbox for the platform the person used last (console if none),
+    to go out from `not_before` and, if given, not at all from `expires_at`."""
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)):
         return
     announce(session, OUTBOX)
@@ -125,5 +127,6 @@ def enqueue(
             payload=message.to_payload(),
             created_at=now,
             not_before=not_before or now,
+            expires_at=expires_at,
         )
     )

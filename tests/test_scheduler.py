@@ -16,11 +16,12 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import outbox, scheduler
+from handlers.context import enqueue
 from handlers.messages import Message
 from handlers.policy import Policy
 from handlers.reminders import RENDERERS, ReminderView
 from storage.db import Database
-from storage.models import ApprovalStep, OutboxMessage, Reception, Reminder
+from storage.models import ApprovalStep, OutboxMessage, Person, Reception, Reminder
 from tests.support import Company
 from tests.test_approval import plain_reception
 
@@ -310,6 +311,45 @@ def test_a_digest_handed_over_early_goes_out_at_its_time_not_before(company: Com
     )
     jump(company, digest_time + timedelta(hours=1))
     assert sum("早上好" in m for m in company.inbox["王经理"]) == 1
+
+
+def test_a_digest_still_unsent_at_the_end_of_its_day_is_dropped_not_sent_at_night(
+    company: Company,
+) -> None:
+    """Handed over at 08:20, then the bot was down until 18:00 (end of working hours)."""
+    _handed_over(company)
+    evening = at("2026-11-19 18:00")
+    jump(company, evening)
+    assert not any("早上好" in m for m in company.inbox["王经理"])
+    with company.core.db.session() as session:
+        (row,) = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.key.startswith("digest:"))
+        ).all()
+    assert (row.expires_at, row.sent_at, row.failed_at) == (evening, None, evening)
+
+
+def test_a_digest_held_up_until_the_afternoon_still_goes_out(company: Company) -> None:
+    _handed_over(company)
+    jump(company, at("2026-11-19 17:59"))
+    assert sum("早上好" in m for m in company.inbox["王经理"]) == 1
+
+
+def test_a_full_batch_of_expired_messages_does_not_hold_up_the_rest(org_db: Database) -> None:
+    now = at("2026-11-19 19:00")
+    with org_db.session() as session:
+        manager = session.scalars(select(Person).where(Person.name == "王经理")).one()
+        for number in range(3):
+            enqueue(
+                session,
+                manager,
+                Message(f"stale {number}"),
+                f"old:{number}",
+                now,
+                expires_at=now - timedelta(hours=1),
+            )
+        enqueue(session, manager, Message("fresh"), "new", now)
+    claimed = outbox.claim(org_db, "console", now, limit=2)
+    assert [pending.message.text for pending in claimed] == ["fresh"]
 
 
 def test_a_decision_after_the_hand_over_leaves_the_digest_as_of_then(company: Company) -> None:

@@ -27,6 +27,8 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    # Not worth sending after this (a digest past its day's working hours): dropped unsent.
+    expires_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
