@@ -264,26 +264,33 @@ def visit_work_due(view: DigestView) -> Iterable[Line]:
             t(key, client=due.client.name, date=t.date(due.entry.planned_on)),
             (Button(t("digest.button.report", client=due.client.name), f"vs:e:{due.entry.id}"),),
         )
-    end_of_day = view.span(0)[1]
     steps = view.session.scalars(
-        select(Visit)
-        .join(
-            Reminder,
-            (Reminder.kind == "visit.next_step")
-            & (Reminder.subject == "visit")
-            & (Reminder.subject_id == Visit.id),
+        _reminded_by_tonight(view, Visit, "visit.next_step", "visit").where(
+            Reminder.person_id == view.person.id
         )
-        .where(
-            Reminder.person_id == view.person.id,
-            Reminder.state.in_(("pending", "sent")),
-            Reminder.due_at < end_of_day,
-        )
-        .order_by(Reminder.due_at)
     )
     for visit in steps:
         yield Line(
             "due", t("digest.item.next_step", step=visit.next_step or "", client=visit.client.name)
         )
+
+
+def _reminded_by_tonight(
+    view: DigestView, model: type[Visit] | type[Reception], kind: str, subject: str
+) -> Select[Any]:
+    """`model` rows with a `kind` reminder still open and due by the end of the reader's day,
+    earliest first; the caller narrows it to the reader's own."""
+    return (
+        select(model)
+        .join(
+            Reminder,
+            (Reminder.kind == kind)
+            & (Reminder.subject == subject)
+            & (Reminder.subject_id == model.id),
+        )
+        .where(Reminder.state.in_(("pending", "sent")), Reminder.due_at < view.span(0)[1])
+        .order_by(Reminder.due_at)
+    )
 
 
 @section("sales", order=30)
@@ -305,23 +312,12 @@ def closing_and_follow_ups(view: DigestView) -> Iterable[Line]:
             t("digest.item.close", client=item.client.name, id=item.id),
             (Button(t("digest.button.close", id=item.id), f"cls:{item.id}"),),
         )
-    end_of_day = view.span(0)[1]
     calls = view.session.scalars(
-        select(Reception)
-        .join(
-            Reminder,
-            (Reminder.kind == "reception.followup")
-            & (Reminder.subject == "reception")
-            & (Reminder.subject_id == Reception.id),
-        )
-        .where(
+        _reminded_by_tonight(view, Reception, "reception.followup", "reception").where(
             Reception.requester_id == view.person.id,
             Reception.state == "closed",
             Reception.follow_up.is_(None),
-            Reminder.state.in_(("pending", "sent")),
-            Reminder.due_at < end_of_day,
         )
-        .order_by(Reminder.due_at)
     )
     for item in calls:
         yield Line(
