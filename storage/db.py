@@ -47,25 +47,30 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # last moments' commits. bench/RESULTS.md: the fsync was half of a form step on SQLite.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    _sqlite_statistics(cursor)
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
-def _sqlite_statistics(cursor: Any) -> None:
+def _sqlite_statistics(dbapi_conn: Any, _record: Any) -> None:
     """Refresh the query planner's statistics: without them SQLite guesses, and on a big
     database walks an index that reads far more rows than the query returns (bench/RESULTS.md,
     scale of data). From SQLite 3.46, `optimize=0x10002` analyses every table that needs it,
     within a time limit. Before, it looks only at tables the connection has used (none yet),
     so ANALYZE, sampling each index (analysis_limit) to take milliseconds at any size.
-    Run before the busy timeout is set: while another connection writes, this one does not
-    wait but leaves the statistics to the next connection."""
+    Once per pool — the process's start, or after a dispose — not per connection: the
+    statistics live in the file, every connection reads them, and a pool under load opens
+    and closes overflow connections on the hot path. Without a busy timeout (the connect
+    hook sets the real one next): while another connection writes, this one does not wait
+    but leaves the statistics to the next start."""
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA busy_timeout=0")
     with suppress(sqlite3.OperationalError):  # "database is locked"
         if sqlite3.sqlite_version_info >= (3, 46):
             cursor.execute("PRAGMA optimize=0x10002")
         else:
             cursor.execute("PRAGMA analysis_limit=1000")
             cursor.execute("ANALYZE")
+    cursor.close()
 
 
 def _sqlite_begin(connection: Any) -> None:
@@ -81,9 +86,10 @@ class Database:
         self.url = normalise_url(url)
         # A server may drop idle connections (a restart, a proxy): test one before use. A
         # SQLite file cannot, and the test would be a statement more on every step.
-        server = not self.url.startswith("sqlite")
-        self.engine: Engine = create_engine(self.url, pool_pre_ping=server)
-        if not server:
+        sqlite = make_url(self.url).get_backend_name() == "sqlite"
+        self.engine: Engine = create_engine(self.url, pool_pre_ping=not sqlite)
+        if sqlite:
+            event.listen(self.engine, "first_connect", _sqlite_statistics)
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
