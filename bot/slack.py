@@ -154,10 +154,20 @@ class SlackBot:
         # What an event (or a scheduler tick) queued goes out as soon as it commits; an event
         # that queued nothing for anyone costs no outbox pass.
         loop = asyncio.get_running_loop()
+        self._pass_pending = False
         core.db.on_commit(OUTBOX, wake_in(loop, self._deliver_soon))
 
     def _deliver_soon(self) -> None:
-        self._later(self.deliver())
+        """One pass for all the commits that come before it starts (a scheduler tick commits
+        every tenth of a second), as Telegram's DeliveryLoop coalesces its wake-ups."""
+        if not self._pass_pending:
+            self._pass_pending = True
+            self._later(self._pending_pass())
+
+    async def _pending_pass(self) -> None:
+        async with self._delivering:  # once any pass under way is done, this one starts
+            self._pass_pending = False
+        await self.deliver()
 
     def _listen(self) -> None:
         app = self.bolt

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
 from bot import slack as slack_module
 from bot.app import App
@@ -15,9 +17,11 @@ from bot.config import SettingError, load_settings
 from bot.slack import EVENTS_PATH, SlackBot, edited_form, serve
 from bot.slack_blocks import SECTION_MAX, message_blocks, read_modal
 from bot.slack_send import Pacer
+from handlers.context import enqueue
 from handlers.core import Core
 from handlers.messages import Button, Message
 from handlers.policy import Policy
+from storage.models import Person
 from tests.slack.conftest import SECRET, FakeSlack
 from tests.slack.standin import WebApiStandIn
 
@@ -128,3 +132,24 @@ async def test_serve_listens_at_slack_listen_with_the_settings(
     monkeypatch.setattr(slack_module.SlackBot, "run_outbox", one_tick)
     await serve(app)
     assert seen == {"answer": (200, {"challenge": "c-123"}), "tick": 7.0}
+
+
+async def test_commits_that_queue_messages_wake_one_outbox_pass_not_one_each(
+    bot: SlackBot, core: Core
+) -> None:
+    passes: list[int] = []
+    deliver = bot.deliver
+
+    async def counted() -> None:
+        passes.append(1)
+        await deliver()
+
+    bot.deliver = counted  # type: ignore[method-assign]
+    now = core.clock()
+    for number in range(20):  # a scheduler tick commits like this, batch after batch
+        with core.db.session() as session:
+            person = session.scalars(select(Person).where(Person.name == "王经理")).one()
+            enqueue(session, person, Message(f"digest {number}"), f"burst:{number}", now)
+    await asyncio.sleep(0)  # the commits' wake-ups run on the loop's next turn
+    await bot.idle()
+    assert passes == [1]
