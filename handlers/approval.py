@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from handlers import flow
@@ -249,6 +249,21 @@ def may_decide(ctx: Ctx, step: ApprovalStep) -> bool:
     return delegate is not None and delegate.id == ctx.person.id
 
 
+def decidable_by(session: Session, person: Person, now: datetime) -> Select[tuple[ApprovalStep]]:
+    """`may_decide` as a query, for lists: the pending steps of `person` and of whoever
+    delegated to them, oldest first. The approvers are a list, not a subquery, so the planner
+    knows how few it looks up (not every pending step of the company)."""
+    deputy_for = select(Person.id).where(
+        Person.delegate_id == person.id, Person.delegate_until > now
+    )
+    approvers = [person.id, *session.scalars(deputy_for)]
+    return (
+        select(ApprovalStep)
+        .where(ApprovalStep.state == "pending", ApprovalStep.approver_id.in_(approvers))
+        .order_by(ApprovalStep.opened_at, ApprovalStep.id)
+    )
+
+
 def press(ctx: Ctx, parts: list[str]) -> None:
     """`apv:<step>:ok|no|chg` — approve at once; reject and changes first ask why."""
     if len(parts) != 2 or not parts[0].isdigit() or parts[1] not in ("ok", "no", "chg"):
@@ -372,15 +387,7 @@ REASON_FORM = Form(
 
 def pending(ctx: Ctx, argument: str) -> None:
     """The approver's queue: every step waiting for them (or for whom they stand in)."""
-    steps = [
-        s
-        for s in ctx.session.scalars(
-            select(ApprovalStep)
-            .where(ApprovalStep.state == "pending")
-            .order_by(ApprovalStep.opened_at)
-        )
-        if may_decide(ctx, s)
-    ]
+    steps = ctx.session.scalars(decidable_by(ctx.session, ctx.person, ctx.now)).all()
     if not steps:
         ctx.say("approval.queue_empty")
         return

@@ -39,7 +39,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from handlers import visit_rules
-from handlers.approval import SUBJECTS
+from handlers.approval import SUBJECTS, decidable_by
 from handlers.context import translator_for, zone_of
 from handlers.i18n import Translator
 from handlers.messages import Button, Message
@@ -352,15 +352,10 @@ def pending_approvals(view: DigestView) -> Iterable[Line | More]:
     """Everything waiting for the reader's decision (theirs, or as an active delegate),
     with Approve / Reject / Ask for changes on each."""
     t = view.t
-    # `approval.may_decide` as a query: the steps of the reader and of whoever delegated to
-    # them (a list, not a subquery, so the planner knows how few approvers it looks up).
-    me = view.person.id
-    deputy_for = select(Person.id).where(Person.delegate_id == me, Person.delegate_until > view.now)
-    approvers = [me, *view.session.scalars(deputy_for)]
     steps, more = view.first(
-        select(ApprovalStep.id, ApprovalStep.subject, ApprovalStep.subject_id)
-        .where(ApprovalStep.state == "pending", ApprovalStep.approver_id.in_(approvers))
-        .order_by(ApprovalStep.opened_at, ApprovalStep.id),
+        decidable_by(view.session, view.person, view.now).with_only_columns(
+            ApprovalStep.id, ApprovalStep.subject, ApprovalStep.subject_id
+        ),
         "approvals",
     )
     # Their receptions in one query rather than one each; held here, as the session's
