@@ -87,7 +87,7 @@ class Console:
 
     def _button(self, text: str) -> str | None:
         number = text.removeprefix("#")
-        if not number.isdigit() or int(number) not in self.buttons:
+        if not number.isdecimal() or int(number) not in self.buttons:
             return None
         if self.numbers_are_answers and not text.startswith("#"):
             return None

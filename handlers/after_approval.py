@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handlers import flow
-from handlers.context import Ctx, translator_for, zone_of
+from handlers.context import Ctx, named_by, translator_for, zone_of
 from handlers.flow import Data, Form, Kind, Step
 from handlers.i18n import N_, Translator
 from handlers.messages import Attachment, Button, Message, rows
@@ -103,7 +103,7 @@ def checklist_card(ctx: Ctx, reception: Reception, reader: Person) -> Message:
 
 def tick(ctx: Ctx, parts: list[str]) -> None:
     """`ck:<item>` — the admin office ticks (or unticks) one item; the requester sees it."""
-    item = ctx.session.get(ChecklistItem, int(parts[0])) if parts and parts[0].isdigit() else None
+    item = named_by(ctx.session, ChecklistItem, parts)
     if item is None:
         ctx.say("button.stale")
         return
@@ -209,7 +209,7 @@ def todays_guests(ctx: Ctx, argument: str) -> None:
 
 def check_in(ctx: Ctx, parts: list[str]) -> None:
     """`in:<reception>` — guests are here: the host is told at once."""
-    item = ctx.session.get(Reception, int(parts[0])) if parts and parts[0].isdigit() else None
+    item = named_by(ctx.session, Reception, parts)
     if item is None or item.state not in ("approved", "closed"):
         ctx.say("button.stale")
         return
@@ -265,7 +265,7 @@ def _remind(ctx: Ctx, reception: Reception, kind: str, due: datetime) -> None:
 
 
 def _own_reception(ctx: Ctx, parts: list[str], state: str) -> Reception | None:
-    item = ctx.session.get(Reception, int(parts[0])) if parts and parts[0].isdigit() else None
+    item = named_by(ctx.session, Reception, parts)
     if item is None or item.requester_id != ctx.person.id:
         ctx.say("rcp.not_yours")
         return None

@@ -17,7 +17,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from handlers import flow
-from handlers.context import Ctx, translator_for, zone_of
+from handlers.context import Ctx, named_by, translator_for, zone_of
 from handlers.dates import DateNotUnderstood, parse_when
 from handlers.flow import Data, Form, Kind, Step
 from handlers.i18n import N_, Translator
@@ -266,11 +266,8 @@ def decidable_by(session: Session, person: Person, now: datetime) -> Select[tupl
 
 def press(ctx: Ctx, parts: list[str]) -> None:
     """`apv:<step>:ok|no|chg` — approve at once; reject and changes first ask why."""
-    if len(parts) != 2 or not parts[0].isdigit() or parts[1] not in ("ok", "no", "chg"):
-        ctx.say("button.stale")
-        return
-    step = ctx.session.get(ApprovalStep, int(parts[0]))
-    if step is None:
+    step = named_by(ctx.session, ApprovalStep, parts) if len(parts) == 2 else None
+    if step is None or parts[1] not in ("ok", "no", "chg"):
         ctx.say("button.stale")
         return
     if not may_decide(ctx, step):

@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import select
 
 from handlers.clients import find_client, management_chain, own_clients
-from handlers.context import Ctx
+from handlers.context import Ctx, named_by
 from handlers.flow import clean_text
 from handlers.i18n import N_, Translator
 from handlers.messages import Button, rows
@@ -63,7 +63,7 @@ def command(ctx: Ctx, argument: str) -> None:
 
 def press(ctx: Ctx, parts: list[str]) -> None:
     """`cl:<client>` — the same rule as typing the name."""
-    client = ctx.session.get(Client, int(parts[0])) if parts and parts[0].isdigit() else None
+    client = named_by(ctx.session, Client, parts)
     if client is None or client not in visible_clients(ctx):
         ctx.say("button.stale")
         return

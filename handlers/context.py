@@ -6,20 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.i18n import Translator, choose_locale
-from handlers.messages import Button, Message
+from handlers.messages import Button, Message, action_id
 from storage.db import announce
-from storage.models import AuditEntry, Identity, OutboxMessage, Person
+from storage.models import AuditEntry, Base, Identity, OutboxMessage, Person
 
 if TYPE_CHECKING:
     from handlers.policy import Policy
 
+Record = TypeVar("Record", bound=Base)
 OUTBOX = "outbox"  # announced on commit when messages were queued (storage.db.announce)
 
 
@@ -130,3 +131,10 @@ def enqueue(
             expires_at=expires_at,
         )
     )
+
+
+def named_by(session: Session, model: type[Record], parts: list[str], at: int = 0) -> Record | None:
+    """The record a button's action names by id in `parts[at]`; None when there is no such
+    part, no such record, or the part is not an id (`action_id`)."""
+    number = action_id(parts[at]) if len(parts) > at else None
+    return session.get(model, number) if number is not None else None

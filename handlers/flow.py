@@ -27,7 +27,7 @@ from sqlalchemy import delete, select
 from handlers.context import Ctx
 from handlers.dates import DateNotUnderstood, parse_when
 from handlers.i18n import N_
-from handlers.messages import Button, rows
+from handlers.messages import Button, action_id, rows
 from storage.models import Draft
 
 SUMMARY = "_summary"
@@ -457,11 +457,12 @@ def _press_choice(ctx: Ctx, form: Form, draft: Draft, step: Step, value: str) ->
             return
         _accept(ctx, form, draft, step, _in_order(ctx, step, draft.data, set(chosen)))
         return
-    if not value.isdigit() or int(value) >= len(options):
+    index = action_id(value)
+    if index is None or index >= len(options):
         ctx.say("flow.stale_button")
         ask(ctx, form, draft)
         return
-    choice = options[int(value)].value
+    choice = options[index].value
     if step.kind is Kind.CHOICE:
         try:
             if step.check:

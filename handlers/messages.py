@@ -94,3 +94,16 @@ class Message:
 def rows(*buttons: Button, per_row: int = 3) -> tuple[tuple[Button, ...], ...]:
     """Lay buttons out a few to a row, as a phone screen fits them."""
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+ID_MAX = 2**31 - 1  # the databases' integer keys (PostgreSQL's are 32-bit)
+
+
+def action_id(part: str) -> int | None:
+    """A record id carried in a button's action, or None for anything else (a stale, garbled
+    or tampered button): ASCII digits only — "²".isdigit() is true and int() refuses it —
+    and within the databases' key range."""
+    if not (part.isascii() and part.isdigit()):
+        return None
+    number = int(part)
+    return number if number <= ID_MAX else None

@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 
 from handlers import approval, flow, visit, visit_rules
 from handlers.approval import Subject
-from handlers.context import Ctx, zone_of
+from handlers.context import Ctx, named_by, zone_of
 from handlers.flow import Data, Form, Invalid, Kind, Step
 from handlers.i18n import N_, Translator
-from handlers.messages import Button, Message, rows
+from handlers.messages import Button, Message, action_id, rows
 from handlers.policy import Policy
 from handlers.reception_card import chain_line
 from handlers.registry import Command, Feature
@@ -283,7 +283,7 @@ def _add(ctx: Ctx, year: int, month: int) -> None:
 
 
 def _own_plan(ctx: Ctx, plan_id: str) -> VisitPlan | None:
-    plan = ctx.session.get(VisitPlan, int(plan_id)) if plan_id.isdigit() else None
+    plan = named_by(ctx.session, VisitPlan, [plan_id])
     if plan is None or plan.person_id != ctx.person.id:
         ctx.say("plan.not_yours")
         return None
@@ -297,7 +297,7 @@ def press(ctx: Ctx, parts: list[str]) -> None:
         ctx.say("button.stale")
         return
     action, value = parts
-    if action in ("add", "show") and not value.isdigit():
+    if action in ("add", "show") and action_id(value) is None:
         target = parse_month(value, ctx.local_now.date(), ahead=True)
         if target is None:
             ctx.say("button.stale")
@@ -323,7 +323,7 @@ def press(ctx: Ctx, parts: list[str]) -> None:
 
 
 def _remove(ctx: Ctx, entry_id: str) -> None:
-    entry = ctx.session.get(PlanEntry, int(entry_id)) if entry_id.isdigit() else None
+    entry = named_by(ctx.session, PlanEntry, [entry_id])
     if entry is None or entry.plan.person_id != ctx.person.id:
         ctx.say("plan.not_yours")
         return

@@ -37,7 +37,7 @@ def _client_choices(ctx: Ctx, data: Data) -> list[Choice]:
 def _read_client(ctx: Ctx, data: Data, text: str) -> str:
     """One of the person's clients (fuzzy, pinyin initials), else a new client's name."""
     clients = own_clients(ctx.session, ctx.person)
-    if text.isdigit() and 1 <= int(text) <= len(clients):
+    if text.isdecimal() and 1 <= int(text) <= len(clients):
         return f"c:{clients[int(text) - 1].id}"
     match = find_client(clients, text)
     if match is not None:

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from handlers import after_approval, approval, reception
 from handlers.approval import Subject
-from handlers.context import Ctx
+from handlers.context import Ctx, named_by
 from handlers.i18n import N_, Translator
-from handlers.messages import Button, rows
+from handlers.messages import Button, action_id, rows
 from handlers.policy import Policy
 from handlers.reception_card import reception_card
 from handlers.registry import Command, Feature
@@ -117,10 +117,10 @@ def _actions(ctx: Ctx, item: Reception) -> list[Button]:
 
 def press(ctx: Ctx, parts: list[str]) -> None:
     """`rcp:edit:<id>` and `rcp:wd:<id>` — only the requester's own, while still open."""
-    if len(parts) != 2 or not parts[1].isdigit():
+    if len(parts) != 2 or action_id(parts[1]) is None:
         ctx.say("button.stale")
         return
-    item = ctx.session.get(Reception, int(parts[1]))
+    item = named_by(ctx.session, Reception, parts, 1)
     if item is None or item.requester_id != ctx.person.id:
         ctx.audit("reception.refused", "reception", int(parts[1]), button=parts[0])
         ctx.say("rcp.not_yours")

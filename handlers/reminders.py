@@ -28,9 +28,9 @@ from datetime import datetime, timedelta, tzinfo
 from sqlalchemy.orm import Session
 
 from handlers.approval import card_message
-from handlers.context import Ctx, translator_for, zone_of
+from handlers.context import Ctx, named_by, translator_for, zone_of
 from handlers.i18n import Translator
-from handlers.messages import Button, Message
+from handlers.messages import Button, Message, action_id
 from handlers.policy import Policy
 from handlers.registry import Feature
 from handlers.workdays import WorkCalendar
@@ -229,10 +229,10 @@ def press(ctx: Ctx, parts: list[str]) -> None:
     back at the start of the next working day in the reader's zone. The pressed message is
     updated to say so (its buttons go).
     """
-    if len(parts) != 2 or not parts[0].isdigit() or parts[1] not in ("done", "1h", "tmr"):
+    if len(parts) != 2 or action_id(parts[0]) is None or parts[1] not in ("done", "1h", "tmr"):
         ctx.say("button.stale")
         return
-    reminder = ctx.session.get(Reminder, int(parts[0]))
+    reminder = named_by(ctx.session, Reminder, parts)
     if reminder is None:
         ctx.say("button.stale")
         return

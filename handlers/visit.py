@@ -25,11 +25,11 @@ from sqlalchemy import select, update
 
 from handlers import flow, visit_rules
 from handlers.clients import create_client, find_client, own_clients
-from handlers.context import Ctx
+from handlers.context import Ctx, named_by
 from handlers.dates import DateNotUnderstood, parse_when
 from handlers.flow import Choice, Data, Form, Invalid, Kind, Step, clean_text
 from handlers.i18n import N_, Translator
-from handlers.messages import Button, Message
+from handlers.messages import Button, Message, action_id
 from handlers.registry import Command, Feature
 from handlers.reminders import ReminderView, reminder_message, renders
 from storage.models import Client, PlanEntry, Reminder, Visit
@@ -51,7 +51,7 @@ def read_client(ctx: Ctx, data: Data, text: str) -> str:
     """One of the person's clients (a number, the name, pinyin initials, a near spelling),
     else the name of a new client — never someone else's (that stays confidential)."""
     clients = own_clients(ctx.session, ctx.person)
-    if text.isdigit() and 1 <= int(text) <= len(clients):
+    if text.isdecimal() and 1 <= int(text) <= len(clients):
         return f"c:{clients[int(text) - 1].id}"
     match = find_client(clients, text)
     if match is not None:
@@ -422,17 +422,17 @@ def _understood(ctx: Ctx, quick: Quick, prefill: Data) -> str:
 
 def press(ctx: Ctx, parts: list[str]) -> None:
     """`vs:c:<client>` logs a visit to that client; `vs:e:<plan entry>` logs a planned one."""
-    if len(parts) != 2 or not parts[1].isdigit():
+    if len(parts) != 2 or action_id(parts[1]) is None:
         ctx.say("button.stale")
         return
     if parts[0] == "c":
-        client = ctx.session.get(Client, int(parts[1]))
+        client = named_by(ctx.session, Client, parts, 1)
         if client is None or client.owner_id != ctx.person.id:
             ctx.say("button.stale")
             return
         _fresh(ctx, {"client": f"c:{client.id}"})
     elif parts[0] == "e":
-        entry = ctx.session.get(PlanEntry, int(parts[1]))
+        entry = named_by(ctx.session, PlanEntry, parts, 1)
         if entry is None or entry.plan.person_id != ctx.person.id:
             ctx.say("button.stale")
             return

@@ -132,6 +132,11 @@ def test_cancel_and_back(company: Company) -> None:
         "rcp:edit:",
         "zzz:1",
         "f:rcp:_summary:submit",
+        "cls:²",  # "²".isdigit() is true, and int() refuses it (found by the fuzz)
+        "apv:٣:ok",  # Arabic-Indic digits: not an id either
+        "rem:99999999999999999999:done",  # past the databases' integer keys
+        "vs:e:2147483648",
+        "ck:" + "9" * 400,
     ],
 )
 def test_tampered_buttons_get_a_polite_line_and_change_nothing(core: Core, action: str) -> None:
