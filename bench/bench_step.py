@@ -11,6 +11,9 @@ polls its own stand-in. Three bots, started once and measured in turn, in a rota
 * replay          the same bare PTB bot answering each line with visitdesk's very replies (texts
                   and inline keyboards, recorded by the calibration, rendered by the adapter's
                   own functions), and nothing else: what the messages themselves cost;
+* adapter         `bot.telegram.TelegramBot`, unchanged, with its core replaced by one that
+                  answers each line with those same recorded replies: visitdesk's adapter (the
+                  worker-thread hop, the limiter, the per-chat ordering) without the core;
 * visitdesk/sqlite, visitdesk/postgresql   `bot.telegram.TelegramBot`, unchanged, on a
   migrated database with the example org plus `--chats` salespeople who own a class-B client.
 
@@ -34,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import os
@@ -76,6 +80,7 @@ from tests.test_reception import B_CLASS_ANSWERS
 
 ECHO = "echo"
 REPLAY = "replay"
+ADAPTER = "adapter"
 FIRST_USER = 700_000  # Telegram user ids of the benchmark's salespeople
 START_TIMEOUT = 60.0  # seconds for a bot process to connect; a ceiling, not a measure
 
@@ -126,22 +131,30 @@ async def echo(update: Update) -> None:
     await update.message.reply_text(update.message.text)
 
 
-async def serve_replay(api_url: str, replies_file: str) -> None:
-    """A bare PTB bot that answers the n-th update of a chat with the replies visitdesk gave
-    to the n-th line of the script: no core, no database."""
+class Script:
+    """visitdesk's recorded replies, line by line: the n-th update of a chat gets the replies
+    the core gave to the n-th line of the form (the replay bot's and the stub core's answers)."""
 
-    script = [
-        [Message.from_payload(payload) for payload in line]
-        for line in json.loads(Path(replies_file).read_text())
-    ]
-    position: dict[int, int] = {}
+    def __init__(self, replies_file: str) -> None:
+        self._lines = [
+            [Message.from_payload(payload) for payload in line]
+            for line in json.loads(Path(replies_file).read_text())
+        ]
+        self._position: dict[str, int] = {}
+
+    def next_for(self, chat: str) -> list[Message]:
+        number = self._position.get(chat, 0)
+        self._position[chat] = number + 1
+        return self._lines[number % len(self._lines)]
+
+
+async def serve_replay(api_url: str, replies_file: str) -> None:
+    """A bare PTB bot that answers with visitdesk's recorded replies: no core, no database."""
+    script = Script(replies_file)
 
     async def replay(update: Update) -> None:
         assert update.message is not None
-        chat = update.message.chat_id
-        number = position.get(chat, 0)
-        position[chat] = number + 1
-        for message in script[number % len(script)]:
+        for message in script.next_for(str(update.message.chat_id)):
             pieces = split_text(message.text)
             for count, piece in enumerate(pieces, start=1):
                 markup = _keyboard(message.buttons) if count == len(pieces) else None
@@ -150,11 +163,25 @@ async def serve_replay(api_url: str, replies_file: str) -> None:
     await serve_bare(api_url, replay)
 
 
-async def serve_visitdesk(api_url: str, database_url: str) -> None:
-    """visitdesk's Telegram adapter as `visitdesk` runs it, on the corpus's clock."""
+class ScriptedCore(Core):
+    """A core that answers with the recorded replies and touches no database."""
+
+    def __init__(self, core: Core, script: Script) -> None:
+        super().__init__(core.db, core.policy, FEATURES, core.clock)
+        self._script = script
+
+    def handle(self, event: Event) -> list[Message]:
+        return self._script.next_for(event.chat_id or event.user)
+
+
+async def serve_visitdesk(api_url: str, database_url: str, replies_file: str | None) -> None:
+    """visitdesk's Telegram adapter as `visitdesk` runs it, on the corpus's clock; with
+    `replies_file`, its core is the scripted one (the adapter alone)."""
     from bot.telegram import TelegramBot
 
     app = telegram_app(api_url, database_url)
+    if replies_file:
+        app = dataclasses.replace(app, core=ScriptedCore(app.core, Script(replies_file)))
     bot = TelegramBot(app, BenchLimits())
     await bot.start()
     try:
@@ -311,6 +338,15 @@ def text_update(user_id: int, text: str) -> dict[str, Any]:
     return update
 
 
+@dataclass(frozen=True)
+class Variant:
+    """How to start one bot under test: its database, its recorded replies, its code."""
+
+    database: str | None = None
+    replies: str | None = None
+    tree: Path = ROOT
+
+
 @dataclass
 class Bot:
     """A bot process under test and its own stand-in."""
@@ -321,14 +357,17 @@ class Bot:
     scripts: dict[int, list[Line]] = field(default_factory=dict)  # user id -> lines
 
 
-async def launch(name: str, database_url: str | None, tree: Path = ROOT) -> Bot:
-    """Start the stand-in and the bot process (its code from `tree`, a copy of the repository
-    at another version for a before/after); return once the bot long-polls."""
+async def launch(name: str, variant: Variant) -> Bot:
+    """Start the stand-in and the bot process (its code from the variant's tree, a copy of the
+    repository at another version for a before/after); return once the bot long-polls."""
     api = TimedBotApi()
     url = await api.start()
+    tree = variant.tree
     args = [str(tree / "bench" / "bench_step.py"), "--serve", name, "--api", url]
-    if database_url:
-        args += ["--database", database_url]
+    if variant.database:
+        args += ["--database", variant.database]
+    if variant.replies:
+        args += ["--replies", variant.replies]
     process = await asyncio.create_subprocess_exec(
         sys.executable, *args, stdout=asyncio.subprocess.PIPE, cwd=tree
     )
@@ -458,11 +497,11 @@ async def benchmark(args: argparse.Namespace) -> None:
     ):
         workdir = Path(tmp)
         shape = calibrate(workdir)
-        # The database URL, or for the replay bot the file of its replies; the code's tree.
-        variants: dict[str, tuple[str | None, Path]] = {
-            ECHO: (None, ROOT),
-            REPLAY: (str(workdir / REPLIES), ROOT),
-        }
+        replies = str(workdir / REPLIES)
+        variants: dict[str, Variant] = {ECHO: Variant(), REPLAY: Variant(replies=replies)}
+        scratch = dbs.enter_context(bench_db(chosen[0], workdir, "step_adapter"))
+        scratch.db.dispose()  # the adapter's outbox loop needs a database, its core none
+        variants[ADAPTER] = Variant(database=scratch.url, replies=replies)
         trees = [("visitdesk", ROOT)]
         if args.baseline_tree:
             trees.append(("baseline", args.baseline_tree.resolve()))
@@ -472,11 +511,11 @@ async def benchmark(args: argparse.Namespace) -> None:
                 import_example_org(bench.db, policy)
                 add_people(bench.db, args.chats)
                 bench.db.dispose()
-                variants[f"{label}/{backend}"] = (bench.url, tree)
+                variants[f"{label}/{backend}"] = Variant(database=bench.url, tree=tree)
         bots: list[Bot] = []
         try:
-            for name, (url, tree) in variants.items():
-                bot = await launch(name if name in (ECHO, REPLAY) else "visitdesk", url, tree)
+            for name, variant in variants.items():
+                bot = await launch(name if name in (ECHO, REPLAY) else "visitdesk", variant)
                 bot.name = name
                 bot.scripts = {
                     user: script_for(shape, client, name == ECHO)
@@ -557,15 +596,16 @@ def main() -> None:
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
+    parser.add_argument("--replies", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         os.environ.setdefault("PYTHONUNBUFFERED", "1")
         if args.serve == ECHO:
             asyncio.run(serve_bare(args.api, echo))
         elif args.serve == REPLAY:
-            asyncio.run(serve_replay(args.api, args.database))
-        else:
-            asyncio.run(serve_visitdesk(args.api, args.database))
+            asyncio.run(serve_replay(args.api, args.replies))
+        else:  # visitdesk, or its adapter alone
+            asyncio.run(serve_visitdesk(args.api, args.database, args.replies))
         return
     args.repeats = args.repeats or (2 if args.quick else 5)
     args.forms = args.forms or (3 if args.quick else 8)
