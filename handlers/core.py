@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from handlers import flow
@@ -28,6 +28,13 @@ from storage.inserts import insert_new
 from storage.models import AuditEntry, Identity, InboundEvent, Person, utcnow
 
 log = logging.getLogger(__name__)
+# Built once: every update asks it, and building the statement cost more than running it
+# (SQLAlchemy constructs and coerces each clause anew; bench/RESULTS.md, step cost).
+_IDENTITY = (
+    select(Identity)
+    .where(Identity.platform == bindparam("platform"), Identity.platform_user == bindparam("user"))
+    .options(joinedload(Identity.person))  # one query, not two
+)
 
 CONSOLE = "console"
 SEEN_GRANULARITY = timedelta(minutes=5)
@@ -114,9 +121,7 @@ class Core:
                 select(Person).where(Person.name == event.user, Person.active.is_(True))
             ).first()
         identity = session.scalars(
-            select(Identity)
-            .where(Identity.platform == event.platform, Identity.platform_user == event.user)
-            .options(joinedload(Identity.person))  # one query, not two
+            _IDENTITY, {"platform": event.platform, "user": event.user}
         ).first()
         if identity is None or not identity.person.active:
             return None

@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 import cn2an
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from handlers.context import Ctx
 from handlers.dates import DateNotUnderstood, parse_when
@@ -290,14 +290,18 @@ def load_draft(ctx: Ctx, form: Form) -> Draft | None:
     ).first()
 
 
+# Built once: typed text asks it on every step (see core._IDENTITY).
+_LAST_TOUCHED_DRAFT = (
+    select(Draft)
+    .where(Draft.person_id == bindparam("person"))
+    .order_by(Draft.updated_at.desc(), Draft.id.desc())
+    .limit(1)
+)
+
+
 def active_draft(ctx: Ctx) -> Draft | None:
     """The form the person touched last: where typed text goes."""
-    return ctx.session.scalars(
-        select(Draft)
-        .where(Draft.person_id == ctx.person.id)
-        .order_by(Draft.updated_at.desc(), Draft.id.desc())
-        .limit(1)
-    ).first()
+    return ctx.session.scalars(_LAST_TOUCHED_DRAFT, {"person": ctx.person.id}).first()
 
 
 def _save(ctx: Ctx, draft: Draft, data: Data, step: str, history: list[str]) -> None:
