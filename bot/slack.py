@@ -155,7 +155,11 @@ class SlackBot:
         # that queued nothing for anyone costs no outbox pass.
         loop = asyncio.get_running_loop()
         self._pass_pending = False
-        core.db.on_commit(OUTBOX, wake_in(loop, self._deliver_soon))
+        self._stop_listening = core.db.on_commit(OUTBOX, wake_in(loop, self._deliver_soon))
+
+    def close(self) -> None:
+        """Stop being woken by commits: the database outlives the bot and its event loop."""
+        self._stop_listening()
 
     def _deliver_soon(self) -> None:
         """One pass for all the commits that come before it starts (a scheduler tick commits
@@ -562,4 +566,5 @@ async def serve(app: App, webhook: str | None = None) -> None:
     try:
         await bot.run_outbox(settings.tick_seconds)
     finally:
+        bot.close()
         await stop()

@@ -98,9 +98,15 @@ class Database:
 
     def on_commit(self, topic: str, listener: Callable[[], None]) -> Callable[[], None]:
         """Call `listener` (in the committing thread) after each commit that announced
-        `topic`; returns the function that stops it."""
-        self._listeners.setdefault(topic, []).append(listener)
-        return lambda: self._listeners[topic].remove(listener)
+        `topic`; returns the function that stops it (calling it again does nothing)."""
+        listeners = self._listeners.setdefault(topic, [])
+        listeners.append(listener)
+
+        def stop() -> None:
+            with suppress(ValueError):  # stopped already
+                listeners.remove(listener)
+
+        return stop
 
     def _announce(self, session: Session) -> None:
         if session.in_nested_transaction():

@@ -264,6 +264,7 @@ async def bot(
     slack_bot = SlackBot(core, client, SECRET, pace_seconds=0, forms=slack_forms)
     yield slack_bot
     await slack_bot.idle()
+    slack_bot.close()
 
 
 @pytest.fixture

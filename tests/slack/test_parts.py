@@ -153,3 +153,19 @@ async def test_commits_that_queue_messages_wake_one_outbox_pass_not_one_each(
     await asyncio.sleep(0)  # the commits' wake-ups run on the loop's next turn
     await bot.idle()
     assert passes == [1]
+
+
+async def test_a_closed_bot_is_no_longer_woken_by_commits(bot: SlackBot, core: Core) -> None:
+    passes: list[int] = []
+
+    async def counted() -> None:
+        passes.append(1)
+
+    bot.deliver = counted  # type: ignore[method-assign]
+    bot.close()
+    with core.db.session() as session:
+        person = session.scalars(select(Person).where(Person.name == "王经理")).one()
+        enqueue(session, person, Message("after close"), "closed:1", core.clock())
+    await asyncio.sleep(0)
+    await bot.idle()
+    assert passes == []
