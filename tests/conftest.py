@@ -3,19 +3,26 @@ TEST_DATABASE_URL), the default policy, a fake clock, and the example company.""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
 
 from handlers.core import Core
 from handlers.features import FEATURES
 from handlers.org import import_org, load_org_file
 from handlers.policy import Policy, default_policy
-from storage.db import Database, normalise_url
+from storage.db import Database, alembic_config, normalise_url
+from storage.models import Base
 from tests.support import Company, FakeClock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,18 +50,49 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def fresh_database(backend: str, tmp_path: Path) -> Database:
-    """A new, migrated database: a file in tmp_path, or an emptied PostgreSQL schema."""
+    """A new, migrated database: a copy of a migrated SQLite file in tmp_path, or the
+    PostgreSQL schema emptied. Migrating from scratch for each of ~800 tests was a fifth of
+    the suite; tests/test_migrations.py still checks the migrations themselves."""
     if backend == "sqlite":
-        db = Database(f"sqlite:///{tmp_path / 'visitdesk.db'}")
-    else:
-        if POSTGRES_URL is None:
-            pytest.skip("no PostgreSQL answers at TEST_DATABASE_URL")
-        db = Database(POSTGRES_URL)
+        path = tmp_path / "visitdesk.db"
+        shutil.copyfile(_migrated_sqlite_file(), path)
+        return Database(f"sqlite:///{path}")
+    if POSTGRES_URL is None:
+        pytest.skip("no PostgreSQL answers at TEST_DATABASE_URL")
+    db = Database(POSTGRES_URL)
+    if not _emptied_if_at_head(db):  # a new database, or one a test left in another shape
         with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
-    db.upgrade()
+        db.upgrade()
     return db
+
+
+@functools.cache
+def _migrated_sqlite_file() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="visitdesk-migrated-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    db = Database(f"sqlite:///{folder / 'migrated.db'}")
+    db.upgrade()
+    db.dispose()  # the last connection closes: the WAL is folded into the file
+    return folder / "migrated.db"
+
+
+@functools.cache
+def _head() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def _emptied_if_at_head(db: Database) -> bool:
+    """Empty every table (ids restart at 1) if the schema is exactly the migrations' head."""
+    tables = sorted(Base.metadata.tables)
+    with db.engine.begin() as conn:
+        if set(inspect(conn).get_table_names()) != {*tables, "alembic_version"}:
+            return False
+        if MigrationContext.configure(conn).get_current_revision() != _head():
+            return False
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    return True
 
 
 @pytest.fixture(params=["sqlite"])
