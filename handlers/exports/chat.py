@@ -84,6 +84,12 @@ def _whose(ctx: Ctx, scope: Scope) -> str:
     return ctx.t("exp.scope.team", name=scope.team) if scope.team else ctx.t("exp.scope.all")
 
 
+def _audit(ctx: Ctx, kind: str, month: Month, scope: Scope, **taken: object) -> None:
+    """Who took which month of what, for whose rows; `taken` says in what form, how many."""
+    team = scope.team or "*"
+    ctx.audit("export", "export", None, kind=kind, month=str(month), **taken, team=team)
+
+
 def _table(ctx: Ctx, kind: str, month: Month, scope: Scope, fmt: Format) -> int:
     expected = count(ctx.session, ctx.policy, kind, month, ctx.t, ctx.tz, scope)
     if expected is not None and expected > CHAT_MAX_ROWS[fmt]:
@@ -91,16 +97,7 @@ def _table(ctx: Ctx, kind: str, month: Month, scope: Scope, fmt: Format) -> int:
         return 0
     buffer = io.BytesIO()
     written = export(ctx.session, ctx.policy, kind, month, fmt, buffer, ctx.t, ctx.tz, scope)
-    ctx.audit(
-        "export",
-        "export",
-        None,
-        kind=kind,
-        month=str(month),
-        format=fmt,
-        rows=written,
-        team=scope.team or "*",
-    )
+    _audit(ctx, kind, month, scope, format=fmt, rows=written)
     what = ctx.t(EXPORTS[kind].title)
     shown = ctx.t("exp.month", year=month.year, month=month.month)
     if not written:
@@ -116,29 +113,13 @@ def _table(ctx: Ctx, kind: str, month: Month, scope: Scope, fmt: Format) -> int:
 def _scorecard(ctx: Ctx, month: Month, scope: Scope, fmt: Format | None) -> None:
     made = scorecard_chart(ctx.session, ctx.policy, month, ctx.t, ctx.tz, scope)
     if made is None:
-        ctx.audit(
-            "export",
-            "export",
-            None,
-            kind="scorecard",
-            month=str(month),
-            rows=0,
-            team=scope.team or "*",
-        )
+        _audit(ctx, "scorecard", month, scope, rows=0)
         ctx.say("exp.score.none", whose=_whose(ctx, scope))
         return
     png = Attachment(filename("scorecard", month, "png", scope), made.chart.png, "image/png")
     ctx.reply(made.text, attachment=png)
     if fmt is None:
-        ctx.audit(
-            "export",
-            "export",
-            None,
-            kind="scorecard",
-            month=str(month),
-            format="png",
-            team=scope.team or "*",
-        )
+        _audit(ctx, "scorecard", month, scope, format="png")
     else:
         _table(ctx, "scorecard", month, scope, fmt)
 
