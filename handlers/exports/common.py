@@ -159,6 +159,16 @@ class Month:
         end = datetime.combine(self.next.first_day, datetime.min.time(), tz)
         return start, end
 
+    def covers(
+        self,
+        column: InstrumentedAttribute[date] | InstrumentedAttribute[datetime],
+        tz: tzinfo | None = None,
+    ) -> ColumnElement[bool]:
+        """A WHERE clause: `column` falls in the month — a day column, or with `tz` an instant
+        column, whose month runs from midnight to midnight in `tz`."""
+        start, end = self.bounds(tz) if tz is not None else (self.first_day, self.next.first_day)
+        return (column >= start) & (column < end)
+
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 

@@ -66,7 +66,6 @@ Requester = aliased(Person)
 
 
 def query(request: Request) -> Select[*tuple[Any, ...]]:
-    start, end = request.month.bounds(request.org_tz)
     return (
         select(
             Reception.id,
@@ -91,8 +90,7 @@ def query(request: Request) -> Select[*tuple[Any, ...]]:
         .join(Client, Client.id == Reception.client_id)
         .join(Requester, Requester.id == Reception.requester_id)
         .where(
-            Reception.arrival_at >= start,
-            Reception.arrival_at < end,
+            request.month.covers(Reception.arrival_at, request.org_tz),
             request.scope.covers(Reception.requester_id, Client.owner_id),
         )
         .order_by(Reception.arrival_at, Reception.id)

@@ -125,8 +125,7 @@ def _actual(request: Request, ids: list[int]) -> dict[int, int]:
     found = request.session.execute(
         select(Visit.person_id, func.count(Visit.id))
         .where(
-            Visit.visited_on >= request.month.first_day,
-            Visit.visited_on < request.month.next.first_day,
+            request.month.covers(Visit.visited_on),
             Visit.person_id.in_(ids),
         )
         .group_by(Visit.person_id)

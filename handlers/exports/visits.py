@@ -56,8 +56,6 @@ Salesperson = aliased(Person)
 
 
 def query(request: Request) -> Select[*tuple[Any, ...]]:
-    first = request.month.first_day
-    after = request.month.next.first_day
     planned = (
         select(PlanEntry.visit_id, func.min(PlanEntry.planned_on).label("planned_on"))
         .where(PlanEntry.visit_id.is_not(None))
@@ -89,8 +87,7 @@ def query(request: Request) -> Select[*tuple[Any, ...]]:
         .join(Client, Client.id == Visit.client_id)
         .outerjoin(planned, planned.c.visit_id == Visit.id)
         .where(
-            Visit.visited_on >= first,
-            Visit.visited_on < after,
+            request.month.covers(Visit.visited_on),
             request.scope.covers(Visit.person_id, Client.owner_id),
         )
         .order_by(Visit.visited_on, Visit.id)
