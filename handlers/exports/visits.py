@@ -48,10 +48,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
-def columns() -> tuple[Column, ...]:
-    return COLUMNS
-
-
 Salesperson = aliased(Person)
 
 
