@@ -264,27 +264,33 @@ def _remind(ctx: Ctx, reception: Reception, kind: str, due: datetime) -> None:
     )
 
 
-def _own_reception(ctx: Ctx, parts: list[str], state: str) -> Reception | None:
+def _start_on_own(ctx: Ctx, parts: list[str], state: str, form: Form) -> None:
+    """Start `form` about the reception named in `parts`: the requester's own only, and only
+    while it is in `state`."""
     item = named_by(ctx.session, Reception, parts)
     if item is None or item.requester_id != ctx.person.id:
         ctx.say("rcp.not_yours")
-        return None
+        return
     if item.state != state:
         ctx.say("rcp.closed_already", state=ctx.t(f"rcp.state.{item.state}"))
-        return None
+        return
+    flow.start(ctx, form, prefill={"@reception": item.id})
+
+
+def _form_reception(ctx: Ctx, data: Data) -> Reception:
+    """The reception a close-out or follow-up form is about (`_start_on_own` chose it)."""
+    item = ctx.session.get(Reception, int(data["@reception"]))
+    assert item is not None
     return item
 
 
 def start_close_out(ctx: Ctx, parts: list[str]) -> None:
     """`cls:<reception>` — the requester reports actual spend, outcome and agreed items."""
-    item = _own_reception(ctx, parts, "approved")
-    if item is not None:
-        flow.start(ctx, CLOSE_FORM, prefill={"@reception": item.id})
+    _start_on_own(ctx, parts, "approved", CLOSE_FORM)
 
 
 def _close_summary(ctx: Ctx, data: Data) -> str:
-    item = ctx.session.get(Reception, int(data["@reception"]))
-    assert item is not None
+    item = _form_reception(ctx, data)
     planned = budget(ctx.policy, item.answers).lines
     lines = [ctx.t("close.summary", id=item.id, client=item.client.name)]
     for line in BUDGET_LINES:
@@ -338,14 +344,11 @@ CLOSE_FORM = Form(
 
 def start_follow_up(ctx: Ctx, parts: list[str]) -> None:
     """`fu:<reception>` — log how the follow-up call went."""
-    item = _own_reception(ctx, parts, "closed")
-    if item is not None:
-        flow.start(ctx, FOLLOW_UP_FORM, prefill={"@reception": item.id})
+    _start_on_own(ctx, parts, "closed", FOLLOW_UP_FORM)
 
 
 def _follow_up_submit(ctx: Ctx, data: Data) -> None:
-    item = ctx.session.get(Reception, int(data["@reception"]))
-    assert item is not None
+    item = _form_reception(ctx, data)
     item.follow_up = data["result"]
     ctx.audit("reception.follow_up", "reception", item.id)
     ctx.session.execute(
