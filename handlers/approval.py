@@ -249,6 +249,15 @@ def may_decide(ctx: Ctx, step: ApprovalStep) -> bool:
     return delegate is not None and delegate.id == ctx.person.id
 
 
+def _refused(ctx: Ctx, step: ApprovalStep) -> bool:
+    """True, audited and told, when the person may not decide `step`."""
+    if may_decide(ctx, step):
+        return False
+    ctx.audit("approval.refused", "approval_step", step.id)
+    ctx.say("approval.not_yours")
+    return True
+
+
 def decidable_by(session: Session, person: Person, now: datetime) -> Select[tuple[ApprovalStep]]:
     """`may_decide` as a query, for lists: the pending steps of `person` and of whoever
     delegated to them, oldest first. The approvers are a list, not a subquery, so the planner
@@ -270,9 +279,7 @@ def press(ctx: Ctx, parts: list[str]) -> None:
     if step is None or parts[1] not in ("ok", "no", "chg"):
         ctx.say("button.stale")
         return
-    if not may_decide(ctx, step):
-        ctx.audit("approval.refused", "approval_step", step.id)
-        ctx.say("approval.not_yours")
+    if _refused(ctx, step):
         return
     if step.state != "pending":
         _already(ctx, step)
@@ -296,9 +303,7 @@ def decide(ctx: Ctx, step_id: int, decision: str, note: str) -> None:
     if step is None:
         ctx.say("button.stale")
         return
-    if not may_decide(ctx, step):
-        ctx.audit("approval.refused", "approval_step", step.id)
-        ctx.say("approval.not_yours")
+    if _refused(ctx, step):
         return
     won = ctx.session.execute(
         update(ApprovalStep)
