@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ from handlers.messages import Button, Message, rows
 from handlers.policy import Policy
 from handlers.registry import Command, Feature
 from handlers.workdays import WorkCalendar
-from storage.models import ApprovalStep, Person, Reminder
+from storage.models import ApprovalStep, Person, Reception, Reminder, VisitPlan
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def _role_holder(session: Session, role: str) -> Person | None:
     return None
 
 
-def start_chain(
+def _start_chain(
     ctx: Ctx, subject: str, subject_id: int, round_: int, requester: Person, kinds: list[str]
 ) -> list[ApprovalStep]:
     """Create a round of steps and open the first; with nobody to ask, it is approved."""
@@ -103,6 +104,29 @@ def start_chain(
         return steps
     _open(ctx, steps[0])
     return steps
+
+
+def submit(
+    ctx: Ctx,
+    subject: str,
+    item: Reception | VisitPlan,
+    kinds: list[str],
+    audited_as: str,
+    **detail: Any,
+) -> None:
+    """Send `item` to the approvers `kinds` in a new round: its first, or again after changes
+    were asked (the round before, if still open, ends). Audited as `<subject>.submit` or
+    `<subject>.resubmit`, under `audited_as`."""
+    item.round += 1
+    item.state = "pending"
+    item.submitted_at = ctx.now
+    item.decided_at = None
+    ctx.session.flush()
+    action = "resubmit" if item.round > 1 else "submit"
+    ctx.audit(f"{subject}.{action}", audited_as, item.id, **detail)
+    if item.round > 1:
+        cancel_round(ctx, subject, item.id, item.round - 1)
+    _start_chain(ctx, subject, item.id, item.round, ctx.person, kinds)
 
 
 def steps_of(session: Session, subject: str, subject_id: int, round_: int) -> list[ApprovalStep]:

@@ -350,21 +350,8 @@ def submit_plan(ctx: Ctx, plan: VisitPlan) -> None:
     if not plan.entries:
         ctx.say("plan.error.empty", month=month_label(ctx.t, plan.year, plan.month))
         return
-    plan.round += 1
-    plan.state = "pending"
-    plan.submitted_at = ctx.now
-    plan.decided_at = None
-    ctx.session.flush()
-    ctx.audit(
-        "plan.resubmit" if plan.round > 1 else "plan.submit",
-        "visit_plan",
-        plan.id,
-        entries=len(plan.entries),
-    )
     _close(ctx, plan_deadline_key(plan.person_id, plan.year, plan.month), "cancelled")
-    if plan.round > 1:
-        approval.cancel_round(ctx, SUBJECT, plan.id, plan.round - 1)
-    approval.start_chain(ctx, SUBJECT, plan.id, plan.round, ctx.person, ["manager"])
+    approval.submit(ctx, SUBJECT, plan, ["manager"], "visit_plan", entries=len(plan.entries))
 
 
 def withdraw(ctx: Ctx, plan: VisitPlan) -> None:

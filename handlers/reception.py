@@ -236,22 +236,16 @@ def submit(ctx: Ctx, data: Data) -> None:
         **{k: v for k, v in data.items() if not k.startswith("@")},
         "client": f"c:{client.id}",
     }
-    reception.submitted_at = ctx.now
-    reception.round += 1
-    reception.state = "pending"
-    reception.decided_at = None
-    ctx.session.flush()
-    ctx.audit(
-        "reception.resubmit" if reception.round > 1 else "reception.submit",
+    kinds = ctx.policy.approvers_for(data["cls"], lines.total, reception.company_hotel)
+    approval.submit(
+        ctx,
         "reception",
-        reception.id,
+        reception,
+        kinds,
+        "reception",
         total=str(lines.total),
         late=is_late(ctx, data),
     )
-    if reception.round > 1:
-        approval.cancel_round(ctx, "reception", reception.id, reception.round - 1)
-    kinds = ctx.policy.approvers_for(data["cls"], lines.total, reception.company_hotel)
-    approval.start_chain(ctx, "reception", reception.id, reception.round, ctx.person, kinds)
 
 
 FORM = Form(FORM_NAME, N_("rcp.title"), STEPS, summary, submit)
