@@ -1,8 +1,13 @@
 """Clients as people see them: whose they are, who may see them, and finding one by what a
-salesperson types on a phone (a typo, a short name, or pinyin initials such as `hdjd`)."""
+salesperson types on a phone (a typo, a short name, or pinyin initials such as `hdjd`).
+
+The forms that name a client (reception, visit, plan) ask it the same way: one of the
+person's own clients (answer `c:<id>`), else the name of a new one (`n:<name>`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 from pypinyin import Style, lazy_pinyin
@@ -11,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import Ctx
+from handlers.flow import Choice, Data, Invalid
 from storage.models import Client, Person
 
 MATCH_THRESHOLD = 80  # below this a typed name is taken as a new client, not a guess
@@ -71,3 +77,40 @@ def create_client(ctx: Ctx, name: str, class_key: str, region: str) -> Client:
     ctx.session.flush()
     ctx.audit("client.create", "client", client.id)
     return client
+
+
+def name_taken(session: Session, name: str) -> bool:
+    """Some client, anyone's, already has this name."""
+    return session.scalars(select(Client.id).where(Client.name == name)).first() is not None
+
+
+# ---------------------------------------------------------------------------- a form's client
+
+
+def client_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    return [Choice(f"c:{c.id}", c.name, literal=True) for c in own_clients(ctx.session, ctx.person)]
+
+
+def client_reader(taken: str) -> Callable[[Ctx, Data, str], str]:
+    """A form's way to read the client typed: one of the person's clients (a number, the name,
+    pinyin initials, a near spelling), else the name of a new client — never someone else's,
+    which is refused with the message `taken` that says nothing about it (it is confidential)."""
+
+    def read(ctx: Ctx, data: Data, text: str) -> str:
+        clients = own_clients(ctx.session, ctx.person)
+        if text.isdecimal() and 1 <= int(text) <= len(clients):
+            return f"c:{clients[int(text) - 1].id}"
+        match = find_client(clients, text)
+        if match is not None:
+            return f"c:{match.id}"
+        if name_taken(ctx.session, text):
+            raise Invalid(taken)
+        return f"n:{text}"
+
+    return read
+
+
+def chosen_client(ctx: Ctx, data: Data) -> Client | None:
+    """The person's client the form names; None for a new one (or none yet)."""
+    value = str(data.get("client", ""))
+    return ctx.session.get(Client, int(value[2:])) if value.startswith("c:") else None

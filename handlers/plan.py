@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from handlers import approval, flow, visit, visit_rules
 from handlers.approval import Subject
+from handlers.clients import client_choices
 from handlers.context import Ctx, named_by, zone_of
 from handlers.flow import Data, Form, Invalid, Kind, Step
 from handlers.i18n import N_, Translator
@@ -111,7 +112,7 @@ STEPS = (
         "client",
         N_("plan.ask.client"),
         Kind.CHOICE,
-        visit.client_choices,
+        client_choices,
         read=visit.read_client,
         params=_month_params,
     ),

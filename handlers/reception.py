@@ -13,44 +13,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
 from handlers import approval, flow
-from handlers.clients import create_client, find_client, own_clients
+from handlers.clients import chosen_client, client_choices, client_reader, create_client
 from handlers.context import Ctx
 from handlers.flow import Choice, Data, Form, Invalid, Kind, Step
 from handlers.i18n import N_
 from handlers.reception_card import budget, reception_summary
-from storage.models import Client, Reception
+from storage.models import Reception
 
 FORM_NAME = "rcp"
 HOTEL_PAYERS = ("guest", "company")
 
 
 # ---------------------------------------------------------------------------- choices
-
-
-def _client_choices(ctx: Ctx, data: Data) -> list[Choice]:
-    return [Choice(f"c:{c.id}", c.name, literal=True) for c in own_clients(ctx.session, ctx.person)]
-
-
-def _read_client(ctx: Ctx, data: Data, text: str) -> str:
-    """One of the person's clients (fuzzy, pinyin initials), else a new client's name."""
-    clients = own_clients(ctx.session, ctx.person)
-    if text.isdecimal() and 1 <= int(text) <= len(clients):
-        return f"c:{clients[int(text) - 1].id}"
-    match = find_client(clients, text)
-    if match is not None:
-        return f"c:{match.id}"
-    taken = ctx.session.scalars(select(Client).where(Client.name == text)).first()
-    if taken is not None:  # someone else's client: confidential, so say nothing about it
-        raise Invalid(N_("rcp.error.client_taken"))
-    return f"n:{text}"
-
-
-def chosen_client(ctx: Ctx, data: Data) -> Client | None:
-    value = str(data.get("client", ""))
-    return ctx.session.get(Client, int(value[2:])) if value.startswith("c:") else None
 
 
 def _class_choices(ctx: Ctx, data: Data) -> list[Choice]:
@@ -147,7 +122,13 @@ def _company_hotel(ctx: Ctx, data: Data) -> bool:
 
 ONE = Decimal(1)
 STEPS = (
-    Step("client", N_("rcp.ask.client"), Kind.CHOICE, _client_choices, read=_read_client),
+    Step(
+        "client",
+        N_("rcp.ask.client"),
+        Kind.CHOICE,
+        client_choices,
+        read=client_reader(N_("rcp.error.client_taken")),
+    ),
     Step(
         "cls",
         N_("rcp.ask.cls"),

@@ -24,7 +24,15 @@ from typing import Any
 from sqlalchemy import select, update
 
 from handlers import flow, visit_rules
-from handlers.clients import create_client, find_client, own_clients
+from handlers.clients import (
+    chosen_client,
+    client_choices,
+    client_reader,
+    create_client,
+    find_client,
+    name_taken,
+    own_clients,
+)
 from handlers.context import Ctx, named_by
 from handlers.dates import DateNotUnderstood, parse_when
 from handlers.flow import Choice, Data, Form, Invalid, Kind, Step, clean_text
@@ -40,30 +48,9 @@ NEW_CLIENT_CLASS = "C"  # 普通: early-stage cooperation, until someone says ot
 
 
 # ---------------------------------------------------------------------------- clients
-# Shared with the plan form: one of the person's own clients, else a new one.
+# Shared with the plan form, which refuses someone else's client with the visit's words.
 
-
-def client_choices(ctx: Ctx, data: Data) -> list[Choice]:
-    return [Choice(f"c:{c.id}", c.name, literal=True) for c in own_clients(ctx.session, ctx.person)]
-
-
-def read_client(ctx: Ctx, data: Data, text: str) -> str:
-    """One of the person's clients (a number, the name, pinyin initials, a near spelling),
-    else the name of a new client — never someone else's (that stays confidential)."""
-    clients = own_clients(ctx.session, ctx.person)
-    if text.isdecimal() and 1 <= int(text) <= len(clients):
-        return f"c:{clients[int(text) - 1].id}"
-    match = find_client(clients, text)
-    if match is not None:
-        return f"c:{match.id}"
-    if ctx.session.scalars(select(Client.id).where(Client.name == text)).first() is not None:
-        raise Invalid(N_("visit.error.client_taken"))
-    return f"n:{text}"
-
-
-def chosen_client(ctx: Ctx, data: Data) -> Client | None:
-    value = str(data.get("client", ""))
-    return ctx.session.get(Client, int(value[2:])) if value.startswith("c:") else None
+read_client = client_reader(N_("visit.error.client_taken"))
 
 
 def is_new_client(ctx: Ctx, data: Data) -> bool:
@@ -89,7 +76,7 @@ def client_for(ctx: Ctx, data: Data) -> Client:
             raise Invalid(N_("visit.error.client_taken"))
         return client
     name = str(data["client"])[2:]
-    if ctx.session.scalars(select(Client.id).where(Client.name == name)).first() is not None:
+    if name_taken(ctx.session, name):
         raise Invalid(N_("visit.error.client_taken"))
     classes = list(ctx.policy.classes)
     class_key = NEW_CLIENT_CLASS if NEW_CLIENT_CLASS in classes else classes[-1]
