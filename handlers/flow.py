@@ -94,6 +94,11 @@ class Step:
         return self.choices(ctx, data) if callable(self.choices) else self.choices
 
 
+def answered(name: str) -> Callable[[Ctx, Data], bool]:
+    """For `Step.when`: ask only once the answer `name` is yes (or given at all)."""
+    return lambda ctx, data: bool(data.get(name))
+
+
 @dataclass(frozen=True)
 class Form:
     """A whole form: its steps, how to summarise it, and what submitting it does."""

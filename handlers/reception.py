@@ -16,7 +16,7 @@ from typing import Any
 from handlers import approval, flow
 from handlers.clients import chosen_client, client_choices, client_reader, create_client
 from handlers.context import Ctx
-from handlers.flow import Choice, Data, Form, Invalid, Kind, Step
+from handlers.flow import Choice, Data, Form, Invalid, Kind, Step, answered
 from handlers.i18n import N_
 from handlers.reception_card import budget, reception_summary
 from storage.models import Reception
@@ -110,10 +110,6 @@ def _meal_params(ctx: Ctx, data: Data) -> dict[str, Any]:
     return {"cap": ctx.t.money(ctx.policy.meal_cap(data["cls"])), "cls": data["cls"]}
 
 
-def _has(name: str) -> Any:
-    return lambda ctx, data: bool(data.get(name))
-
-
 def _company_hotel(ctx: Ctx, data: Data) -> bool:
     return bool(data.get("hotel")) and data.get("hotel_payer") == "company"
 
@@ -144,24 +140,26 @@ STEPS = (
     Step("arrival", N_("rcp.ask.arrival"), Kind.DATETIME, check=_arrival_ahead),
     Step("departure", N_("rcp.ask.departure"), Kind.DATETIME, check=_departure_after_arrival),
     Step("pickup", N_("rcp.ask.pickup"), Kind.YESNO),
-    Step("pickup_place", N_("rcp.ask.pickup_place"), when=_has("pickup"), max_length=100),
-    Step("pickup_ref", N_("rcp.ask.pickup_ref"), when=_has("pickup"), optional=True),
+    Step("pickup_place", N_("rcp.ask.pickup_place"), when=answered("pickup"), max_length=100),
+    Step("pickup_ref", N_("rcp.ask.pickup_ref"), when=answered("pickup"), optional=True),
     Step("hotel", N_("rcp.ask.hotel"), Kind.YESNO),
     Step(
         "nights",
         N_("rcp.ask.nights"),
         Kind.NUMBER,
-        when=_has("hotel"),
+        when=answered("hotel"),
         minimum=ONE,
         maximum=Decimal(60),
     ),
-    Step("hotel_payer", N_("rcp.ask.hotel_payer"), Kind.CHOICE, PAYER_CHOICES, when=_has("hotel")),
+    Step(
+        "hotel_payer", N_("rcp.ask.hotel_payer"), Kind.CHOICE, PAYER_CHOICES, when=answered("hotel")
+    ),
     Step("meals", N_("rcp.ask.meals"), Kind.NUMBER, minimum=Decimal(0), maximum=Decimal(30)),
     Step(
         "diners",
         N_("rcp.ask.diners"),
         Kind.NUMBER,
-        when=_has("meals"),
+        when=answered("meals"),
         minimum=ONE,
         maximum=Decimal(500),
     ),
@@ -169,7 +167,7 @@ STEPS = (
         "per_head",
         N_("rcp.ask.per_head"),
         Kind.MONEY,
-        when=_has("meals"),
+        when=answered("meals"),
         minimum=Decimal(0),
         maximum=Decimal(100000),
         params=_meal_params,
@@ -181,7 +179,7 @@ STEPS = (
     Step("gifts", N_("rcp.ask.gifts"), optional=True),
     Step("b_transport", N_("rcp.ask.b_transport"), Kind.MONEY, minimum=Decimal(0)),
     Step("b_hotel", N_("rcp.ask.b_hotel"), Kind.MONEY, when=_company_hotel, minimum=Decimal(0)),
-    Step("b_gifts", N_("rcp.ask.b_gifts"), Kind.MONEY, when=_has("gifts"), minimum=Decimal(0)),
+    Step("b_gifts", N_("rcp.ask.b_gifts"), Kind.MONEY, when=answered("gifts"), minimum=Decimal(0)),
     Step("b_other", N_("rcp.ask.b_other"), Kind.MONEY, optional=True, minimum=Decimal(0)),
     Step("urgent", N_("rcp.ask.urgent"), when=is_late, params=_late_params, max_length=300),
     Step("over_cap", N_("rcp.ask.over_cap"), when=over_meal_cap, params=_cap_params),

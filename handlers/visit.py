@@ -35,7 +35,7 @@ from handlers.clients import (
 )
 from handlers.context import Ctx, named_by
 from handlers.dates import DateNotUnderstood, parse_when
-from handlers.flow import Choice, Data, Form, Invalid, Kind, Step, clean_text
+from handlers.flow import Choice, Data, Form, Invalid, Kind, Step, answered, clean_text
 from handlers.i18n import N_, Translator
 from handlers.messages import Button, Message, action_id
 from handlers.registry import Command, Feature
@@ -162,10 +162,6 @@ def _client_params(ctx: Ctx, data: Data) -> dict[str, Any]:
     return {"client": client_label(ctx, data)}
 
 
-def _has(name: str) -> Any:
-    return lambda ctx, data: bool(data.get(name))
-
-
 STEPS = (
     Step("client", N_("visit.ask.client"), Kind.CHOICE, client_choices, read=read_client),
     Step(
@@ -201,7 +197,13 @@ STEPS = (
     Step("competitors", N_("visit.ask.competitors"), optional=True, max_length=500),
     Step("outcome", N_("visit.ask.outcome"), Kind.CHOICE, _outcome_choices),
     Step("next_step", N_("visit.ask.next_step"), optional=True, max_length=200),
-    Step("next_due", N_("visit.ask.next_due"), Kind.DATE, when=_has("next_step"), check=_due_ahead),
+    Step(
+        "next_due",
+        N_("visit.ask.next_due"),
+        Kind.DATE,
+        when=answered("next_step"),
+        check=_due_ahead,
+    ),
     Step(
         "expenses",
         N_("visit.ask.expenses"),
