@@ -125,15 +125,20 @@ def _waited(view: ReminderView, step: ApprovalStep) -> str:
     return view.t.number(round(max(hours, 0) * 2) / 2)
 
 
+def _to_decide(view: ReminderView, step: ApprovalStep, head: str) -> Message:
+    """`head` over the step's card with its buttons (and as that card), so the approver can
+    decide from the reminder."""
+    card = card_message(view.session, view.policy, step, view.person)
+    return reminder_message(view, f"{head}\n{card.text}", *card.buttons, card=card.card)
+
+
 @renders("approval.remind")
 def _approval_remind(view: ReminderView) -> Message | None:
     """To the approver: the card again, with its buttons, under a line saying how long."""
     step = _pending_step(view)
     if step is None:
         return None
-    card = card_message(view.session, view.policy, step, view.person)
-    head = view.t("reminder.approval.remind", hours=_waited(view, step))
-    return reminder_message(view, f"{head}\n{card.text}", *card.buttons, card=card.card)
+    return _to_decide(view, step, view.t("reminder.approval.remind", hours=_waited(view, step)))
 
 
 @renders("approval.escalate")
@@ -161,9 +166,7 @@ def _approval_at_risk(view: ReminderView) -> Message | None:
     arrival = t.datetime(reception.arrival_at, view.tz)
     title = t("rcp.title_of", id=reception.id, client=reception.client.name)
     if view.person.id == step.approver_id:
-        card = card_message(view.session, view.policy, step, view.person)
-        head = t("reminder.at_risk.approver", title=title, arrival=arrival)
-        return reminder_message(view, f"{head}\n{card.text}", *card.buttons, card=card.card)
+        return _to_decide(view, step, t("reminder.at_risk.approver", title=title, arrival=arrival))
     head = t("reminder.at_risk.requester", title=title, arrival=arrival, name=step.approver.name)
     return reminder_message(view, head)
 
