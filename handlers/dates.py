@@ -586,6 +586,29 @@ _HOLIDAYS = {
 }  # fmt: skip
 _HOLIDAY = _alternatives(_HOLIDAYS)
 
+
+def _day_from_today(days: dict[str, int]) -> Apply:
+    """Reads words that name a day by its distance from today (明天, the day after
+    tomorrow), as `days` counts them."""
+
+    def apply(match: re.Match[str], reading: _Reading) -> None:
+        reading.fill("day", _On(reading.today + timedelta(days=days[match[0]])))
+
+    return apply
+
+
+def _day_and_part(words: dict[str, tuple[int, _Part]]) -> Apply:
+    """Reads words that name a day and a part of it at once (今晚, 明早, tonight, last
+    night), as `words` gives them: (days from today, part)."""
+
+    def apply(match: re.Match[str], reading: _Reading) -> None:
+        offset, part = words[match[0]]
+        reading.fill("day", _On(reading.today + timedelta(days=offset)))
+        reading.fill("part", part)
+
+    return apply
+
+
 # Chinese -------------------------------------------------------------------------------
 
 _ZH_DAYS = {
@@ -665,18 +688,6 @@ def _zh_offset(match: re.Match[str], reading: _Reading) -> None:
     reading.shift(-amount if direction.endswith("前") else amount, unit)
 
 
-def _zh_day_word(match: re.Match[str], reading: _Reading) -> None:
-    """今天, 明天, 大后天, 昨天."""
-    reading.fill("day", _On(reading.today + timedelta(days=_ZH_DAYS[match[0]])))
-
-
-def _zh_day_and_part(match: re.Match[str], reading: _Reading) -> None:
-    """今晚, 明早: a day and a part in one word."""
-    offset, part = _ZH_DAY_PARTS[match[0]]
-    reading.fill("day", _On(reading.today + timedelta(days=offset)))
-    reading.fill("part", part)
-
-
 def _zh_weekday(match: re.Match[str], reading: _Reading) -> None:
     """周五 (a bare weekday), 这周五, 下周三, 下下周二, 上周一 (a weekday in a given week)."""
     weekday = _ZH_WEEKDAYS.get(match["w"]) or int(match["w"])
@@ -731,8 +742,8 @@ _ZH_RULES = (
         _zh_clock,
     ),
     _rule(rf"(?P<d>{_NUM})\s*[号日]", _zh_day_of_month),
-    _rule(_alternatives(_ZH_DAY_PARTS), _zh_day_and_part),
-    _rule(_alternatives(_ZH_DAYS), _zh_day_word),
+    _rule(_alternatives(_ZH_DAY_PARTS), _day_and_part(_ZH_DAY_PARTS)),
+    _rule(_alternatives(_ZH_DAYS), _day_from_today(_ZH_DAYS)),
     _rule(rf"(?P<pre>下下个?|上上个?|下个?|上个?|这个?|本)?\s*{_ZH_WEEKDAY}", _zh_weekday),
     _rule(r"午夜(?!\s*[0-9零〇一二两三四五六七八九十])", _midnight),
     _rule(_alternatives(_ZH_PARTS), _zh_part),
@@ -855,19 +866,6 @@ def _en_weekday_in_week(match: re.Match[str], reading: _Reading) -> None:
     reading.fill("day", _On(_week_day(reading.today, weeks, _EN_WEEKDAYS[match["w"]])))
 
 
-def _en_day_word(match: re.Match[str], reading: _Reading) -> None:
-    """Today, tomorrow, the day after tomorrow, yesterday."""
-    days = _EN_DAYS[match[0]]
-    reading.fill("day", _On(reading.today + timedelta(days=days)))
-
-
-def _en_day_and_part(match: re.Match[str], reading: _Reading) -> None:
-    """Tonight, this morning, last night."""
-    offset, part = _EN_DAY_PARTS[match[0]]
-    reading.fill("day", _On(reading.today + timedelta(days=offset)))
-    reading.fill("part", part)
-
-
 def _en_part(match: re.Match[str], reading: _Reading) -> None:
     """Morning, in the afternoon, at night."""
     reading.fill("part", _EN_PARTS[match["p"]])
@@ -959,8 +957,8 @@ _EN_RULES = (
     _rule(rf"(?P<week>next|this)\s+week\s+(?:on\s+)?{_WEEKDAY}", _en_weekday_in_week),
     _rule(rf"{_WEEKDAY}\s+(?P<week>next|this)\s+week\b", _en_weekday_in_week),
     _rule(rf"(?:(?P<pre>next|last|this\s+coming|this|coming)\s+)?{_WEEKDAY}", _en_weekday),
-    _rule(rf"(?:{_alternatives(_EN_DAY_PARTS)})\b", _en_day_and_part),
-    _rule(rf"(?:{_alternatives(_EN_DAYS)})\b", _en_day_word),
+    _rule(rf"(?:{_alternatives(_EN_DAY_PARTS)})\b", _day_and_part(_EN_DAY_PARTS)),
+    _rule(rf"(?:{_alternatives(_EN_DAYS)})\b", _day_from_today(_EN_DAYS)),
     _rule(rf"(?:in\s+the\s+|at\s+)?(?P<p>{_alternatives(_EN_PARTS)})\b", _en_part),
     _rule(
         r"(?:(?:next|this|last)\s+(?:week|month|year)|(?:the\s+)?week\s+after\s+next|"
