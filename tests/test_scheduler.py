@@ -395,8 +395,9 @@ def test_a_long_tick_on_sqlite_lets_the_outbox_in_between_transactions(
         )
     ticking = threading.Thread(target=scheduler.tick, args=(org_db, policy, now))
     ticking.start()
-    while not rendered:  # the tick holds the lock now
+    while not rendered and ticking.is_alive():  # then the tick holds the lock
         time.sleep(0.005)
+    assert rendered, "the tick ended without rendering"
     outbox.claim(org_db, "console", now)
     rendered_before_the_claim = len(rendered)
     ticking.join()
