@@ -51,8 +51,8 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 def fresh_database(backend: str, tmp_path: Path) -> Database:
     """A new, migrated database: a copy of a migrated SQLite file in tmp_path, or the
-    PostgreSQL schema emptied. Migrating from scratch for each of ~800 tests was a fifth of
-    the suite; tests/test_migrations.py still checks the migrations themselves."""
+    PostgreSQL schema emptied. Migrating from scratch cost each test 65 ms (SQLite) or
+    260 ms (PostgreSQL); tests/test_migrations.py still checks the migrations themselves."""
     if backend == "sqlite":
         path = tmp_path / "visitdesk.db"
         shutil.copyfile(_migrated_sqlite_file(), path)
