@@ -114,3 +114,20 @@ def chosen_client(ctx: Ctx, data: Data) -> Client | None:
     """The person's client the form names; None for a new one (or none yet)."""
     value = str(data.get("client", ""))
     return ctx.session.get(Client, int(value[2:])) if value.startswith("c:") else None
+
+
+def submitted_client(ctx: Ctx, data: Data, taken: str, class_key: str, region: str) -> Client:
+    """The form's client as it is submitted: still the person's own, or a new one created now
+    (with `class_key` and `region`). A draft can wait for days, so what the reader accepted is
+    checked again — the client may have gone to a colleague, or a colleague may have created a
+    client of the new name; either is refused with `taken`, as the reader refuses it."""
+    value = str(data["client"])
+    if value.startswith("c:"):
+        client = chosen_client(ctx, data)
+        if client is None or client.owner_id != ctx.person.id:
+            raise Invalid(taken)
+        return client
+    name = value[2:]
+    if name_taken(ctx.session, name):
+        raise Invalid(taken)
+    return create_client(ctx, name, class_key, region)

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from handlers import approval, flow
-from handlers.clients import chosen_client, client_choices, client_reader, create_client
+from handlers.clients import chosen_client, client_choices, client_reader, submitted_client
 from handlers.context import Ctx
 from handlers.flow import Choice, Data, Form, Invalid, Kind, Step, answered
 from handlers.i18n import N_
@@ -193,9 +193,7 @@ def summary(ctx: Ctx, data: Data) -> str:
 
 def submit(ctx: Ctx, data: Data) -> None:
     """Store the request (a new one, or an edit of one already sent) and start its chain."""
-    client = chosen_client(ctx, data) or create_client(
-        ctx, str(data["client"])[2:], data["cls"], "local"
-    )
+    client = submitted_client(ctx, data, N_("rcp.error.client_taken"), data["cls"], "local")
     editing = data.get("@reception")
     reception = ctx.session.get(Reception, int(editing)) if editing else None
     if reception is None:

@@ -28,10 +28,9 @@ from handlers.clients import (
     chosen_client,
     client_choices,
     client_reader,
-    create_client,
     find_client,
-    name_taken,
     own_clients,
+    submitted_client,
 )
 from handlers.context import Ctx, named_by
 from handlers.dates import DateNotUnderstood, parse_when
@@ -70,17 +69,10 @@ REGION_CHOICES = tuple(Choice(r, f"visit.region.{r}") for r in REGIONS)
 
 def client_for(ctx: Ctx, data: Data) -> Client:
     """The chosen client, or the new one created now, owned by the person."""
-    client = chosen_client(ctx, data)
-    if client is not None:
-        if client.owner_id != ctx.person.id:  # reassigned since the form began
-            raise Invalid(N_("visit.error.client_taken"))
-        return client
-    name = str(data["client"])[2:]
-    if name_taken(ctx.session, name):
-        raise Invalid(N_("visit.error.client_taken"))
     classes = list(ctx.policy.classes)
     class_key = NEW_CLIENT_CLASS if NEW_CLIENT_CLASS in classes else classes[-1]
-    return create_client(ctx, name, class_key, data.get("region") or "local")
+    region = data.get("region") or "local"
+    return submitted_client(ctx, data, N_("visit.error.client_taken"), class_key, region)
 
 
 # ---------------------------------------------------------------------------- steps

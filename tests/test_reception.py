@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from handlers.org import import_org, load_org_file
 from storage.models import ApprovalStep, AuditEntry, ChecklistItem, Client, Reception, Reminder
+from tests.conftest import EXAMPLE_ORG
 from tests.support import Company
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
@@ -42,10 +44,18 @@ B_CLASS_ANSWERS = [
 ]
 
 
-def fill_b_class(company: Company, who: str = "李明") -> str:
+def reassign(company: Company, client: str, owner: str) -> None:
+    """The org admin gives `client` to `owner` in the org file and imports it again."""
+    org = load_org_file(EXAMPLE_ORG)
+    next(c for c in org["client"] if c["name"] == client)["owner"] = owner
+    with company.core.db.session() as session:
+        import_org(session, org, company.core.policy, company.clock())
+
+
+def fill_b_class(company: Company, who: str = "李明", client: str = "hdjd") -> str:
     reply = company.say(who, "/reception")
     assert "哪位客户来访" in reply
-    for answer, expected in B_CLASS_ANSWERS:
+    for answer, expected in [(client, B_CLASS_ANSWERS[0][1]), *B_CLASS_ANSWERS[1:]]:
         reply = company.say(who, answer)
         assert expected in reply, f"after {answer!r} expected {expected!r} in:\n{reply}"
     return reply
@@ -168,3 +178,38 @@ def test_someone_elses_client_is_not_revealed(company: Company) -> None:
     assert "由其他同事负责" in reply
     with company.core.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Client)) == 12
+
+
+def test_a_client_reassigned_while_the_draft_waited_is_refused_at_submit(
+    company: Company,
+) -> None:
+    fill_b_class(company)  # 华东机电, 李明's when he named it
+    reassign(company, "华东机电", "张伟")
+    reply = company.press("李明", "提交")
+    assert "由其他同事负责" in reply and "请核对接待申请" in reply
+    assert "等待" not in reply and company.inbox["王经理"] == []
+    with company.core.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Reception)) == 0
+    assert "继续填写" in company.say("李明", "/reception")  # the draft is kept
+
+
+def test_a_new_clients_name_taken_while_the_draft_waited_is_refused_at_submit(
+    company: Company,
+) -> None:
+    summary = fill_b_class(company, client="苏北重工")
+    assert "苏北重工 · B类" in summary
+    company.say("张伟", "/visit 见了王总 有意向")  # 张伟 meets the same company first
+    company.say("张伟", "苏北重工")
+    company.press("张伟", "本省")
+    company.press("张伟", "初次拜访")
+    company.say("张伟", "开发新客户")
+    company.press("张伟", "选好了")
+    company.say("张伟", "初次接触")
+    company.press("张伟", "提交")
+    reply = company.press("李明", "提交")
+    assert "由其他同事负责" in reply and "请核对接待申请" in reply
+    with company.core.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Reception)) == 0
+        owners = session.scalars(select(Client).where(Client.name == "苏北重工")).all()
+        assert [c.owner.name for c in owners] == ["张伟"]
+    assert "继续填写" in company.say("李明", "/reception")

@@ -14,7 +14,7 @@ from handlers.core import CONSOLE
 from handlers.messages import Event
 from storage.models import AuditEntry, Client, Reminder, Visit
 from tests.support import Company
-from tests.test_reception import fill_b_class
+from tests.test_reception import fill_b_class, reassign
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
@@ -181,6 +181,14 @@ def test_someone_elses_client_cannot_be_logged(company: Company) -> None:
     assert "华东机电" not in reply.split("\n")[0] and "拜访了哪位客户" in reply
     reply = company.say("张伟", "华东机电")
     assert "由其他同事负责" in reply and "拜访了哪位客户" in reply
+    assert visits(company) == []
+
+
+def test_a_client_reassigned_before_the_visit_is_saved_is_refused(company: Company) -> None:
+    quick_li_ming(company)
+    reassign(company, "华东机电", "张伟")
+    reply = company.press("李明", "提交")
+    assert "由其他同事负责" in reply and "请核对拜访记录" in reply
     assert visits(company) == []
 
 
