@@ -23,6 +23,8 @@ from handlers.workdays import WorkCalendar
 from storage.models import ChecklistItem, Person, Reception, Reminder
 
 ITEMS = ("room", "car", "hotel", "restaurant", "screen", "badge", "gifts")
+CLOSES = "approved"  # the state a reception is closed out from
+FOLLOWS_UP = "closed"  # the state its follow-up call is logged in
 
 
 def needed_items(answers: Data) -> list[str]:
@@ -264,15 +266,23 @@ def _remind(ctx: Ctx, reception: Reception, kind: str, due: datetime) -> None:
     )
 
 
-def _start_on_own(ctx: Ctx, parts: list[str], state: str, form: Form) -> None:
-    """Start `form` about the reception named in `parts`: the requester's own only, and only
-    while it is in `state`."""
-    item = named_by(ctx.session, Reception, parts)
+def _own_in(ctx: Ctx, item: Reception | None, state: str) -> Reception:
+    """`item` if it is the requester's own reception and in `state`; else Invalid saying why.
+    A close-out or follow-up checks it when it starts and again when it is sent, since its
+    draft can wait while the reception is edited and goes back to its approvers."""
     if item is None or item.requester_id != ctx.person.id:
-        ctx.say("rcp.not_yours")
-        return
+        raise flow.Invalid(N_("rcp.not_yours"))
     if item.state != state:
-        ctx.say("rcp.closed_already", state=ctx.t(f"rcp.state.{item.state}"))
+        raise flow.Invalid(N_("rcp.closed_already"), state=ctx.t(f"rcp.state.{item.state}"))
+    return item
+
+
+def _start_on_own(ctx: Ctx, parts: list[str], state: str, form: Form) -> None:
+    """Start `form` about the reception named in `parts` (see `_own_in`)."""
+    try:
+        item = _own_in(ctx, named_by(ctx.session, Reception, parts), state)
+    except flow.Invalid as refused:
+        ctx.say(refused.key, **refused.params)
         return
     flow.start(ctx, form, prefill={"@reception": item.id})
 
@@ -286,7 +296,7 @@ def _form_reception(ctx: Ctx, data: Data) -> Reception:
 
 def start_close_out(ctx: Ctx, parts: list[str]) -> None:
     """`cls:<reception>` — the requester reports actual spend, outcome and agreed items."""
-    _start_on_own(ctx, parts, "approved", CLOSE_FORM)
+    _start_on_own(ctx, parts, CLOSES, CLOSE_FORM)
 
 
 def _close_summary(ctx: Ctx, data: Data) -> str:
@@ -310,9 +320,7 @@ def _close_summary(ctx: Ctx, data: Data) -> str:
 
 
 def _close_submit(ctx: Ctx, data: Data) -> None:
-    item = ctx.session.get(Reception, int(data["@reception"]))
-    if item is None or item.state != "approved" or item.requester_id != ctx.person.id:
-        raise flow.Invalid(N_("rcp.not_yours"))
+    item = _own_in(ctx, _form_reception(ctx, data), CLOSES)
     item.actual = {k: v for k, v in data.items() if not k.startswith("@")}
     item.state = "closed"
     item.closed_at = ctx.now
@@ -344,11 +352,11 @@ CLOSE_FORM = Form(
 
 def start_follow_up(ctx: Ctx, parts: list[str]) -> None:
     """`fu:<reception>` — log how the follow-up call went."""
-    _start_on_own(ctx, parts, "closed", FOLLOW_UP_FORM)
+    _start_on_own(ctx, parts, FOLLOWS_UP, FOLLOW_UP_FORM)
 
 
 def _follow_up_submit(ctx: Ctx, data: Data) -> None:
-    item = _form_reception(ctx, data)
+    item = _own_in(ctx, _form_reception(ctx, data), FOLLOWS_UP)
     item.follow_up = data["result"]
     ctx.audit("reception.follow_up", "reception", item.id)
     ctx.session.execute(

@@ -83,6 +83,31 @@ def test_close_out_after_departure_then_follow_up(company: Company) -> None:
         assert session.scalars(select(Reception.follow_up)).one() == "客户满意,下周发合同"
 
 
+def test_a_close_out_sent_after_the_reception_went_back_to_approval_is_refused(
+    company: Company,
+) -> None:
+    approved_b(company)
+    company.clock.advance(days=8, hours=8)  # after the departure on the 26th
+    company.say("李明", "/my")
+    company.press("李明", "结案")
+    # Answers a minute apart: a draft saved twice at one frozen instant is stamped with the
+    # wall clock (Draft.updated_at's onupdate), and typed text would go to it, not the edit.
+    for answer in ["1100", "300", "0", "800", "0", "签订年度框架协议", "12月签约"]:
+        company.clock.advance(minutes=1)
+        company.say("李明", answer)
+    close_out = next(n for label, n in reversed(company.buttons_shown["李明"]) if label == "提交")
+    company.clock.advance(minutes=1)
+    company.say("李明", "/my")  # the close-out waits at its summary while he edits
+    company.press("李明", "修改")
+    company.say("李明", "补记礼品预算")  # the edit is late now: it asks why
+    assert "等待 王经理 审批" in company.press("李明", "提交")
+    reply = company.say("李明", f"#{close_out}")
+    assert "这份申请已经审批中,不能再操作" in reply and "结案:" in reply
+    with company.core.db.session() as session:
+        reception = session.scalars(select(Reception)).one()
+        assert reception.state == "pending" and reception.actual is None
+
+
 def test_an_english_approver_reads_an_english_card(company: Company) -> None:
     company.say("Tom Walker", "/reception")
     answers = ["acme", "B", "3", "John Smith", "Head of Procurement", "talks", "next Monday 10am"]
