@@ -553,18 +553,21 @@ async def serve(app: App, webhook: str | None = None) -> None:
         )
     client = web_client(settings.slack_bot_token, settings.slack_api_base_url)
     bot = SlackBot(app.core, client, settings.slack_signing_secret or "")
-    stop: Callable[[], Awaitable[None]]
-    if settings.slack_app_token:
-        socket = AsyncSocketModeHandler(bot.bolt, settings.slack_app_token)
-        await socket.connect_async()
-        stop = socket.close_async
-        log.info("slack: connected in Socket Mode")
-    else:
-        host, port = settings.slack_listen
-        stop = (await bot.start_http(host, port)).cleanup
-        log.info("slack: listening on http://%s:%s%s", host, port, EVENTS_PATH)
+    stop: Callable[[], Awaitable[None]] | None = None
+    # The bot listens for commits from its start: a connect that fails (a port taken) or is
+    # cancelled must close it too, or a bot that never served is woken to deliver.
     try:
+        if settings.slack_app_token:
+            socket = AsyncSocketModeHandler(bot.bolt, settings.slack_app_token)
+            stop = socket.close_async  # before connecting: a cancelled connect holds a session
+            await socket.connect_async()
+            log.info("slack: connected in Socket Mode")
+        else:
+            host, port = settings.slack_listen
+            stop = (await bot.start_http(host, port)).cleanup
+            log.info("slack: listening on http://%s:%s%s", host, port, EVENTS_PATH)
         await bot.run_outbox(settings.tick_seconds)
     finally:
         bot.close()
-        await stop()
+        if stop is not None:
+            await stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,41 @@ async def test_serve_listens_at_slack_listen_with_the_settings(
     monkeypatch.setattr(slack_module.SlackBot, "run_outbox", one_tick)
     await serve(app)
     assert seen == {"answer": (200, {"challenge": "c-123"}), "tick": 7.0}
+
+
+async def test_serve_that_cannot_listen_leaves_no_bot_woken_by_commits(
+    core: Core,
+    policy: Policy,
+    tmp_path: Path,
+    standin: WebApiStandIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    passes: list[int] = []
+
+    async def counted(bot: SlackBot) -> None:
+        passes.append(1)
+
+    monkeypatch.setattr(slack_module.SlackBot, "deliver", counted)
+    with socket.socket() as taken:  # another process already listens at SLACK_LISTEN
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        app = _app(
+            core,
+            policy,
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-1",
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_BASE_URL=standin.base_url,
+            SLACK_LISTEN=f"127.0.0.1:{taken.getsockname()[1]}",
+        )
+        with pytest.raises(OSError):
+            await serve(app)
+    with core.db.session() as session:
+        person = session.scalars(select(Person).where(Person.name == "王经理")).one()
+        enqueue(session, person, Message("after a failed start"), "failed:1", core.clock())
+    for _ in range(3):  # a wake-up's turn, its pass's turn, and one to spare
+        await asyncio.sleep(0)
+    assert passes == []
 
 
 async def test_commits_that_queue_messages_wake_one_outbox_pass_not_one_each(
