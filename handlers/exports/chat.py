@@ -99,7 +99,7 @@ def _table(ctx: Ctx, kind: str, month: Month, scope: Scope, fmt: Format) -> int:
     written = export(ctx.session, ctx.policy, kind, month, fmt, buffer, ctx.t, ctx.tz, scope)
     _audit(ctx, kind, month, scope, format=fmt, rows=written)
     what = ctx.t(EXPORTS[kind].title)
-    shown = ctx.t("exp.month", year=month.year, month=month.month)
+    shown = month.label(ctx.t)
     if not written:
         ctx.say("exp.empty", what=what, month=shown, whose=_whose(ctx, scope))
         return 0

@@ -169,6 +169,10 @@ class Month:
         start, end = self.bounds(tz) if tz is not None else (self.first_day, self.next.first_day)
         return (column >= start) & (column < end)
 
+    def label(self, t: Translator) -> str:
+        """The month in the reader's words (2026年11月, 2026-11), for messages and charts."""
+        return t("exp.month", year=self.year, month=self.month)
+
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 

@@ -160,7 +160,7 @@ def rows(request: Request) -> Iterator[tuple[Any, ...]]:
 def summary(request: Request, items: list[TeamScore]) -> str:
     """The scorecard as a few chat lines: each team's totals, then one line per person."""
     t = request.t
-    month = t("exp.month", year=request.month.year, month=request.month.month)
+    month = request.month.label(t)
     lines = [t("exp.score.title", month=month)]
     for item in items:
         lines.append(
@@ -195,7 +195,7 @@ def _rate(request: Request, rate: int | None) -> str:
 def chart(request: Request, items: list[TeamScore]) -> Chart:
     """The scorecard as a PNG: a panel per team."""
     t = request.t
-    month = t("exp.month", year=request.month.year, month=request.month.month)
+    month = request.month.label(t)
     panels = [
         Panel(
             t("exp.score.panel", name=item.manager.name, rate=_rate(request, item.rate)),
