@@ -5,7 +5,7 @@ Run from the repository root:  python bench/bench_step.py [--quick] [--repeats N
 
 The Telegram side (tests/telegram/botapi.py, the stand-in, plus the people typing) runs in this
 process; each bot under test runs in a process of its own, as it would in production, and long
-polls its own stand-in. Three bots, started once and measured in turn, in a rotating order:
+polls its own stand-in. The bots, started once and measured in turn, in a rotating order:
 
 * echo            the echo bot of PTB's examples (`reply_text(update.message.text)`), defaults;
 * replay          the same bare PTB bot answering each line with visitdesk's very replies (texts
@@ -14,6 +14,9 @@ polls its own stand-in. Three bots, started once and measured in turn, in a rota
 * adapter         `bot.telegram.TelegramBot`, unchanged, with its core replaced by one that
                   answers each line with those same recorded replies: visitdesk's adapter (the
                   worker-thread hop, the limiter, the per-chat ordering) without the core;
+* floor/sqlite, floor/postgresql   the adapter bot, its scripted core first running the
+                  statements of a step on the bare database driver (no SQLAlchemy, no form
+                  logic): the least any design that saves each answer before replying can cost;
 * visitdesk/sqlite, visitdesk/postgresql   `bot.telegram.TelegramBot`, unchanged, on a
   migrated database with the example org plus `--chats` salespeople who own a class-B client.
 
@@ -44,6 +47,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -174,14 +178,77 @@ class ScriptedCore(Core):
         return self._script.next_for(event.chat_id or event.user)
 
 
-async def serve_visitdesk(api_url: str, database_url: str, replies_file: str | None) -> None:
+class FloorCore(ScriptedCore):
+    """The scripted core, first running the statements a step needs on the bare database
+    driver (no SQLAlchemy): one transaction that drops a redelivery, finds the person, reads
+    their draft and saves it with the answer. What a step would cost if the core's own work
+    were free: the floor under any design that saves each answer before replying."""
+
+    def __init__(self, core: Core, script: Script) -> None:
+        super().__init__(core, script)
+        self._connections = threading.local()  # the adapter calls the core from a thread pool
+        self._sqlite = core.db.is_sqlite
+        statements = FLOOR_STATEMENTS
+        if not self._sqlite:
+            statements = {name: sql.replace("?", "%s") for name, sql in statements.items()}
+        self._sql = statements
+
+    def handle(self, event: Event) -> list[Message]:
+        connection = getattr(self._connections, "raw", None)
+        if connection is None:
+            connection = self._connections.raw = self.db.engine.raw_connection()
+        cursor = connection.cursor()
+        now = self.clock()
+        stamp: Any = now.isoformat(" ") if self._sqlite else now
+        if self._sqlite:
+            cursor.execute("BEGIN IMMEDIATE")
+        cursor.execute(self._sql["seen"], ("telegram", event.event_id, stamp))
+        if cursor.fetchone() is not None:
+            cursor.execute(self._sql["who"], ("telegram", event.user))
+            person_id = cursor.fetchone()[0]
+            cursor.execute(self._sql["draft"], (person_id,))
+            draft = cursor.fetchone()
+            data = draft[1] if draft else {}
+            data = json.loads(data) if isinstance(data, str) else data  # PostgreSQL: a dict
+            if (event.text or "").startswith("/"):
+                data = {}  # /reception and /cancel start over: the draft stays form-sized
+            data[f"answer{len(data)}"] = event.text
+            saved = (json.dumps(data, ensure_ascii=False), stamp)
+            if draft is None:
+                cursor.execute(self._sql["start"], (person_id, *saved))
+            else:
+                cursor.execute(self._sql["save"], (*saved, draft[0]))
+        connection.commit()
+        cursor.close()
+        return super().handle(event)
+
+
+FLOOR_STATEMENTS = {
+    "seen": "INSERT INTO inbound_event (platform, event_id, received_at) VALUES (?, ?, ?) "
+    "ON CONFLICT DO NOTHING RETURNING event_id",
+    "who": "SELECT person.id, person.active, identity.chat_id FROM identity "
+    "JOIN person ON person.id = identity.person_id "
+    "WHERE identity.platform = ? AND identity.platform_user = ?",
+    "draft": "SELECT id, data FROM draft WHERE person_id = ? "
+    "ORDER BY updated_at DESC, id DESC LIMIT 1",
+    "start": "INSERT INTO draft (person_id, flow, step, data, history, updated_at) "
+    "VALUES (?, 'floor', 'step', ?, '{}', ?)",
+    "save": "UPDATE draft SET data = ?, updated_at = ? WHERE id = ?",
+}
+
+
+async def serve_visitdesk(
+    api_url: str, database_url: str, replies_file: str | None, floor: bool = False
+) -> None:
     """visitdesk's Telegram adapter as `visitdesk` runs it, on the corpus's clock; with
-    `replies_file`, its core is the scripted one (the adapter alone)."""
+    `replies_file`, its core is the scripted one (the adapter alone), and with `floor` also
+    runs a step's statements on the bare driver."""
     from bot.telegram import TelegramBot
 
     app = telegram_app(api_url, database_url)
     if replies_file:
-        app = dataclasses.replace(app, core=ScriptedCore(app.core, Script(replies_file)))
+        scripted = FloorCore if floor else ScriptedCore
+        app = dataclasses.replace(app, core=scripted(app.core, Script(replies_file)))
     bot = TelegramBot(app, BenchLimits())
     await bot.start()
     try:
@@ -345,6 +412,7 @@ class Variant:
     database: str | None = None
     replies: str | None = None
     tree: Path = ROOT
+    floor: bool = False
 
 
 @dataclass
@@ -368,6 +436,8 @@ async def launch(name: str, variant: Variant) -> Bot:
         args += ["--database", variant.database]
     if variant.replies:
         args += ["--replies", variant.replies]
+    if variant.floor:
+        args.append("--floor")
     process = await asyncio.create_subprocess_exec(
         sys.executable, *args, stdout=asyncio.subprocess.PIPE, cwd=tree
     )
@@ -502,6 +572,12 @@ async def benchmark(args: argparse.Namespace) -> None:
         scratch = dbs.enter_context(bench_db(chosen[0], workdir, "step_adapter"))
         scratch.db.dispose()  # the adapter's outbox loop needs a database, its core none
         variants[ADAPTER] = Variant(database=scratch.url, replies=replies)
+        for backend in chosen:
+            floor = dbs.enter_context(bench_db(backend, workdir, "step_floor"))
+            import_example_org(floor.db, policy)
+            add_people(floor.db, args.chats)
+            floor.db.dispose()
+            variants[f"floor/{backend}"] = Variant(database=floor.url, replies=replies, floor=True)
         trees = [("visitdesk", ROOT)]
         if args.baseline_tree:
             trees.append(("baseline", args.baseline_tree.resolve()))
@@ -597,6 +673,7 @@ def main() -> None:
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--replies", help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         os.environ.setdefault("PYTHONUNBUFFERED", "1")
@@ -605,7 +682,7 @@ def main() -> None:
         elif args.serve == REPLAY:
             asyncio.run(serve_replay(args.api, args.replies))
         else:  # visitdesk, or its adapter alone
-            asyncio.run(serve_visitdesk(args.api, args.database, args.replies))
+            asyncio.run(serve_visitdesk(args.api, args.database, args.replies, args.floor))
         return
     args.repeats = args.repeats or (2 if args.quick else 5)
     args.forms = args.forms or (3 if args.quick else 8)
