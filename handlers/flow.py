@@ -237,6 +237,12 @@ def _read_choice(ctx: Ctx, step: Step, data: Data, text: str) -> str:
     for index, choice in enumerate(options, start=1):
         if lowered in (choice.value.lower(), choice.text(ctx).lower(), str(index)):
             return choice.value
+    # People type the word they remember ("洽谈" for 业务洽谈, "talks"): part of exactly one
+    # label will do; a part of several ("重要") is asked again rather than guessed.
+    if len(lowered) > 1:
+        partial = [choice.value for choice in options if lowered in choice.text(ctx).lower()]
+        if len(partial) == 1:
+            return partial[0]
     if step.allow_other:
         return text
     raise Invalid(N_("flow.error.choice"))

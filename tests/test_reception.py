@@ -172,6 +172,23 @@ def test_arrival_in_the_past_and_departure_before_arrival_are_re_asked(company: 
     assert "离开时间必须晚于到访时间" in reply and "什么时候离开" in reply
 
 
+def test_a_choice_may_be_typed_as_a_word_of_its_label(company: Company) -> None:
+    company.say("李明", "/reception")
+    company.say("李明", "hdjd")
+    ambiguous = company.say("李明", "重要")  # part of both A 特别重要 and B 比较重要
+    assert "请从按钮中选择一项(也可以输入序号或名称)" in ambiguous and "客户级别" in ambiguous
+    # One character is too little to go on ("会", though only 会议 has it): asked again.
+    typed = {"B": "比较重要", "参观考察、业务洽谈": "参观、会"}
+    reply = ""
+    for answer, expected in B_CLASS_ANSWERS[1:]:
+        reply = company.say("李明", typed.get(answer, answer))
+        if answer in typed and answer != "B":
+            assert "来访目的" in reply and "什么时候到" not in reply
+            reply = company.say("李明", "参观 洽谈")
+        assert expected in reply, f"after {answer!r} expected {expected!r} in:\n{reply}"
+    assert "B类(比较重要)" in reply and "参观考察、业务洽谈" in reply
+
+
 def test_someone_elses_client_is_not_revealed(company: Company) -> None:
     company.say("李明", "/reception")
     reply = company.say("李明", "华南电子")  # 张伟's client
