@@ -119,6 +119,18 @@ def test_cancel_and_back(company: Company) -> None:
         assert {"draft.start", "draft.cancel"} <= actions
 
 
+def test_typed_text_goes_to_the_form_touched_last(company: Company) -> None:
+    """Both forms are touched at the same frozen moment: only the order of touching counts,
+    never a second clock (the draft's save once took the machine's time when the event's
+    time had not moved)."""
+    company.say("李明", "/reception")
+    assert "客户级别" in company.say("李明", "hdjd")
+    assert "拜访了哪位客户" in company.say("李明", "/visit")
+    reply = company.say("李明", "hdjd")
+    assert "客户级别" not in reply and "请从按钮中选择" not in reply, reply
+    assert "哪天拜访的" in reply, reply  # the visit form's next question
+
+
 @pytest.mark.parametrize(
     "action",
     [

@@ -22,7 +22,9 @@ class Draft(Base):
     step: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     history: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"steps": [...]} for /back
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set by the form engine from the event's moment, never by the database's clock: typed
+    # text goes to the draft touched last, and one ordering needs one clock.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEntry(Base):
