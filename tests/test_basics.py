@@ -102,6 +102,9 @@ def test_english_speaker_gets_english_errors(company: Company) -> None:
     company.say("Tom Walker", "B")
     reply = company.say("Tom Walker", "lots")
     assert "That is not a number" in reply and "How many visitors?" in reply
+    # A form's title sits mid-sentence in English ("reception request"), never first.
+    dropped = company.say("Tom Walker", "/cancel")
+    assert dropped == "Dropped your reception request; nothing was saved."
 
 
 def test_cancel_and_back(company: Company) -> None:
