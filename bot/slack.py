@@ -199,7 +199,11 @@ class SlackBot:
         served.middlewares.append(audit_refusals)
         runner = web.AppRunner(served)
         await runner.setup()
-        await web.TCPSite(runner, host, port).start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except BaseException:  # a port taken, or a cancel: the caller never gets the runner
+            await runner.cleanup()
+            raise
         return runner
 
     def _audit_refused_request(self, remote: str | None) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 from sqlalchemy import select
 
 from bot import slack as slack_module
@@ -168,6 +169,30 @@ async def test_serve_that_cannot_listen_leaves_no_bot_woken_by_commits(
     for _ in range(3):  # a wake-up's turn, its pass's turn, and one to spare
         await asyncio.sleep(0)
     assert passes == []
+
+
+async def test_a_listener_that_cannot_start_is_cleaned_up(
+    bot: SlackBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cleaned: list[str] = []
+    make = bot.bolt.web_app
+
+    def watched(path: str, port: int) -> web.Application:
+        served = make(path=path, port=port)
+
+        async def note_cleanup(app: web.Application) -> None:
+            cleaned.append(path)
+
+        served.on_cleanup.append(note_cleanup)  # runs when the runner is cleaned up
+        return served
+
+    monkeypatch.setattr(bot.bolt, "web_app", watched)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(OSError):
+            await bot.start_http("127.0.0.1", taken.getsockname()[1])
+    assert cleaned == [EVENTS_PATH]
 
 
 async def test_commits_that_queue_messages_wake_one_outbox_pass_not_one_each(
