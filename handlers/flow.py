@@ -334,8 +334,17 @@ def next_step(ctx: Ctx, form: Form, data: Data) -> str:
 
 
 def start(ctx: Ctx, form: Form, prefill: Data | None = None) -> None:
-    """Begin a form, or pick up the person's unfinished draft of it."""
+    """Begin a form, or pick up the person's unfinished draft of it. A draft that does not hold
+    `prefill` was begun for something else (another reception's close-out, another request's
+    rejection): it gives way, and the person is told, since resumed it would send its answers
+    for that, not for what the button just pressed names."""
     draft = load_draft(ctx, form)
+    if draft is not None and any(draft.data.get(k) != v for k, v in (prefill or {}).items()):
+        ctx.session.delete(draft)
+        ctx.session.flush()  # before the new draft takes its (person, form) place
+        ctx.audit("draft.replace", form.name)
+        ctx.say("flow.replaced", title=ctx.t(form.title))
+        draft = None
     if draft is None:
         data = dict(prefill or {})
         draft = Draft(person_id=ctx.person.id, flow=form.name, step="", data={}, history={})

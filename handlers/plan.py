@@ -276,10 +276,6 @@ def _add(ctx: Ctx, year: int, month: int) -> None:
     if plan is not None and plan.state == "pending":
         ctx.say("plan.error.pending")
         return
-    existing = flow.load_draft(ctx, FORM)
-    if existing is not None:  # one entry at a time: a fresh one for this month
-        ctx.session.delete(existing)
-        ctx.session.flush()
     flow.start(ctx, FORM, prefill={"@month": month_key(year, month)})
 
 

@@ -234,9 +234,5 @@ def start(ctx: Ctx, argument: str) -> None:
 
 def reopen(ctx: Ctx, reception: Reception) -> None:
     """Load a sent request back into a draft at its summary, to edit and resubmit."""
-    existing = flow.load_draft(ctx, FORM)
-    if existing is not None:
-        ctx.session.delete(existing)
-        ctx.session.flush()
     data = {**reception.answers, "@reception": reception.id}
     flow.start(ctx, FORM, prefill=data)

@@ -350,16 +350,6 @@ FORM = Form(FORM_NAME, N_("visit.title"), STEPS, summary, submit)
 # ---------------------------------------------------------------------------- starting
 
 
-def _fresh(ctx: Ctx, prefill: Data) -> None:
-    """Start the form with these answers; an unfinished visit log gives way to it."""
-    existing = flow.load_draft(ctx, FORM)
-    if existing is not None:
-        ctx.session.delete(existing)
-        ctx.session.flush()
-        ctx.say("visit.draft_replaced")
-    flow.start(ctx, FORM, prefill=prefill)
-
-
 def start(ctx: Ctx, argument: str) -> None:
     """`/visit` asks everything; `/visit <one line>` is the quick log."""
     if not clean_text(argument):
@@ -383,7 +373,7 @@ def start(ctx: Ctx, argument: str) -> None:
     understood = _understood(ctx, quick, prefill)
     if understood:
         ctx.say("visit.quick.read", what=understood)
-    _fresh(ctx, prefill)
+    flow.start(ctx, FORM, prefill=prefill)
 
 
 def _understood(ctx: Ctx, quick: Quick, prefill: Data) -> str:
@@ -411,7 +401,7 @@ def press(ctx: Ctx, parts: list[str]) -> None:
         if client is None or client.owner_id != ctx.person.id:
             ctx.say("button.stale")
             return
-        _fresh(ctx, {"client": f"c:{client.id}"})
+        flow.start(ctx, FORM, prefill={"client": f"c:{client.id}"})
     elif parts[0] == "e":
         entry = named_by(ctx.session, PlanEntry, parts, 1)
         if entry is None or entry.plan.person_id != ctx.person.id:
@@ -423,7 +413,7 @@ def press(ctx: Ctx, parts: list[str]) -> None:
         prefill: Data = {"client": f"c:{entry.client_id}"}
         if entry.planned_on <= _today(ctx):
             prefill["date"] = entry.planned_on.isoformat()
-        _fresh(ctx, prefill)
+        flow.start(ctx, FORM, prefill=prefill)
     else:
         ctx.say("button.stale")
 

@@ -13,8 +13,8 @@ from tests.support import Company
 from tests.test_reception import fill_b_class
 
 
-def approved_b(company: Company) -> None:
-    fill_b_class(company)
+def approved_b(company: Company, client: str = "hdjd") -> None:
+    fill_b_class(company, client=client)
     company.press("李明", "提交")
     company.press("王经理", "同意")
     company.press("赵总", "同意")
@@ -81,6 +81,68 @@ def test_close_out_after_departure_then_follow_up(company: Company) -> None:
     assert "已记录 华东机电 的回访结果" in company.say("李明", "客户满意,下周发合同")
     with company.core.db.session() as session:
         assert session.scalars(select(Reception.follow_up)).one() == "客户满意,下周发合同"
+
+
+def press_action(company: Company, person: str, action: str) -> str:
+    """Press the newest button shown for `action`, where labels alone do not tell which."""
+    number = max(n for n, shown in company.console.buttons.items() if shown == action)
+    return company.say(person, f"#{number}")
+
+
+def test_closing_out_another_reception_starts_its_own_close_out(company: Company) -> None:
+    approved_b(company)  # #1 华东机电
+    approved_b(company, client="东方精密")  # #2
+    company.clock.advance(days=8, hours=8)  # both have left
+    company.say("李明", "/my")
+    press_action(company, "李明", "cls:1")
+    company.clock.advance(minutes=1)
+    company.say("李明", "1100")  # #1's meals; then he turns to #2 instead
+    company.clock.advance(minutes=1)
+    reply = press_action(company, "李明", "cls:2")
+    assert "之前没填完的接待结案已放弃" in reply and "餐饮实际支出" in reply
+    for answer in ["900", "300", "0", "800", "0", "签订年度框架协议"]:
+        company.clock.advance(minutes=1)
+        company.say("李明", answer)
+    summary = company.say("李明", "12月签约")
+    assert "接待 #2 东方精密 结案:" in summary and "实际 ¥900" in summary
+    assert "接待 #2 已结案" in company.press("李明", "提交")
+    with company.core.db.session() as session:
+        first, second = session.scalars(select(Reception).order_by(Reception.id)).all()
+        assert (first.state, first.actual) == ("approved", None)
+        assert second.state == "closed" and second.actual["act_meals"] == "900.00"
+
+
+def test_pressing_close_out_again_continues_the_same_one(company: Company) -> None:
+    approved_b(company)
+    company.clock.advance(days=8, hours=8)
+    company.say("李明", "/my")
+    company.press("李明", "结案")
+    company.say("李明", "1100")
+    company.say("李明", "/my")
+    reply = company.press("李明", "结案")
+    assert "继续填写您未完成的「接待结案」" in reply and "交通实际支出" in reply
+
+
+def test_logging_another_receptions_follow_up_logs_it_for_that_one(company: Company) -> None:
+    for client in ("hdjd", "东方精密"):
+        approved_b(company, client=client)
+    company.clock.advance(days=8, hours=8)
+    for reception in ("1", "2"):
+        company.say("李明", "/my")
+        press_action(company, "李明", f"cls:{reception}")
+        for answer in ["1100", "300", "0", "800", "0", "签订年度框架协议", "-"]:
+            company.clock.advance(minutes=1)
+            company.say("李明", answer)
+        company.press("李明", "提交")
+    company.say("李明", "/my")
+    press_action(company, "李明", "fu:1")
+    company.clock.advance(minutes=1)
+    reply = press_action(company, "李明", "fu:2")
+    assert "之前没填完的电话回访已放弃" in reply and "回访" in reply
+    assert "已记录 东方精密 的回访结果" in company.say("李明", "客户满意")
+    with company.core.db.session() as session:
+        results = session.scalars(select(Reception.follow_up).order_by(Reception.id)).all()
+        assert results == [None, "客户满意"]
 
 
 def test_a_close_out_sent_after_the_reception_went_back_to_approval_is_refused(

@@ -66,6 +66,20 @@ def test_reject_asks_a_reason_and_tells_the_requester(company: Company) -> None:
         assert session.scalars(select(ApprovalStep.note)).one() == "本月预算已用完"
 
 
+def test_a_reason_goes_to_the_request_whose_button_was_pressed(company: Company) -> None:
+    plain_reception(company, "李明", "东方精密", "C")  # #1
+    plain_reception(company, "李明", "华东机电", "C")  # #2
+    first_reject = next(n for label, n in company.buttons_shown["王经理"] if label == "驳回")
+    company.say("王经理", f"#{first_reject}")  # he starts rejecting #1, then turns to #2
+    company.clock.advance(minutes=1)
+    reply = company.press("王经理", "驳回")
+    assert "之前没填完的审批意见已放弃" in reply and "驳回原因" in reply
+    company.say("王经理", "本月预算已用完")
+    with company.core.db.session() as session:
+        states = session.scalars(select(Reception.state).order_by(Reception.id)).all()
+        assert states == ["pending", "rejected"]
+
+
 def test_ask_for_changes_then_resubmit_to_the_same_chain(company: Company) -> None:
     fill_b_class(company)
     company.press("李明", "提交")

@@ -103,6 +103,18 @@ def test_b_class_from_form_to_final_approval(company: Company) -> None:
         assert {"approval.remind", "approval.escalate", "reception.close"} <= kinds
 
 
+def test_editing_a_sent_request_tells_that_an_unfinished_one_was_dropped(
+    company: Company,
+) -> None:
+    fill_b_class(company)
+    company.press("李明", "提交")
+    company.say("李明", "/reception")
+    company.say("李明", "东方精密")  # a second request, begun and left
+    company.say("李明", "/my")
+    reply = company.press("李明", "修改")
+    assert "之前没填完的接待申请已放弃" in reply and "华东机电 · B类" in reply
+
+
 def test_finance_joins_when_the_total_is_high_and_the_hotel_is_ours(company: Company) -> None:
     company.say("李明", "/reception")
     for answer in ["东方精密", "C", "3", "王工", "技术经理", "审核", "12月1日 14:00", "对"]:
