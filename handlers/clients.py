@@ -79,9 +79,9 @@ def create_client(ctx: Ctx, name: str, class_key: str, region: str) -> Client:
     return client
 
 
-def name_taken(session: Session, name: str) -> bool:
-    """Some client, anyone's, already has this name."""
-    return session.scalars(select(Client.id).where(Client.name == name)).first() is not None
+def client_named(session: Session, name: str) -> Client | None:
+    """The client, anyone's, that has this name (names are unique)."""
+    return session.scalars(select(Client).where(Client.name == name)).first()
 
 
 # ---------------------------------------------------------------------------- a form's client
@@ -103,7 +103,7 @@ def client_reader(taken: str) -> Callable[[Ctx, Data, str], str]:
         match = find_client(clients, text)
         if match is not None:
             return f"c:{match.id}"
-        if name_taken(ctx.session, text):
+        if client_named(ctx.session, text) is not None:
             raise Invalid(taken)
         return f"n:{text}"
 
@@ -120,14 +120,15 @@ def submitted_client(ctx: Ctx, data: Data, taken: str, class_key: str, region: s
     """The form's client as it is submitted: still the person's own, or a new one created now
     (with `class_key` and `region`). A draft can wait for days, so what the reader accepted is
     checked again — the client may have gone to a colleague, or a colleague may have created a
-    client of the new name; either is refused with `taken`, as the reader refuses it."""
+    client of the new name; either is refused with `taken`, as the reader refuses it. A new
+    name the person has meanwhile given a client of their own (a visit logged) is that one."""
     value = str(data["client"])
     if value.startswith("c:"):
         client = chosen_client(ctx, data)
-        if client is None or client.owner_id != ctx.person.id:
-            raise Invalid(taken)
-        return client
-    name = value[2:]
-    if name_taken(ctx.session, name):
+    else:
+        client = client_named(ctx.session, value[2:])
+        if client is None:
+            return create_client(ctx, value[2:], class_key, region)
+    if client is None or client.owner_id != ctx.person.id:
         raise Invalid(taken)
-    return create_client(ctx, name, class_key, region)
+    return client

@@ -242,3 +242,25 @@ def test_a_new_clients_name_taken_while_the_draft_waited_is_refused_at_submit(
         owners = session.scalars(select(Client).where(Client.name == "苏北重工")).all()
         assert [c.owner.name for c in owners] == ["张伟"]
     assert "继续填写" in company.say("李明", "/reception")
+
+
+def test_a_new_client_he_created_himself_while_the_draft_waited_is_his_at_submit(
+    company: Company,
+) -> None:
+    fill_b_class(company, client="苏北重工")
+    submit = next(n for label, n in reversed(company.buttons_shown["李明"]) if label == "提交")
+    company.clock.advance(minutes=1)
+    company.say("李明", "/visit 见了王总 有意向")  # meanwhile he logs a visit to them
+    company.say("李明", "苏北重工")
+    company.press("李明", "本省")
+    company.press("李明", "初次拜访")
+    company.say("李明", "开发新客户")
+    company.press("李明", "选好了")
+    company.say("李明", "初次接触")
+    company.press("李明", "提交")
+    reply = company.say("李明", f"#{submit}")
+    assert "等待 王经理 审批" in reply and "由其他同事负责" not in reply
+    with company.core.db.session() as session:
+        client = session.scalars(select(Client).where(Client.name == "苏北重工")).one()
+        assert client.owner.name == "李明" and client.region == "province"
+        assert session.scalars(select(Reception.client_id)).one() == client.id
