@@ -12,7 +12,8 @@ twice: each event carries a stable `event_id` (the Events API's own; for a butto
 message and the press time), which the core records and drops when seen again.
 
 Runs in Socket Mode when SLACK_APP_TOKEN is set, else over HTTP at SLACK_LISTEN, where bolt
-checks each request's signature and timestamp (a bad one gets 401).
+checks each request's signature and timestamp (a bad one gets 401). Either way it first asks
+Slack whether it takes the tokens: a refused one stops the start with its setting named.
 
 The Slack app it expects: slash command `/visitdesk`; global shortcuts `vd_reception` and
 `vd_visit`; interactivity and event subscriptions at `/slack/events` (HTTP mode); bot events
@@ -37,6 +38,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -72,6 +74,14 @@ SHORTCUTS = {"vd_reception": "reception", "vd_visit": "visit"}  # callback_id ->
 HOME_COMMANDS = ("my", "pending")
 RETRY_IN = timedelta(minutes=1)
 GONE = ("message_not_found", "channel_not_found", "cant_update_message")
+# Slack's own trouble: it passes, so a start waits it out (a network error or a 5xx too).
+# Any other refusal of a token lasts until someone fixes the setting.
+PASSING = ("ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout")
+START_RETRY_SECONDS = (1.0, 60.0)  # the first wait, doubled after each try up to the second
+FIX_TOKEN = {
+    "SLACK_BOT_TOKEN": "copy the Bot User OAuth Token (xoxb-...) again from OAuth & Permissions",
+    "SLACK_APP_TOKEN": "make an app-level token with connections:write and turn Socket Mode on",
+}
 
 
 @dataclass(frozen=True)
@@ -545,6 +555,46 @@ class SlackBot:
             await self._marks.sent(pending.id, now)
 
 
+async def check_tokens(client: AsyncWebClient, app_token: str | None) -> str | None:
+    """Ask Slack once whether it takes the tokens, so a wrong one stops the start with a line
+    naming its setting: bolt would find out only at the first request, and slack_sdk retries
+    a refused app token forever. Returns the Socket Mode URL apps.connections.open issued."""
+    await _ask_at_start(client, "SLACK_BOT_TOKEN", "auth.test", {})
+    if app_token is None:
+        return None
+    # slack_sdk sends a `token` parameter as the bearer, in place of the client's bot token.
+    opened = await _ask_at_start(
+        client, "SLACK_APP_TOKEN", "apps.connections.open", {"token": app_token}
+    )
+    return str(opened["url"])
+
+
+async def _ask_at_start(
+    client: AsyncWebClient, setting: str, method: str, params: dict[str, str]
+) -> AsyncSlackResponse:
+    wait, longest = START_RETRY_SECONDS
+    while True:
+        try:
+            return await client.api_call(method, params=dict(params))  # a copy: it pops the token
+        except SEND_ERRORS as error:
+            answer = error.response if isinstance(error, SlackApiError) else None
+            if answer is None:
+                said = str(error) or type(error).__name__
+            else:
+                data = answer.data if isinstance(answer.data, dict) else {}  # a proxy's text
+                said = data.get("error") or f"HTTP {answer.status_code}"
+                if answer.status_code < 500 and said not in PASSING:
+                    # Slack's word for it, never the token: that is a secret.
+                    raise SettingError(
+                        setting, f"Slack refused it ({said}); {FIX_TOKEN[setting]}"
+                    ) from None
+        log.warning(
+            "slack: %s at %s failed (%s); trying again in %g s", method, client.base_url, said, wait
+        )
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, longest)
+
+
 async def serve(app: App, webhook: str | None = None) -> None:
     """`visitdesk run slack`: Socket Mode with SLACK_APP_TOKEN, else HTTP at SLACK_LISTEN."""
     settings = app.settings
@@ -556,6 +606,7 @@ async def serve(app: App, webhook: str | None = None) -> None:
             "is needed in HTTP mode (or set SLACK_APP_TOKEN for Socket Mode)",
         )
     client = web_client(settings.slack_bot_token, settings.slack_api_base_url)
+    socket_url = await check_tokens(client, settings.slack_app_token)
     bot = SlackBot(app.core, client, settings.slack_signing_secret or "")
     stop: Callable[[], Awaitable[None]] | None = None
     # The bot listens for commits from its start: a connect that fails (a port taken) or is
@@ -563,6 +614,7 @@ async def serve(app: App, webhook: str | None = None) -> None:
     try:
         if settings.slack_app_token:
             socket = AsyncSocketModeHandler(bot.bolt, settings.slack_app_token)
+            socket.client.wss_uri = socket_url  # the check's: asking again costs a Tier 1 call
             stop = socket.close_async  # before connecting: a cancelled connect holds a session
             await socket.connect_async()
             log.info("slack: connected in Socket Mode")

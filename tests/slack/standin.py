@@ -5,6 +5,11 @@ call, so a test can assert what each person was sent and what was updated.
 It also keeps what a Slack user would see in each channel: posted messages in order, each
 with its latest text and buttons after any chat.update. A test can make a method answer 429,
 an `ok: false` error, an HTTP server error (500), or nothing at all (the client times out).
+
+Tokens are checked as Slack checks them: none is `not_authed`, one a test refused gets the
+error it was given (`invalid_auth`, `token_revoked`), and apps.connections.open takes only an
+app-level token (`xapp-`). The URL that method issues is a WebSocket here, where a test sends
+Socket Mode envelopes and reads the bot's acks.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 BOT_USER = "UBOT"
 
@@ -57,6 +62,10 @@ class WebApiStandIn:
     _server_errors: dict[str, list[int]] = field(default_factory=dict)  # method → HTTP statuses
     _hangs: dict[str, int] = field(default_factory=dict)  # method → calls left unanswered
     _closing: asyncio.Event = field(default_factory=asyncio.Event)
+    _refused: dict[str, str] = field(default_factory=dict)  # token → the error it gets
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _connected: asyncio.Event = field(default_factory=asyncio.Event)
+    _acks: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     base_url: str = ""
@@ -65,6 +74,7 @@ class WebApiStandIn:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file}", self._upload)
+        app.router.add_get("/link/", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -74,6 +84,8 @@ class WebApiStandIn:
 
     async def stop(self) -> None:
         self._closing.set()  # release calls left hanging
+        for socket in list(self._sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -95,6 +107,20 @@ class WebApiStandIn:
     def hang_next(self, method: str, times: int = 1) -> None:
         """Never answer the next `times` calls of `method` (recorded with status 0)."""
         self._hangs[method] = self._hangs.get(method, 0) + times
+
+    def refuse_token(self, token: str, error: str = "invalid_auth") -> None:
+        """Answer every call made with `token` with `{"ok": false, "error": error}`."""
+        self._refused[token] = error
+
+    async def envelope(self, kind: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Send a Socket Mode envelope (`slash_commands`, `interactive`, `events_api`) to the
+        bot connected at the WebSocket, and return its ack."""
+        await self._connected.wait()
+        envelope_id = f"env-{next(self._numbers)}"
+        acked = self._acks[envelope_id] = asyncio.get_running_loop().create_future()
+        message = {"envelope_id": envelope_id, "type": kind, "payload": body}
+        await self._sockets[-1].send_json(message | {"accepts_response_payload": True})
+        return await acked
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -149,9 +175,37 @@ class WebApiStandIn:
         self.calls.append(Call(method, params, 200))
         if method in self._errors:
             return web.json_response({"ok": False, "error": self._errors.pop(method)})
+        refusal = self._refusal(method, _token(request, params))
+        if refusal:
+            return web.json_response({"ok": False, "error": refusal})
         answer = getattr(self, "_" + method.replace(".", "_"), None)
         body = answer(params) if answer else {"ok": False, "error": "unknown_method"}
         return web.json_response(body)
+
+    def _refusal(self, method: str, token: str | None) -> str | None:
+        if token is None:
+            return "not_authed"
+        if token in self._refused:
+            return self._refused[token]
+        if method == "apps.connections.open" and not token.startswith("xapp-"):
+            return "not_allowed_token_type"
+        return None
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode's WebSocket: Slack says hello, then sends envelopes the bot acks."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        self._sockets.append(socket)
+        self._connected.set()
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                ack = json.loads(message.data)
+                acked = self._acks.pop(ack.get("envelope_id", ""), None)
+                if acked is not None:
+                    acked.set_result(ack)
+        self._sockets.remove(socket)
+        return socket
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.calls.append(Call("upload", {"file": request.match_info["file"]}, 200))
@@ -166,6 +220,12 @@ class WebApiStandIn:
             "team_id": "T0001",
             "team": "Example",
         }
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        # Slack's is wss://wss-primary.slack.com/link/?ticket=…, good for one connection.
+        ticket = next(self._numbers)
+        url = self.base_url.replace("http://", "ws://").replace("/api/", f"/link/?ticket={ticket}")
+        return {"ok": True, "url": url}
 
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": dm_of(str(params["users"]))}}
@@ -209,6 +269,12 @@ class WebApiStandIn:
 def dm_of(user: str) -> str:
     """The stand-in's DM channel with a user."""
     return "D" + user
+
+
+def _token(request: web.Request, params: dict[str, Any]) -> str | None:
+    """slack_sdk sends the token as a bearer; a `token` parameter is accepted as Slack does."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token if scheme == "Bearer" and token else params.get("token")
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

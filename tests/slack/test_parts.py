@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ from bot.slack_blocks import SECTION_MAX, message_blocks, read_modal
 from bot.slack_send import Pacer
 from handlers.context import enqueue
 from handlers.core import Core
+from handlers.i18n import Translator
 from handlers.messages import Button, Message
 from handlers.policy import Policy
 from storage.models import Person
-from tests.slack.conftest import SECRET, FakeSlack
+from tests.slack.conftest import SECRET, FakeSlack, payload
 from tests.slack.standin import WebApiStandIn
 
 
@@ -193,6 +195,126 @@ async def test_a_listener_that_cannot_start_is_cleaned_up(
         with pytest.raises(OSError):
             await bot.start_http("127.0.0.1", taken.getsockname()[1])
     assert cleaned == [EVENTS_PATH]
+
+
+BOT_TOKEN = "xoxb-1-bot-secret"
+APP_TOKEN = "xapp-1-A0001-app-secret"
+CEILING = 30  # seconds: reached only by a start that hangs, which fails the test
+
+
+def _env(standin: WebApiStandIn, port: int, socket_mode: bool) -> dict[str, str]:
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_BASE_URL": standin.base_url}
+    if socket_mode:
+        return env | {"SLACK_APP_TOKEN": APP_TOKEN}
+    return env | {"SLACK_SIGNING_SECRET": SECRET, "SLACK_LISTEN": f"127.0.0.1:{port}"}
+
+
+@pytest.mark.parametrize(
+    ("setting", "error", "socket_mode"),
+    [
+        ("SLACK_APP_TOKEN", "invalid_auth", True),
+        ("SLACK_APP_TOKEN", "token_revoked", True),
+        ("SLACK_BOT_TOKEN", "token_revoked", True),
+        ("SLACK_BOT_TOKEN", "invalid_auth", False),
+    ],
+)
+async def test_a_token_slack_refuses_stops_the_start_naming_its_setting(
+    core: Core,
+    policy: Policy,
+    tmp_path: Path,
+    standin: WebApiStandIn,
+    unused_tcp_port: int,
+    setting: str,
+    error: str,
+    socket_mode: bool,
+) -> None:
+    env = _env(standin, unused_tcp_port, socket_mode)
+    standin.refuse_token(env[setting], error)
+    async with asyncio.timeout(CEILING):  # slack_sdk alone retries a refused app token forever
+        with pytest.raises(SettingError) as refused:
+            await serve(_app(core, policy, tmp_path, **env))
+    assert str(refused.value).startswith(f"setting {setting}: Slack refused it ({error}); ")
+    assert env[setting] not in str(refused.value)  # a secret, even when wrong
+
+
+async def test_slack_trouble_at_start_is_waited_out_and_logged(
+    core: Core,
+    policy: Policy,
+    tmp_path: Path,
+    standin: WebApiStandIn,
+    unused_tcp_port: int,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(slack_module, "START_RETRY_SECONDS", (0.0, 0.0))
+    standin.server_error_next("auth.test", status=503)  # a proxy's, or Slack's outage
+    standin.fail_next("apps.connections.open", "service_unavailable")
+    served: list[SlackBot] = []
+
+    async def up(bot: SlackBot, tick_seconds: float) -> None:
+        served.append(bot)  # instead of the endless outbox loop
+
+    monkeypatch.setattr(slack_module.SlackBot, "run_outbox", up)
+    async with asyncio.timeout(CEILING):
+        await serve(_app(core, policy, tmp_path, **_env(standin, unused_tcp_port, True)))
+    assert len(served) == 1
+    retried = [r.getMessage() for r in caplog.records if "trying again" in r.getMessage()]
+    assert len(retried) == 2
+    assert "auth.test" in retried[0] and "HTTP 503" in retried[0]
+    assert "apps.connections.open" in retried[1] and "service_unavailable" in retried[1]
+
+
+async def test_socket_mode_checks_the_tokens_then_connects_once_and_serves(
+    core: Core,
+    policy: Policy,
+    tmp_path: Path,
+    standin: WebApiStandIn,
+    unused_tcp_port: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: dict[str, Any] = {}
+
+    async def one_command(bot: SlackBot, tick_seconds: float) -> None:
+        # Instead of the endless outbox loop: a slash command over the socket while it is up.
+        body = payload("slash_command") | {"user_id": "USTRANGER", "text": "help"}
+        seen["ack"] = await standin.envelope("slash_commands", body)
+        await bot.idle()
+
+    monkeypatch.setattr(slack_module.SlackBot, "run_outbox", one_command)
+    async with asyncio.timeout(CEILING):
+        await serve(_app(core, policy, tmp_path, **_env(standin, unused_tcp_port, True)))
+    # The URL the check was given is the one connected to: apps.connections.open once.
+    assert [c.method for c in standin.calls][:2] == ["auth.test", "apps.connections.open"]
+    assert len(standin.calls_to("apps.connections.open")) == 1
+    assert seen["ack"]["envelope_id"]
+    assert standin.texts("USTRANGER") == [Translator("en")("stranger.slack")]
+
+
+async def test_visitdesk_run_slack_with_a_revoked_app_token_says_so_in_one_line(
+    tmp_path: Path, standin: WebApiStandIn
+) -> None:
+    standin.refuse_token(APP_TOKEN, "token_revoked")
+    env = _env(standin, 0, socket_mode=True)
+    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}", "PATH": "/usr/bin:/bin"}
+    run = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot.cli", "run", "slack"),
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(CEILING):
+            out, err = await run.communicate()
+    finally:
+        if run.returncode is None:  # hung: stop it, and the ceiling fails the test
+            run.kill()
+            await run.wait()
+    said = err.decode()
+    assert run.returncode == 2
+    assert said.strip().splitlines()[-1].startswith("setting SLACK_APP_TOKEN: Slack refused it")
+    assert "Traceback" not in said
+    assert APP_TOKEN not in said + out.decode()
 
 
 async def test_commits_that_queue_messages_wake_one_outbox_pass_not_one_each(
