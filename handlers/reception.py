@@ -201,6 +201,8 @@ def submit(ctx: Ctx, data: Data) -> None:
         ctx.session.add(reception)
     elif reception.requester_id != ctx.person.id or reception.state in ("withdrawn", "closed"):
         raise Invalid(N_("rcp.error.not_editable"))
+    else:  # an edit begun before the guests left can be sent after
+        check_not_over(ctx, reception)
     lines = budget(ctx.policy, data)
     reception.client_id = client.id
     reception.class_key = data["cls"]
@@ -232,7 +234,25 @@ def start(ctx: Ctx, argument: str) -> None:
     flow.start(ctx, FORM)
 
 
+def guests_left(ctx: Ctx, reception: Reception) -> bool:
+    return reception.departure_at <= ctx.now
+
+
+def check_not_over(ctx: Ctx, reception: Reception) -> None:
+    """A sent request is edited only until its guests leave: after that what is left is the
+    close-out (SPEC §6), and an edit would send the approvers a visit already over, its
+    arrival in the past, which the form refuses to a new request."""
+    if guests_left(ctx, reception):
+        left = ctx.t.datetime(reception.departure_at, ctx.tz)
+        raise Invalid(N_("rcp.error.visit_over"), departure=left)
+
+
 def reopen(ctx: Ctx, reception: Reception) -> None:
     """Load a sent request back into a draft at its summary, to edit and resubmit."""
+    try:
+        check_not_over(ctx, reception)
+    except Invalid as refused:
+        ctx.say(refused.key, **refused.params)
+        return
     data = {**reception.answers, "@reception": reception.id}
     flow.start(ctx, FORM, prefill=data)

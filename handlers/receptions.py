@@ -107,10 +107,11 @@ def _actions(ctx: Ctx, item: Reception) -> list[Button]:
     """What the requester can do with a request in its present state."""
     if item.state == "closed":
         return [Button(ctx.t("followup.log"), f"fu:{item.id}", "primary")]
-    buttons = [Button(ctx.t("rcp.edit"), f"rcp:edit:{item.id}")]
+    left = reception.guests_left(ctx, item)
+    buttons = [] if left else [Button(ctx.t("rcp.edit"), f"rcp:edit:{item.id}")]
     if item.state == "pending":
         buttons.append(Button(ctx.t("rcp.withdraw"), f"rcp:wd:{item.id}", "danger"))
-    if item.state == "approved" and item.departure_at <= ctx.now:
+    if item.state == "approved" and left:
         buttons.append(Button(ctx.t("close.start"), f"cls:{item.id}", "primary"))
     return buttons
 

@@ -145,29 +145,32 @@ def test_logging_another_receptions_follow_up_logs_it_for_that_one(company: Comp
         assert results == [None, "客户满意"]
 
 
-def test_a_close_out_sent_after_the_reception_went_back_to_approval_is_refused(
+def test_once_the_guests_have_left_the_reception_is_closed_out_not_edited(
     company: Company,
 ) -> None:
     approved_b(company)
+    company.say("李明", "/my")
+    old_edit = max(n for n, shown in company.console.buttons.items() if shown == "rcp:edit:1")
+    company.press("李明", "修改")  # an edit begun while the visit is ahead, left at its summary
+    edit_submit = next(n for label, n in reversed(company.buttons_shown["李明"]) if label == "提交")
     company.clock.advance(days=8, hours=8)  # after the departure on the 26th
+    listing = company.say("李明", "/my")  # the reminders due by now come with it
+    buttons = listing.split("行政准备:0/7 已完成\n")[1].split("\n")[0]
+    assert "结案" in buttons and "修改" not in buttons
+    left = "客人已于 11月26日(周四) 15:00 离开,这份申请不能再修改了"
+    assert left in company.say("李明", f"#{old_edit}")
+    company.say("李明", f"#{edit_submit}")  # the arrival is past now: it asks why so late
+    company.say("李明", "补记礼品预算")
+    assert left in company.press("李明", "提交")
+    company.press("李明", "取消")
     company.say("李明", "/my")
     company.press("李明", "结案")
-    # Answers a minute apart: a draft saved twice at one frozen instant is stamped with the
-    # wall clock (Draft.updated_at's onupdate), and typed text would go to it, not the edit.
     for answer in ["1100", "300", "0", "800", "0", "签订年度框架协议", "12月签约"]:
-        company.clock.advance(minutes=1)
         company.say("李明", answer)
-    close_out = next(n for label, n in reversed(company.buttons_shown["李明"]) if label == "提交")
-    company.clock.advance(minutes=1)
-    company.say("李明", "/my")  # the close-out waits at its summary while he edits
-    company.press("李明", "修改")
-    company.say("李明", "补记礼品预算")  # the edit is late now: it asks why
-    assert "等待 王经理 审批" in company.press("李明", "提交")
-    reply = company.say("李明", f"#{close_out}")
-    assert "这份申请已经审批中,不能再操作" in reply and "结案:" in reply
+    assert "接待 #1 已结案" in company.press("李明", "提交")
     with company.core.db.session() as session:
         reception = session.scalars(select(Reception)).one()
-        assert reception.state == "pending" and reception.actual is None
+        assert (reception.state, reception.round) == ("closed", 1)
 
 
 def test_an_english_approver_reads_an_english_card(company: Company) -> None:
