@@ -141,8 +141,9 @@ _YES = {
     "可以",
     "嗯",
 }
-_NO = {"n", "no", "nope", "否", "不", "不是", "不要", "不需要", "没有", "无", "没"}
-SKIP_WORDS = {"-", "skip", "none", "跳过", "无", "没有", "不需要"}
+_NO = {"n", "no", "nope", "否", "不", "不是", "不要", "不需要", "不用", "无需", "没有", "无", "没"}
+# An optional question answered "no" ("参观工厂吗?" "否") has nothing to record either.
+SKIP_WORDS = {"-", "skip", "none", "n/a", "跳过"} | _NO
 
 
 def clean_text(text: str) -> str:

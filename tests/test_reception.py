@@ -201,6 +201,19 @@ def test_a_choice_may_be_typed_as_a_word_of_its_label(company: Company) -> None:
     assert "B类(比较重要)" in reply and "参观考察、业务洽谈" in reply
 
 
+def test_an_optional_question_answered_no_records_nothing(company: Company) -> None:
+    """An answer of 否 to "参观工厂吗?" is not a factory area, and 不用 is no leader."""
+    typed = {"一车间": "否", "总经理": "不用"}
+    reply = ""
+    for answer, expected in [("hdjd", "客户级别"), *B_CLASS_ANSWERS[1:]]:
+        if answer == "hdjd":
+            company.say("李明", "/reception")
+        reply = company.say("李明", typed.get(answer, answer))
+        assert expected in reply, f"after {answer!r} expected {expected!r} in:\n{reply}"
+    assert "请核对接待申请" in reply
+    assert "参观:" not in reply and "会见:" not in reply  # no areas, no leaders
+
+
 def test_someone_elses_client_is_not_revealed(company: Company) -> None:
     company.say("李明", "/reception")
     reply = company.say("李明", "华南电子")  # 张伟's client
