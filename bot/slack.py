@@ -57,6 +57,7 @@ from bot.slack_blocks import (
     read_modal,
 )
 from bot.slack_send import SEND_ERRORS, Pacer, Sender, web_client
+from bot.start_retry import Passing, until_answered
 from handlers import flow
 from handlers.context import OUTBOX, Ctx, enqueue, translator_for
 from handlers.core import Core
@@ -77,7 +78,6 @@ GONE = ("message_not_found", "channel_not_found", "cant_update_message")
 # Slack's own trouble: it passes, so a start waits it out (a network error or a 5xx too).
 # Any other refusal of a token lasts until someone fixes the setting.
 PASSING = ("ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout")
-START_RETRY_SECONDS = (1.0, 60.0)  # the first wait, doubled after each try up to the second
 FIX_TOKEN = {
     "SLACK_BOT_TOKEN": "copy the Bot User OAuth Token (xoxb-...) again from OAuth & Permissions",
     "SLACK_APP_TOKEN": "make an app-level token with connections:write and turn Socket Mode on",
@@ -572,27 +572,22 @@ async def check_tokens(client: AsyncWebClient, app_token: str | None) -> str | N
 async def _ask_at_start(
     client: AsyncWebClient, setting: str, method: str, params: dict[str, str]
 ) -> AsyncSlackResponse:
-    wait, longest = START_RETRY_SECONDS
-    while True:
+    async def ask() -> AsyncSlackResponse:
         try:
             return await client.api_call(method, params=dict(params))  # a copy: it pops the token
         except SEND_ERRORS as error:
             answer = error.response if isinstance(error, SlackApiError) else None
             if answer is None:
-                said = str(error) or type(error).__name__
-            else:
-                data = answer.data if isinstance(answer.data, dict) else {}  # a proxy's text
-                said = data.get("error") or f"HTTP {answer.status_code}"
-                if answer.status_code < 500 and said not in PASSING:
-                    # Slack's word for it, never the token: that is a secret.
-                    raise SettingError(
-                        setting, f"Slack refused it ({said}); {FIX_TOKEN[setting]}"
-                    ) from None
-        log.warning(
-            "slack: %s at %s failed (%s); trying again in %g s", method, client.base_url, said, wait
-        )
-        await asyncio.sleep(wait)
-        wait = min(wait * 2, longest)
+                raise Passing(str(error) or type(error).__name__) from None
+            data = answer.data if isinstance(answer.data, dict) else {}  # a proxy's text
+            said = data.get("error") or f"HTTP {answer.status_code}"
+            if answer.status_code < 500 and said not in PASSING:
+                # Slack's word for it, never the token: that is a secret.
+                fix = FIX_TOKEN[setting]
+                raise SettingError(setting, f"Slack refused it ({said}); {fix}") from None
+            raise Passing(said) from None
+
+    return await until_answered(f"slack: {method} at {client.base_url}", ask)
 
 
 async def serve(app: App, webhook: str | None = None) -> None:

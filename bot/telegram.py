@@ -35,7 +35,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import BotCommandLimit, ChatType, KeyboardButtonStyle, UpdateType
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -50,6 +57,7 @@ from bot import outbox
 from bot.app import App
 from bot.config import SettingError, Settings
 from bot.delivery_loop import DeliveryLoop
+from bot.start_retry import Passing, until_answered
 from bot.telegram_limits import (
     TEXT_LIMIT,
     ChatOrderedProcessor,
@@ -109,7 +117,7 @@ class TelegramBot:
     async def start(self, webhook: str | None = None) -> None:
         """Connect, publish the command menus, start receiving updates and the outbox loop."""
         secret = _webhook_secret(self.app.settings) if webhook else None
-        await self.application.initialize()
+        await until_answered("telegram: getMe", self._initialize)
         await self._publish_menus()
         updater = self.application.updater
         assert updater is not None  # built with one
@@ -128,6 +136,18 @@ class TelegramBot:
         await self.application.start()
         self._outbox.start()
         log.info("telegram: %s", f"webhook at {webhook}" if webhook else "polling")
+
+    async def _initialize(self) -> None:
+        """PTB's first call, getMe: a token Telegram refuses stops the start naming its setting
+        (PTB's own message would print the token); an unreachable Telegram is waited out."""
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            raise SettingError(
+                "TELEGRAM_BOT_TOKEN", "Telegram refused it; copy the token from @BotFather again"
+            ) from None
+        except (NetworkError, RetryAfter) as error:
+            raise Passing(error.message) from None
 
     async def stop(self) -> None:
         """Stop receiving and delivering; a row mid-send stays leased and is sent later."""

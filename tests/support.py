@@ -1,10 +1,13 @@
-"""Test helpers shared by every suite: a settable clock and a console driver that keeps
-what each person received."""
+"""Test helpers shared by every suite: a settable clock, a console driver that keeps
+what each person received, and `visitdesk` run as a process."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from collections import defaultdict
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from bot.console import Console
 from handlers.core import Core
@@ -70,3 +73,26 @@ class Company:
 
     def last(self, person: str) -> str:
         return self.inbox[person][-1] if self.inbox[person] else ""
+
+
+async def run_visitdesk(
+    args: list[str], env: dict[str, str], cwd: Path, ceiling: float = 30
+) -> tuple[int, str]:
+    """`visitdesk ARGS` as a process, as an admin runs it: its exit code and everything it
+    printed. `ceiling` is reached only by a process that hangs, which fails the test."""
+    run = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bot.cli", *args),
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        async with asyncio.timeout(ceiling):
+            out, _ = await run.communicate()
+    finally:
+        if run.returncode is None:
+            run.kill()
+            await run.wait()
+    assert run.returncode is not None
+    return run.returncode, out.decode()

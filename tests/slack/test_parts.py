@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from bot import slack as slack_module
+from bot import start_retry
 from bot.app import App
 from bot.config import SettingError, load_settings
 from bot.slack import EVENTS_PATH, SlackBot, edited_form, serve
@@ -28,6 +28,7 @@ from handlers.policy import Policy
 from storage.models import Person
 from tests.slack.conftest import SECRET, FakeSlack, payload
 from tests.slack.standin import WebApiStandIn
+from tests.support import run_visitdesk
 
 
 async def test_the_pacer_spaces_sends_per_channel() -> None:
@@ -246,7 +247,7 @@ async def test_slack_trouble_at_start_is_waited_out_and_logged(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(slack_module, "START_RETRY_SECONDS", (0.0, 0.0))
+    monkeypatch.setattr(start_retry, "START_RETRY_SECONDS", (0.0, 0.0))
     standin.server_error_next("auth.test", status=503)  # a proxy's, or Slack's outage
     standin.fail_next("apps.connections.open", "service_unavailable")
     served: list[SlackBot] = []
@@ -296,25 +297,11 @@ async def test_visitdesk_run_slack_with_a_revoked_app_token_says_so_in_one_line(
     standin.refuse_token(APP_TOKEN, "token_revoked")
     env = _env(standin, 0, socket_mode=True)
     env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}", "PATH": "/usr/bin:/bin"}
-    run = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "bot.cli", "run", "slack"),
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        async with asyncio.timeout(CEILING):
-            out, err = await run.communicate()
-    finally:
-        if run.returncode is None:  # hung: stop it, and the ceiling fails the test
-            run.kill()
-            await run.wait()
-    said = err.decode()
-    assert run.returncode == 2
+    code, said = await run_visitdesk(["run", "slack"], env, tmp_path, CEILING)
+    assert code == 2
     assert said.strip().splitlines()[-1].startswith("setting SLACK_APP_TOKEN: Slack refused it")
     assert "Traceback" not in said
-    assert APP_TOKEN not in said + out.decode()
+    assert APP_TOKEN not in said
 
 
 async def test_commits_that_queue_messages_wake_one_outbox_pass_not_one_each(

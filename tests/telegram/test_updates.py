@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from pathlib import Path
 
 import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from bot import start_retry
 from bot.app import App
 from bot.config import SettingError
 from bot.telegram import TelegramBot, serve
@@ -19,13 +21,14 @@ from handlers.core import Core
 from handlers.features import FEATURES
 from storage.db import Database
 from storage.models import Identity
-from tests.support import FakeClock
+from tests.support import FakeClock, run_visitdesk
 from tests.telegram.botapi import BotApi
 from tests.telegram.conftest import SECRET
 from tests.telegram.harness import SECRET_HEADER, USER_IDS, World, eventually, free_port
 
 BOTH = pytest.mark.parametrize("world", ["polling", "webhook"], indirect=True)
 WEBHOOK = pytest.mark.parametrize("world", ["webhook"], indirect=True)
+REFUSED = "999:not-this-bots-token"  # a token the stand-in (like Telegram) answers 401 for
 WELCOME = "欢迎,李明!账号已开通。\n\n发送 /help 查看可以做什么,例如 /reception 申请接待。"
 
 
@@ -109,6 +112,53 @@ async def test_webhook_mode_refuses_to_start_without_a_secret(
     with pytest.raises(SettingError, match="TELEGRAM_WEBHOOK_SECRET"):
         await TelegramBot(app).start("https://bot.example.com/telegram")
     assert botapi.calls == []
+
+
+async def test_a_token_telegram_refuses_stops_the_start_naming_its_setting(
+    botapi: BotApi, telegram_app: App
+) -> None:
+    settings = dataclasses.replace(telegram_app.settings, telegram_token=REFUSED)
+    app = dataclasses.replace(telegram_app, settings=settings)
+    with pytest.raises(SettingError, match="TELEGRAM_BOT_TOKEN: Telegram refused it") as refused:
+        await TelegramBot(app).start(None)
+    assert REFUSED not in str(refused.value)  # PTB's own message prints the token
+    assert [(c.method, c.status) for c in botapi.calls] == [("getMe", 401)]
+
+
+async def test_visitdesk_run_telegram_with_a_wrong_token_says_so_in_one_line(
+    botapi: BotApi, tmp_path: Path
+) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": REFUSED,
+        "TELEGRAM_API_BASE_URL": botapi.url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}",
+        "PATH": "/usr/bin:/bin",
+    }
+    code, said = await run_visitdesk(["run", "telegram"], env, tmp_path)
+    assert code == 2
+    assert said.strip().splitlines()[-1] == (
+        "setting TELEGRAM_BOT_TOKEN: Telegram refused it; copy the token from @BotFather again"
+    )
+    assert "Traceback" not in said and REFUSED not in said
+
+
+async def test_telegram_unreachable_at_start_is_waited_out_and_logged(
+    botapi: BotApi,
+    telegram_app: App,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(start_retry, "START_RETRY_SECONDS", (0.0, 0.0))
+    botapi.fail_next("getMe", 502, times=2)  # a proxy in front of Telegram, or an outage
+    bot = TelegramBot(telegram_app)
+    await bot.start(None)
+    try:
+        await eventually(lambda: botapi.polls > 0, "the first getUpdates")
+    finally:
+        await bot.stop()
+    retried = [r.getMessage() for r in caplog.records if "trying again" in r.getMessage()]
+    assert len(retried) == 2 and all("telegram: getMe" in line for line in retried)
+    assert [c.status for c in botapi.calls_of("getMe")] == [502, 502, 200]
 
 
 @WEBHOOK
