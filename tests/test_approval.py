@@ -142,6 +142,8 @@ def test_withdraw_before_the_decision(company: Company) -> None:
     assert "#1" not in company.say("李明", "/my")
     with company.core.db.session() as session:
         assert session.scalars(select(Reception.state)).one() == "withdrawn"
+    again = company.press("李明", "撤回")  # the button, still on the old listing
+    assert again == "这份申请当前状态为「已撤回」,不能再操作。"
 
 
 def test_editing_an_approved_reception_goes_through_the_chain_again(company: Company) -> None:
