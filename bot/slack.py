@@ -54,6 +54,7 @@ from bot.slack_blocks import (
     HomeSection,
     form_modal,
     home_view,
+    opened_context,
     read_modal,
 )
 from bot.slack_send import SEND_ERRORS, Pacer, Sender, web_client
@@ -292,7 +293,9 @@ class SlackBot:
         )
         form_name = view["callback_id"].removeprefix(FORM_CALLBACK)
         try:
-            result = await asyncio.to_thread(self.core.fill_form, event, form_name, submitted.texts)
+            result = await asyncio.to_thread(
+                self.core.fill_form, event, form_name, submitted.texts, opened_context(view)
+            )
         except Exception:
             # Keep the modal open with what was typed, and say so, rather than lose it.
             log.exception("modal %s failed for %s", form_name, who.key)

@@ -9,13 +9,14 @@ engine's choice reader and a step's own reader (the reception's client) understa
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from handlers.context import Ctx
-from handlers.flow import Choice, Data, Form, Kind, Step
+from handlers.flow import Choice, Data, Form, Kind, Step, context_of
 from handlers.i18n import Translator
 from handlers.messages import Message
 
@@ -116,6 +117,8 @@ def form_modal(ctx: Ctx, form: Form, data: Data) -> Block:
     return {
         "type": "modal",
         "callback_id": f"{FORM_CALLBACK}{form.name}",
+        # Slack hands it back on submit: what the draft was about when the modal opened.
+        "private_metadata": json.dumps(context_of(data)),
         "title": plain(t(form.title), TITLE_MAX),
         "submit": plain(t("slack.modal.next"), TITLE_MAX),
         "close": plain(t("flow.cancel"), TITLE_MAX),
@@ -267,6 +270,11 @@ def read_modal(values: dict[str, dict[str, dict[str, Any]]]) -> Submitted:
             texts[step] = text  # a typed name wins over the select beside it
             blocks[step] = block_id
     return Submitted(texts, blocks)
+
+
+def opened_context(view: dict[str, Any]) -> Data:
+    """The `@` context a submitted modal was opened with (`form_modal` put it there)."""
+    return dict(json.loads(view.get("private_metadata") or "{}"))
 
 
 def _state_text(state: dict[str, Any]) -> str:

@@ -86,15 +86,18 @@ class Core:
             log.exception("event failed: platform=%s action=%s", event.platform, event.action)
             return [Message(self._fallback_translator(event)("error.internal"))]
 
-    def fill_form(self, event: Event, form_name: str, texts: dict[str, str]) -> FormResult:
-        """A whole form submitted at once (a Slack modal): field errors, or the replies."""
+    def fill_form(
+        self, event: Event, form_name: str, texts: dict[str, str], opened: dict[str, Any]
+    ) -> FormResult:
+        """A whole form submitted at once (a Slack modal): field errors, or the replies.
+        `opened` is the draft's `@` context when the form was shown (see `flow.fill`)."""
         with self.db.session() as session:
             person = self._who(session, event)
             form = self.forms.get(form_name)
             if person is None or form is None:
                 return FormResult({}, self._stranger(session, event))
             ctx = self._ctx(session, person, event)
-            return FormResult(flow.fill(ctx, form, texts), ctx.replies)
+            return FormResult(flow.fill(ctx, form, texts, opened), ctx.replies)
 
     def form(self, name: str) -> flow.Form | None:
         return self.forms.get(name)

@@ -116,10 +116,14 @@ class Form:
     def answers(self, ctx: Ctx, data: Data) -> Data:
         """The answers that count: those of steps that apply, plus `@` context a flow keeps
         (such as which sent request an edit belongs to)."""
-        context = {k: v for k, v in data.items() if k.startswith("@")}
-        return context | {
+        return context_of(data) | {
             s.name: data[s.name] for s in self.steps if s.name in data and s.applies(ctx, data)
         }
+
+
+def context_of(data: Data) -> Data:
+    """A draft's `@` keys: what its answers are about (which reception, which request)."""
+    return {k: v for k, v in data.items() if k.startswith("@")}
 
 
 # ---------------------------------------------------------------------------- reading answers
@@ -625,13 +629,20 @@ def submit(ctx: Ctx, form: Form, draft: Draft) -> None:
     ctx.session.execute(delete(Draft).where(Draft.id == draft.id))
 
 
-def fill(ctx: Ctx, form: Form, texts: dict[str, str]) -> dict[str, str]:
+def fill(ctx: Ctx, form: Form, texts: dict[str, str], opened: Data) -> dict[str, str]:
     """A whole form at once (a Slack modal): read every answer, in order, since later steps
     depend on earlier ones. Returns the errors by step, in the person's language; with none,
     the draft is saved and its summary shown, exactly as after the last question. The
-    draft's `@` context (which sent request an edit belongs to) is kept."""
+    draft's `@` context (which sent request an edit belongs to) is kept.
+
+    `opened` is the `@` context the form was shown with. A draft cancelled or replaced
+    meanwhile (/cancel, another reception's close-out) no longer holds it: the answers were
+    meant for something not open now, so nothing is saved and the person is told."""
     draft = load_draft(ctx, form)
-    data: Data = {k: v for k, v in (draft.data if draft else {}).items() if k.startswith("@")}
+    data = context_of(draft.data if draft else {})
+    if data != opened:
+        ctx.say("flow.form_gone", title=ctx.t(form.title))
+        return {}
     errors: dict[str, str] = {}
     for step in form.steps:
         if not step.applies(ctx, data):

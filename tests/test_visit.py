@@ -255,9 +255,9 @@ def test_the_form_filled_at_once_as_a_slack_modal_does(company: Company) -> None
         "summary": "介绍新产品",
         "outcome": "2",
     }
-    result = company.core.fill_form(Event(CONSOLE, "李明"), "visit", texts)
+    result = company.core.fill_form(Event(CONSOLE, "李明"), "visit", texts, {})
     assert result.errors == {}
     summary = result.replies[-1].text
     assert "华东机电 · 11月17日(周二) · 面谈:张总" in summary and "结果:有希望" in summary
-    wrong = company.core.fill_form(Event(CONSOLE, "李明"), "visit", {**texts, "date": "下周一"})
+    wrong = company.core.fill_form(Event(CONSOLE, "李明"), "visit", {**texts, "date": "下周一"}, {})
     assert "不能在将来" in wrong.errors["date"]

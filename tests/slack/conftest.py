@@ -166,6 +166,7 @@ class FakeSlack:
         body["user"] |= {"id": user}
         body["view"] |= {
             "callback_id": view["callback_id"],
+            "private_metadata": view.get("private_metadata", ""),
             "blocks": view["blocks"],
             "state": {"values": state_of(view, answers)},
         }

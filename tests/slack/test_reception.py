@@ -16,6 +16,7 @@ from handlers.i18n import Translator
 from storage.models import ApprovalStep, AuditEntry, Draft, Reception
 from tests.slack.conftest import FakeSlack, Link, file_reception, reception_answers
 from tests.slack.standin import WebApiStandIn
+from tests.support import FakeClock
 
 EN = Translator("en")
 ZH = Translator("zh_CN")
@@ -133,3 +134,82 @@ async def test_changes_asked_then_resubmitted_edit_the_same_request(
         assert (reception.round, reception.state) == (2, "pending")
     cards = [m for m in standin.inbox(wang) if "东方精密" in m.text and m.buttons()]
     assert len(cards) == 1  # the first card was closed; the new round sent a new one
+
+
+async def _close_out_modal(slack: FakeSlack, li: str, reception: int) -> dict[str, Any]:
+    """Press 结案 for `reception` under /my; its form opens as a modal."""
+    await slack.command(li, "my")
+    listing = next(
+        m
+        for m in reversed(slack.standin.inbox(li))
+        if any(b.get("value") == f"cls:{reception}" for b in m.buttons().values())
+    )
+    views = len(slack.standin.opened_views())
+    await slack.press(li, listing, ZH("close.start"))
+    (modal,) = slack.standin.opened_views()[views:]
+    assert modal["callback_id"] == "vd.form:cls"
+    return modal
+
+
+CLOSE_OUT = {
+    "act_transport": "200",
+    "act_hotel": "0",
+    "act_meals": "0",
+    "act_gifts": "0",
+    "act_other": "0",
+    "outcome": "签订年度框架协议",
+}
+
+
+@pytest.mark.parametrize("meanwhile", ["cancel", "another"])
+async def test_a_close_out_modal_whose_draft_went_meanwhile_saves_nothing(
+    slack: FakeSlack,
+    standin: WebApiStandIn,
+    link: Link,
+    core: Core,
+    li: str,
+    clock: FakeClock,
+    meanwhile: str,
+) -> None:
+    wang = await link("王经理")
+    for _ in range(2):  # two receptions; #1's modal must close out neither
+        await file_reception(slack, li)
+        await slack.press(wang, standin.find(wang, "东方精密"), EN("approval.approve"))
+    clock.advance(days=8, hours=8)  # the guests have left
+    modal = await _close_out_modal(slack, li, 1)
+
+    if meanwhile == "cancel":
+        await slack.command(li, "cancel")
+        assert standin.last(li).text == ZH("flow.cancelled", title=ZH("close.title"))
+    else:  # 李明 turns to #2's close-out, which replaces #1's draft
+        await _close_out_modal(slack, li, 2)
+    answer = await slack.submit(li, modal, CLOSE_OUT)
+
+    assert (answer.status, answer.body) == (200, "")  # the modal closes; the DM says why
+    assert standin.last(li).text == ZH("flow.form_gone", title=ZH("close.title"))
+    with core.db.session() as session:
+        states = session.scalars(select(Reception.state).order_by(Reception.id)).all()
+        assert states == ["approved", "approved"]
+        drafts = [d.data for d in session.scalars(select(Draft))]
+    assert drafts == ([] if meanwhile == "cancel" else [{"@reception": 2}])
+
+
+async def test_an_edit_modal_whose_draft_was_cancelled_files_no_new_request(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core, li: str
+) -> None:
+    wang = await link("王经理")
+    await file_reception(slack, li)
+    await slack.press(wang, standin.find(wang, "东方精密"), EN("approval.changes"))
+    await slack.message(wang, "Please add the plant tour")
+    await slack.press(li, standin.find(li, "Please add the plant tour"), ZH("rcp.edit_resubmit"))
+    views = len(standin.opened_views())
+    await slack.press(li, standin.last(li), ZH("flow.edit"))
+    (modal,) = standin.opened_views()[views:]
+
+    await slack.command(li, "cancel")
+    await slack.submit(li, modal, reception_answers(modal, "下周三上午10点"))
+
+    # Filled in, this draft would have been sent as a second, new request.
+    assert standin.last(li).text == ZH("flow.form_gone", title=ZH("rcp.title"))
+    assert _count(core, Draft) == 0
+    assert _count(core, Reception) == 1
