@@ -4,6 +4,7 @@ call the next working day (seed 004: 来访登记, 贵宾证, 电话回访)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from handlers.messages import Attachment, Button, Message, rows
 from handlers.reception_card import BUDGET_LINES, budget, reception_summary
 from handlers.registry import Command, Feature
 from handlers.workdays import WorkCalendar
-from storage.models import ChecklistItem, Person, Reception, Reminder
+from storage.models import AuditEntry, ChecklistItem, Person, Reception, Reminder
 
 ITEMS = ("room", "car", "hotel", "restaurant", "screen", "badge", "gifts")
 CLOSES = "approved"  # the state a reception is closed out from
@@ -277,10 +278,40 @@ def _own_in(ctx: Ctx, item: Reception | None, state: str) -> Reception:
     return item
 
 
-def _start_on_own(ctx: Ctx, parts: list[str], state: str, form: Form) -> None:
-    """Start `form` about the reception named in `parts` (see `_own_in`)."""
+def _closable(ctx: Ctx, item: Reception | None) -> Reception:
+    return _own_in(ctx, item, CLOSES)
+
+
+def _awaiting_follow_up(ctx: Ctx, item: Reception | None) -> Reception:
+    """`item` if its follow-up call is still to be logged (see `_own_in`); else Invalid
+    saying when and what was logged. The state stays "closed" after the call, so the logged
+    result is what says it is done, and an old button must not overwrite it."""
+    item = _own_in(ctx, item, FOLLOWS_UP)
+    if item.follow_up is None:
+        return item
+    logged = ctx.session.scalar(
+        select(AuditEntry.at)
+        .where(
+            AuditEntry.subject == "reception",
+            AuditEntry.subject_id == item.id,
+            AuditEntry.action == "reception.follow_up",
+        )
+        .order_by(AuditEntry.at)
+        .limit(1)
+    )
+    params = {"client": item.client.name, "result": item.follow_up}
+    if logged is None:  # set outside the bot (a hand edit): nothing says when
+        raise flow.Invalid(N_("followup.already_undated"), **params)
+    raise flow.Invalid(N_("followup.already"), at=ctx.t.datetime(logged, ctx.tz), **params)
+
+
+Gate = Callable[[Ctx, Reception | None], Reception]
+
+
+def _start_on_own(ctx: Ctx, parts: list[str], gate: Gate, form: Form) -> None:
+    """Start `form` about the reception named in `parts`, if `gate` lets it (see `_own_in`)."""
     try:
-        item = _own_in(ctx, named_by(ctx.session, Reception, parts), state)
+        item = gate(ctx, named_by(ctx.session, Reception, parts))
     except flow.Invalid as refused:
         ctx.say(refused.key, **refused.params)
         return
@@ -296,7 +327,7 @@ def _form_reception(ctx: Ctx, data: Data) -> Reception:
 
 def start_close_out(ctx: Ctx, parts: list[str]) -> None:
     """`cls:<reception>` — the requester reports actual spend, outcome and agreed items."""
-    _start_on_own(ctx, parts, CLOSES, CLOSE_FORM)
+    _start_on_own(ctx, parts, _closable, CLOSE_FORM)
 
 
 def _close_summary(ctx: Ctx, data: Data) -> str:
@@ -320,7 +351,7 @@ def _close_summary(ctx: Ctx, data: Data) -> str:
 
 
 def _close_submit(ctx: Ctx, data: Data) -> None:
-    item = _own_in(ctx, _form_reception(ctx, data), CLOSES)
+    item = _closable(ctx, _form_reception(ctx, data))
     item.actual = {k: v for k, v in data.items() if not k.startswith("@")}
     item.state = "closed"
     item.closed_at = ctx.now
@@ -352,11 +383,11 @@ CLOSE_FORM = Form(
 
 def start_follow_up(ctx: Ctx, parts: list[str]) -> None:
     """`fu:<reception>` — log how the follow-up call went."""
-    _start_on_own(ctx, parts, FOLLOWS_UP, FOLLOW_UP_FORM)
+    _start_on_own(ctx, parts, _awaiting_follow_up, FOLLOW_UP_FORM)
 
 
 def _follow_up_submit(ctx: Ctx, data: Data) -> None:
-    item = _own_in(ctx, _form_reception(ctx, data), FOLLOWS_UP)
+    item = _awaiting_follow_up(ctx, _form_reception(ctx, data))
     item.follow_up = data["result"]
     ctx.audit("reception.follow_up", "reception", item.id)
     ctx.session.execute(

@@ -8,7 +8,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from storage.models import Reception, Reminder
+from storage.models import Draft, Reception, Reminder
 from tests.support import Company
 from tests.test_reception import fill_b_class
 
@@ -204,3 +204,25 @@ def test_no_one_else_can_close_or_edit_a_reception(company: Company, who: str) -
         number = max(company.console.buttons) + 1
         company.console.buttons[number] = action
         assert "这不是您的申请" in company.say(who, f"#{number}")
+
+
+def test_an_old_follow_up_button_does_not_overwrite_the_logged_result(company: Company) -> None:
+    approved_b(company)
+    company.clock.advance(days=8, hours=8)
+    company.say("李明", "/my")
+    company.press("李明", "结案")
+    for answer in ["1100", "300", "0", "800", "0", "签订年度框架协议", "-"]:
+        company.say("李明", answer)
+    company.press("李明", "提交")
+    company.say("李明", "/my")
+    company.press("李明", "记录回访")
+    company.say("李明", "客户满意,下周发合同")  # Thu 26 Nov 17:00 Shanghai
+    company.clock.advance(days=1)
+
+    reply = press_action(company, "李明", "fu:1")  # the button still in his chat
+    assert "华东机电 的回访已于 11月26日(周四) 17:00 记录过了:“客户满意,下周发合同”" in reply
+    assert "回访结果如何" not in reply
+    company.say("李明", "客户不满意")  # no form is open: this is not taken as a result
+    with company.core.db.session() as session:
+        assert session.scalars(select(Reception.follow_up)).one() == "客户满意,下周发合同"
+        assert session.scalars(select(Draft)).all() == []
