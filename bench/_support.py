@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -32,7 +31,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from handlers.org import import_org, load_org_file  # noqa: E402
 from handlers.policy import Policy  # noqa: E402
-from storage.db import Database, normalise_url  # noqa: E402
+from storage.db import Database, normalise_url, with_search_path  # noqa: E402
 from tests.conftest import EXAMPLE_ORG, START  # noqa: E402  (the corpus's "now", the org)
 
 if TYPE_CHECKING:
@@ -166,11 +165,6 @@ def postgres_base_url() -> str:
     return os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG
 
 
-def _with_search_path(url: str, schema: str) -> str:
-    separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
-
-
 @contextmanager
 def bench_db(backend: str, workdir: Path, name: str = "bench") -> Iterator[BenchDb]:
     """A fresh, migrated database: a SQLite file in `workdir`, or a private PostgreSQL schema
@@ -194,7 +188,7 @@ def bench_db(backend: str, workdir: Path, name: str = "bench") -> Iterator[Bench
     except Exception as error:
         admin.dispose()
         raise SystemExit(f"PostgreSQL at {postgres_base_url()} did not answer: {error}") from None
-    url = _with_search_path(base, schema)
+    url = with_search_path(base, schema)
     database = Database(url)
     try:
         database.upgrade()

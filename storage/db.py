@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -35,6 +36,13 @@ def normalise_url(url: str) -> str:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """`url` with its connections working in `schema` (PostgreSQL): several users of one
+    database, each in a schema of its own (test workers, benchmarks)."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

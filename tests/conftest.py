@@ -21,7 +21,7 @@ from handlers.core import Core
 from handlers.features import FEATURES
 from handlers.org import import_org, load_org_file
 from handlers.policy import Policy, default_policy
-from storage.db import Database, alembic_config, normalise_url
+from storage.db import Database, alembic_config, normalise_url, with_search_path
 from storage.models import Base
 from tests.support import Company, FakeClock
 
@@ -31,18 +31,24 @@ EXAMPLE_ORG = ROOT / "examples" / "org.toml"
 START = datetime(2026, 11, 18, 1, 0, tzinfo=UTC)
 
 
+# The PostgreSQL schema the tests empty at will: `public`, or under pytest-xdist one per worker,
+# so that workers sharing TEST_DATABASE_URL never empty each other's tables.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+SCHEMA = f"test_{WORKER}" if WORKER else "public"
+
+
 def _postgres_url() -> str | None:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return None
     try:
         engine = create_engine(normalise_url(url), connect_args={"connect_timeout": 2})
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"' if WORKER else "select 1"))
         engine.dispose()
     except Exception:
         return None
-    return url
+    return with_search_path(url, SCHEMA) if WORKER else url
 
 
 POSTGRES_URL = _postgres_url()
@@ -62,8 +68,8 @@ def fresh_database(backend: str, tmp_path: Path) -> Database:
     db = Database(POSTGRES_URL)
     if not _emptied_if_at_head(db):  # a new database, or one a test left in another shape
         with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text(f'DROP SCHEMA "{SCHEMA}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
         db.upgrade()
     return db
 
