@@ -52,6 +52,18 @@ def reassign(company: Company, client: str, owner: str) -> None:
         import_org(session, org, company.core.policy, company.clock())
 
 
+def first_visit(company: Company, who: str, client: str) -> None:
+    """`who` logs a first visit to `client`, a company new to the bot: it becomes theirs."""
+    company.say(who, "/visit 见了王总 有意向")
+    company.say(who, client)
+    company.press(who, "本省")
+    company.press(who, "初次拜访")
+    company.say(who, "开发新客户")
+    company.press(who, "选好了")
+    company.say(who, "初次接触")
+    assert "已记录拜访" in company.press(who, "提交")
+
+
 def fill_b_class(company: Company, who: str = "李明", client: str = "hdjd") -> str:
     reply = company.say(who, "/reception")
     assert "哪位客户来访" in reply
@@ -240,14 +252,7 @@ def test_a_new_clients_name_taken_while_the_draft_waited_is_refused_at_submit(
 ) -> None:
     summary = fill_b_class(company, client="苏北重工")
     assert "苏北重工 · B类" in summary
-    company.say("张伟", "/visit 见了王总 有意向")  # 张伟 meets the same company first
-    company.say("张伟", "苏北重工")
-    company.press("张伟", "本省")
-    company.press("张伟", "初次拜访")
-    company.say("张伟", "开发新客户")
-    company.press("张伟", "选好了")
-    company.say("张伟", "初次接触")
-    company.press("张伟", "提交")
+    first_visit(company, "张伟", "苏北重工")  # 张伟 meets the same company first
     reply = company.press("李明", "提交")
     assert "由其他同事负责" in reply and "请核对接待申请" in reply
     with company.core.db.session() as session:
@@ -263,14 +268,7 @@ def test_a_new_client_he_created_himself_while_the_draft_waited_is_his_at_submit
     fill_b_class(company, client="苏北重工")
     submit = next(n for label, n in reversed(company.buttons_shown["李明"]) if label == "提交")
     company.clock.advance(minutes=1)
-    company.say("李明", "/visit 见了王总 有意向")  # meanwhile he logs a visit to them
-    company.say("李明", "苏北重工")
-    company.press("李明", "本省")
-    company.press("李明", "初次拜访")
-    company.say("李明", "开发新客户")
-    company.press("李明", "选好了")
-    company.say("李明", "初次接触")
-    company.press("李明", "提交")
+    first_visit(company, "李明", "苏北重工")  # meanwhile he logs a visit to them
     reply = company.say("李明", f"#{submit}")
     assert "等待 王经理 审批" in reply and "由其他同事负责" not in reply
     with company.core.db.session() as session:
