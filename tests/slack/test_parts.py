@@ -94,9 +94,22 @@ def test_only_a_summary_edit_reopens_a_modal() -> None:
     assert edited_form("apv:3:ok") is None
 
 
+BOT_TOKEN = "xoxb-1-bot-secret"
+APP_TOKEN = "xapp-1-A0001-app-secret"
+CEILING = 30  # seconds: reached only by a start that hangs, which fails the test
+
+
 def _app(core: Core, policy: Policy, tmp_path: Path, **env: str) -> App:
     settings = load_settings({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", **env})
     return App(settings, core.db, policy, core)
+
+
+def _env(standin: WebApiStandIn, port: int, socket_mode: bool) -> dict[str, str]:
+    """Slack's settings for a start against the stand-in: Socket Mode, or HTTP at `port`."""
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_BASE_URL": standin.base_url}
+    if socket_mode:
+        return env | {"SLACK_APP_TOKEN": APP_TOKEN}
+    return env | {"SLACK_SIGNING_SECRET": SECRET, "SLACK_LISTEN": f"127.0.0.1:{port}"}
 
 
 async def test_serve_needs_a_signing_secret_for_http(
@@ -114,16 +127,7 @@ async def test_serve_listens_at_slack_listen_with_the_settings(
     monkeypatch: pytest.MonkeyPatch,
     unused_tcp_port: int,
 ) -> None:
-    app = _app(
-        core,
-        policy,
-        tmp_path,
-        SLACK_BOT_TOKEN="xoxb-1",
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_BASE_URL=standin.base_url,
-        SLACK_LISTEN=f"127.0.0.1:{unused_tcp_port}",
-        TICK_SECONDS="7",
-    )
+    app = _app(core, policy, tmp_path, **_env(standin, unused_tcp_port, False), TICK_SECONDS="7")
     seen: dict[str, Any] = {}
 
     async def one_tick(bot: SlackBot, tick_seconds: float) -> None:
@@ -155,15 +159,7 @@ async def test_serve_that_cannot_listen_leaves_no_bot_woken_by_commits(
     with socket.socket() as taken:  # another process already listens at SLACK_LISTEN
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        app = _app(
-            core,
-            policy,
-            tmp_path,
-            SLACK_BOT_TOKEN="xoxb-1",
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_BASE_URL=standin.base_url,
-            SLACK_LISTEN=f"127.0.0.1:{taken.getsockname()[1]}",
-        )
+        app = _app(core, policy, tmp_path, **_env(standin, taken.getsockname()[1], False))
         with pytest.raises(OSError):
             await serve(app)
     with core.db.session() as session:
@@ -196,18 +192,6 @@ async def test_a_listener_that_cannot_start_is_cleaned_up(
         with pytest.raises(OSError):
             await bot.start_http("127.0.0.1", taken.getsockname()[1])
     assert cleaned == [EVENTS_PATH]
-
-
-BOT_TOKEN = "xoxb-1-bot-secret"
-APP_TOKEN = "xapp-1-A0001-app-secret"
-CEILING = 30  # seconds: reached only by a start that hangs, which fails the test
-
-
-def _env(standin: WebApiStandIn, port: int, socket_mode: bool) -> dict[str, str]:
-    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_BASE_URL": standin.base_url}
-    if socket_mode:
-        return env | {"SLACK_APP_TOKEN": APP_TOKEN}
-    return env | {"SLACK_SIGNING_SECRET": SECRET, "SLACK_LISTEN": f"127.0.0.1:{port}"}
 
 
 @pytest.mark.parametrize(

@@ -106,16 +106,23 @@ async def test_an_arrival_in_the_past_comes_back_under_its_field(
     }
 
 
-async def test_changes_asked_then_resubmitted_edit_the_same_request(
-    slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core, li: str
-) -> None:
+async def sent_back_and_reopened(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, li: str
+) -> str:
+    """李明's request, sent back by 王经理 ("Please add the plant tour"), reopened by 李明;
+    returns 王经理's Slack user."""
     wang = await link("王经理")
     await file_reception(slack, li)
     await slack.press(wang, standin.find(wang, "东方精密"), EN("approval.changes"))
     await slack.message(wang, "Please add the plant tour")
+    await slack.press(li, standin.find(li, "Please add the plant tour"), ZH("rcp.edit_resubmit"))
+    return wang
 
-    told = standin.find(li, "Please add the plant tour")
-    await slack.press(li, told, ZH("rcp.edit_resubmit"))
+
+async def test_changes_asked_then_resubmitted_edit_the_same_request(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core, li: str
+) -> None:
+    wang = await sent_back_and_reopened(slack, standin, link, li)
     summary = standin.last(li)
     assert summary.text.startswith(ZH("rcp.summary_title"))
 
@@ -197,11 +204,7 @@ async def test_a_close_out_modal_whose_draft_went_meanwhile_saves_nothing(
 async def test_an_edit_modal_whose_draft_was_cancelled_files_no_new_request(
     slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core, li: str
 ) -> None:
-    wang = await link("王经理")
-    await file_reception(slack, li)
-    await slack.press(wang, standin.find(wang, "东方精密"), EN("approval.changes"))
-    await slack.message(wang, "Please add the plant tour")
-    await slack.press(li, standin.find(li, "Please add the plant tour"), ZH("rcp.edit_resubmit"))
+    await sent_back_and_reopened(slack, standin, link, li)
     views = len(standin.opened_views())
     await slack.press(li, standin.last(li), ZH("flow.edit"))
     (modal,) = standin.opened_views()[views:]
