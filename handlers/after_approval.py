@@ -301,8 +301,8 @@ def _awaiting_follow_up(ctx: Ctx, item: Reception | None) -> Reception:
     )
     params = {"client": item.client.name, "result": item.follow_up}
     if logged is None:  # set outside the bot (a hand edit): nothing says when
-        raise flow.Invalid(N_("followup.already_undated"), **params)
-    raise flow.Invalid(N_("followup.already"), at=ctx.t.datetime(logged, ctx.tz), **params)
+        raise flow.Gone(N_("followup.already_undated"), **params)
+    raise flow.Gone(N_("followup.already"), at=ctx.t.datetime(logged, ctx.tz), **params)
 
 
 Gate = Callable[[Ctx, Reception | None], Reception]

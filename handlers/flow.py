@@ -54,6 +54,11 @@ class Invalid(Exception):
         self.params = params
 
 
+class Gone(Invalid):
+    """What the draft was for has closed meanwhile (the guests left, the result was logged):
+    no answer can make it sendable, so the draft is dropped, not shown again."""
+
+
 @dataclass(frozen=True)
 class Choice:
     value: str
@@ -109,6 +114,9 @@ class Form:
     summary: Callable[[Ctx, Data], str]
     submit: Callable[[Ctx, Data], None]
     confirm: bool = True  # False: submit straight after the last answer (a one-line reason)
+    # Raises Gone when what the draft is for has closed: checked before any question still
+    # missing is asked, so nobody answers one for a draft that cannot be sent.
+    still_open: Callable[[Ctx, Data], object] | None = None
 
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -558,8 +566,12 @@ def back(ctx: Ctx, form: Form, draft: Draft) -> None:
 
 
 def cancel(ctx: Ctx, form: Form, draft: Draft) -> None:
+    _drop(ctx, form, draft, "draft.cancel")
+
+
+def _drop(ctx: Ctx, form: Form, draft: Draft, why: str) -> None:
     ctx.session.execute(delete(Draft).where(Draft.id == draft.id))
-    ctx.audit("draft.cancel", form.name)
+    ctx.audit(why, form.name)
     ctx.say("flow.cancelled", title=ctx.t(form.title))
 
 
@@ -614,14 +626,20 @@ def edit_field(ctx: Ctx, form: Form, draft: Draft, name: str) -> None:
 def submit(ctx: Ctx, form: Form, draft: Draft) -> None:
     """Hand the answers to the form's own submit; the draft goes only once that succeeded."""
     answers = form.answers(ctx, draft.data)
-    missing = next_step(ctx, form, draft.data)
-    if missing != SUMMARY:
-        _save(ctx, draft, draft.data, missing, _history(draft))
-        ask(ctx, form, draft)
-        return
     try:
+        if form.still_open is not None:
+            form.still_open(ctx, answers)
+        missing = next_step(ctx, form, draft.data)
+        if missing != SUMMARY:
+            _save(ctx, draft, draft.data, missing, _history(draft))
+            ask(ctx, form, draft)
+            return
         with ctx.session.begin_nested():
             form.submit(ctx, answers)
+    except Gone as gone:
+        ctx.say(gone.key, **gone.params)
+        _drop(ctx, form, draft, "draft.gone")
+        return
     except Invalid as error:
         ctx.say(error.key, **error.params)
         _show_summary(ctx, form, draft)

@@ -16,7 +16,7 @@ from typing import Any
 from handlers import approval, flow
 from handlers.clients import chosen_client, client_choices, client_reader, submitted_client
 from handlers.context import Ctx
-from handlers.flow import Choice, Data, Form, Invalid, Kind, Step, answered
+from handlers.flow import Choice, Data, Form, Gone, Invalid, Kind, Step, answered
 from handlers.i18n import N_
 from handlers.reception_card import budget, reception_summary
 from storage.models import Reception
@@ -194,15 +194,10 @@ def summary(ctx: Ctx, data: Data) -> str:
 def submit(ctx: Ctx, data: Data) -> None:
     """Store the request (a new one, or an edit of one already sent) and start its chain."""
     client = submitted_client(ctx, data, N_("rcp.error.client_taken"), data["cls"], "local")
-    editing = data.get("@reception")
-    reception = ctx.session.get(Reception, int(editing)) if editing else None
+    reception = _edited(ctx, data)
     if reception is None:
         reception = Reception(requester_id=ctx.person.id, round=0)
         ctx.session.add(reception)
-    elif reception.requester_id != ctx.person.id or reception.state in ("withdrawn", "closed"):
-        raise Invalid(N_("rcp.error.not_editable"))
-    else:  # an edit begun before the guests left can be sent after
-        check_not_over(ctx, reception)
     lines = budget(ctx.policy, data)
     reception.client_id = client.id
     reception.class_key = data["cls"]
@@ -227,7 +222,24 @@ def submit(ctx: Ctx, data: Data) -> None:
     )
 
 
-FORM = Form(FORM_NAME, N_("rcp.title"), STEPS, summary, submit)
+def _edited(ctx: Ctx, data: Data) -> Reception | None:
+    """The sent request this draft edits (None for a new one), if it can still take the edit:
+    the draft may have waited while the request was withdrawn or its guests came and left."""
+    editing = data.get("@reception")
+    if not editing:
+        return None
+    reception = ctx.session.get(Reception, int(editing))
+    if (
+        reception is None
+        or reception.requester_id != ctx.person.id
+        or reception.state in ("withdrawn", "closed")
+    ):
+        raise Gone(N_("rcp.error.not_editable"))
+    check_not_over(ctx, reception)
+    return reception
+
+
+FORM = Form(FORM_NAME, N_("rcp.title"), STEPS, summary, submit, still_open=_edited)
 
 
 def start(ctx: Ctx, argument: str) -> None:
@@ -244,7 +256,7 @@ def check_not_over(ctx: Ctx, reception: Reception) -> None:
     arrival in the past, which the form refuses to a new request."""
     if guests_left(ctx, reception):
         left = ctx.t.datetime(reception.departure_at, ctx.tz)
-        raise Invalid(N_("rcp.error.visit_over"), departure=left)
+        raise Gone(N_("rcp.error.visit_over"), departure=left)
 
 
 def reopen(ctx: Ctx, reception: Reception) -> None:

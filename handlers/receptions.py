@@ -19,6 +19,7 @@ from handlers.registry import Command, Feature
 from storage.models import ApprovalStep, Person, Reception
 
 OPEN_STATES = ("pending", "approved", "changes")
+UNDECIDED = ("pending", "changes")
 
 
 def _requester(session: Session, reception_id: int) -> Person:
@@ -109,7 +110,7 @@ def _actions(ctx: Ctx, item: Reception) -> list[Button]:
         return [Button(ctx.t("followup.log"), f"fu:{item.id}", "primary")]
     left = reception.guests_left(ctx, item)
     buttons = [] if left else [Button(ctx.t("rcp.edit"), f"rcp:edit:{item.id}")]
-    if item.state == "pending":
+    if item.state in UNDECIDED:
         buttons.append(Button(ctx.t("rcp.withdraw"), f"rcp:wd:{item.id}", "danger"))
     if item.state == "approved" and left:
         buttons.append(Button(ctx.t("close.start"), f"cls:{item.id}", "primary"))
@@ -138,14 +139,17 @@ def press(ctx: Ctx, parts: list[str]) -> None:
 
 
 def withdraw(ctx: Ctx, item: Reception) -> None:
-    """Before the final decision the requester may take a request back."""
-    if item.state != "pending":
+    """Before the final decision the requester may take a request back: also one sent back
+    for changes, which is otherwise stuck in /my once its visit is over."""
+    if item.state not in UNDECIDED:
         ctx.say("rcp.withdraw_too_late")
         return
+    was_pending = item.state == "pending"
     item.state = "withdrawn"
     approval.cancel_round(ctx, "reception", item.id, item.round)
     ctx.audit("reception.withdraw", "reception", item.id)
-    ctx.say("rcp.withdrawn", id=item.id)
+    # Only a pending round has approvers' cards to show the withdrawal.
+    ctx.say("rcp.withdrawn" if was_pending else "rcp.withdrawn_unsent", id=item.id)
 
 
 FEATURE = Feature(

@@ -83,6 +83,30 @@ def test_close_out_after_departure_then_follow_up(company: Company) -> None:
         assert session.scalars(select(Reception.follow_up)).one() == "客户满意,下周发合同"
 
 
+def test_a_follow_up_logged_meanwhile_elsewhere_drops_the_open_one(company: Company) -> None:
+    approved_b(company)
+    company.clock.advance(days=8, hours=8)
+    company.say("李明", "/my")
+    company.press("李明", "结案")
+    for answer in ["1100", "300", "0", "800", "0", "签订年度框架协议", "-"]:
+        company.say("李明", answer)
+    company.press("李明", "提交")
+    company.say("李明", "/my")
+    company.press("李明", "记录回访")
+    # The same call is logged from his other device while this chat waits for the result.
+    with company.core.db.session() as session:
+        session.scalars(select(Reception)).one().follow_up = "客户满意"
+
+    reply = company.say("李明", "客户不满意")
+    assert reply == (
+        "华东机电 的回访已经记录过了:“客户满意”。保留原记录,没有改动。\n"
+        "已放弃「电话回访」,什么都没有保存。"
+    )
+    with company.core.db.session() as session:
+        assert session.scalars(select(Reception.follow_up)).one() == "客户满意"
+        assert session.scalars(select(Draft)).all() == []
+
+
 def press_action(company: Company, person: str, action: str) -> str:
     """Press the newest button shown for `action`, where labels alone do not tell which."""
     number = max(n for n, shown in company.console.buttons.items() if shown == action)
@@ -159,10 +183,12 @@ def test_once_the_guests_have_left_the_reception_is_closed_out_not_edited(
     assert "结案" in buttons and "修改" not in buttons
     left = "客人已于 11月26日(周四) 15:00 离开,这份申请不能再修改了"
     assert left in company.say("李明", f"#{old_edit}")
-    company.say("李明", f"#{edit_submit}")  # the arrival is past now: it asks why so late
-    company.say("李明", "补记礼品预算")
-    assert left in company.press("李明", "提交")
-    company.press("李明", "取消")
+    # Refused at once, not after asking why the (now past) arrival is so close; the edit
+    # can never be sent, so it is dropped rather than shown again.
+    refused = company.say("李明", f"#{edit_submit}")
+    assert refused == f"{left}。\n已放弃「接待申请」,什么都没有保存。"
+    with company.core.db.session() as session:
+        assert session.scalars(select(Draft)).all() == []
     company.say("李明", "/my")
     company.press("李明", "结案")
     for answer in ["1100", "300", "0", "800", "0", "签订年度框架协议", "12月签约"]:

@@ -3,6 +3,7 @@ delegation, withdrawal, foreign taps, concurrent decisions, a restart mid-form."
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -144,6 +145,23 @@ def test_withdraw_before_the_decision(company: Company) -> None:
         assert session.scalars(select(Reception.state)).one() == "withdrawn"
     again = company.press("李明", "撤回")  # the button, still on the old listing
     assert again == "这份申请当前状态为「已撤回」,不能再操作。"
+
+
+def test_a_request_sent_back_can_be_withdrawn_also_once_its_visit_is_over(
+    company: Company,
+) -> None:
+    plain_reception(company, "李明", "东方精密", "C")  # next Monday 10:00–17:00
+    company.press("王经理", "退回修改")
+    company.say("王经理", "请补充来访目的")
+    listing = re.sub(r"\[\d+\] ", "", company.say("李明", "/my")).splitlines()
+    assert listing[1:] == ["#1 东方精密 · 11月23日(周一) 10:00 · 待修改", "修改  撤回"]
+    company.clock.advance(days=7)  # the visit never happened; the request is still his
+    listing = re.sub(r"\[\d+\] ", "", company.say("李明", "/my")).splitlines()
+    assert listing[1:3] == ["#1 东方精密 · 11月23日(周一) 10:00 · 待修改", "撤回"]
+    assert company.press("李明", "撤回") == "接待申请 #1 已撤回。"
+    assert company.say("李明", "/my").startswith("您没有进行中的接待申请")
+    with company.core.db.session() as session:
+        assert session.scalars(select(Reception.state)).one() == "withdrawn"
 
 
 def test_editing_an_approved_reception_goes_through_the_chain_again(company: Company) -> None:
