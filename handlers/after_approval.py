@@ -25,6 +25,7 @@ from storage.models import AuditEntry, ChecklistItem, Person, Reception, Reminde
 
 ITEMS = ("room", "car", "hotel", "restaurant", "screen", "badge", "gifts")
 CLOSES = "approved"  # the state a reception is closed out from
+PREPARED_FOR = ("approved", "closed")  # the states whose checklist the admin office ticks
 FOLLOWS_UP = "closed"  # the state its follow-up call is logged in
 
 
@@ -56,6 +57,27 @@ def on_approved(ctx: Ctx, reception: Reception) -> None:
         )
     _send_calendar(ctx, reception)
     _schedule_close_out(ctx, reception)
+
+
+def on_called_off(ctx: Ctx, reception: Reception) -> None:
+    """A reception approved once, then edited, has ended unapproved (withdrawn, rejected):
+    the admin office may have booked for it, so they are told, with what they had done."""
+    items = _items(ctx, reception)
+    if not items:
+        return
+    for person in _people_with(ctx, "admin_office"):
+        t = translator_for(ctx.session, person, ctx.policy)
+        text = t(
+            "ck.called_off",
+            id=reception.id,
+            client=reception.client.name,
+            arrival=t.datetime(reception.arrival_at, zone_of(person, ctx.policy)),
+            state=t(f"rcp.state.{reception.state}"),
+        )
+        done = [t(f"ck.item.{i.item}") for i in items if i.done_at]
+        if done:
+            text += "\n" + t("ck.undo", items=t("flow.list_sep").join(done))
+        ctx.notify(person, Message(text), f"ck.off:{reception.id}:{reception.round}:{person.id}")
 
 
 def _people_with(ctx: Ctx, role: str) -> list[Person]:
@@ -114,10 +136,13 @@ def tick(ctx: Ctx, parts: list[str]) -> None:
         ctx.audit("checklist.refused", "checklist_item", item.id)
         ctx.say("ck.not_yours")
         return
-    item.done_at = None if item.done_at else ctx.now
-    item.done_by_id = ctx.person.id if item.done_at else None
     reception = ctx.session.get(Reception, item.reception_id)
     assert reception is not None
+    if reception.state not in PREPARED_FOR:
+        ctx.say("rcp.closed_already", state=ctx.t(f"rcp.state.{reception.state}"))
+        return
+    item.done_at = None if item.done_at else ctx.now
+    item.done_by_id = ctx.person.id if item.done_at else None
     ctx.audit("checklist.tick", "reception", reception.id, item=item.item, done=bool(item.done_at))
     card = checklist_card(ctx, reception, ctx.person)
     ctx.replies.append(Message(card.text, card.buttons, card=card.card, replace=True))

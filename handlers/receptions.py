@@ -52,6 +52,8 @@ def _concluded(ctx: Ctx, reception_id: int, outcome: str, note: str) -> None:
     item.decided_at = ctx.now
     if outcome == "approved":
         after_approval.on_approved(ctx, item)
+    elif outcome == "rejected":
+        after_approval.on_called_off(ctx, item)
 
 
 def _round(session: Session, reception_id: int) -> int:
@@ -147,6 +149,7 @@ def withdraw(ctx: Ctx, item: Reception) -> None:
     was_pending = item.state == "pending"
     item.state = "withdrawn"
     approval.cancel_round(ctx, "reception", item.id, item.round)
+    after_approval.on_called_off(ctx, item)
     ctx.audit("reception.withdraw", "reception", item.id)
     # Only a pending round has approvers' cards to show the withdrawal.
     ctx.say("rcp.withdrawn" if was_pending else "rcp.withdrawn_unsent", id=item.id)

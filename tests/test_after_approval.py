@@ -30,6 +30,34 @@ def test_admin_office_ticks_items_and_the_requester_sees_progress(company: Compa
     assert "只有行政部可以勾选" in refused
 
 
+@pytest.mark.parametrize("ending", ["withdrawn", "rejected"])
+def test_the_admin_office_is_told_to_stand_down_when_an_edit_ends_the_reception(
+    company: Company, ending: str
+) -> None:
+    approved_b(company)
+    company.press("孙行政", "⬜ 酒店")  # booked while it stood approved
+    company.say("李明", "/my")  # then the requester changes it, and it goes back to its chain
+    company.press("李明", "修改")
+    company.press("李明", "修改某项")
+    company.press("李明", "人数")
+    company.say("李明", "6")
+    company.press("李明", "提交")
+    if ending == "withdrawn":
+        company.say("李明", "/my")
+        company.press("李明", "撤回")
+        state = "已撤回"
+    else:
+        company.press("王经理", "驳回")
+        company.say("王经理", "客户取消来访")
+        state = "已驳回"
+    assert company.last("孙行政") == (
+        f"🚫 接待 #1 华东机电 {state},不用再准备了(原定 11月25日(周三) 10:00 到访)。\n"
+        "已准备的:酒店 —— 有预订的请取消。"
+    )
+    ticked = company.press("孙行政", "✅ 酒店")  # the old card's button
+    assert ticked == f"这份申请当前状态为「{state}」,不能再操作。"
+
+
 def test_the_calendar_file_holds_the_schedule(company: Company) -> None:
     approved_b(company)
     line = next(m for m in reversed(company.inbox["李明"]) if "(file:" in m)
