@@ -101,10 +101,14 @@ def read_day(ctx: Ctx, data: Data, text: str) -> str:
         when = parse_when(text, ctx.local_now, ctx.t.lang)
     except DateNotUnderstood as error:
         raise Invalid(f"flow.error.date.{error.reason}") from None
-    day = when.value.date()
-    if day > _today(ctx) and _BARE_WEEKDAY.fullmatch(clean_text(text).lower()):
-        day -= timedelta(days=7)  # a visit is in the past: "周一" is the Monday just gone
-    return day.isoformat()
+    return _visit_day(when.value.date(), clean_text(text), _today(ctx)).isoformat()
+
+
+def _visit_day(day: date, text: str, today: date) -> date:
+    """A visit is in the past: a bare "周一" typed for one is the Monday just gone."""
+    if day > today and _BARE_WEEKDAY.fullmatch(text.lower()):
+        return day - timedelta(days=7)
+    return day
 
 
 _BARE_WEEKDAY = re.compile(
@@ -356,8 +360,8 @@ def start(ctx: Ctx, argument: str) -> None:
         flow.start(ctx, FORM)
         return
     quick = parse_quick(argument, own_clients(ctx.session, ctx.person), ctx.local_now, ctx.t.lang)
-    today = _today(ctx)
-    prefill: Data = {"date": today.isoformat(), "@quick": True}
+    visited_on = quick.visited_on or _today(ctx)
+    prefill: Data = {"date": visited_on.isoformat(), "@quick": True}
     prefill |= {"needs": None, "competitors": None, "expenses": None}
     if quick.client is not None:
         prefill["client"] = f"c:{quick.client.id}"
@@ -365,10 +369,10 @@ def start(ctx: Ctx, argument: str) -> None:
         prefill["contact"] = quick.contact
     if quick.outcome:
         prefill["outcome"] = quick.outcome
-    if quick.next_due is not None and quick.next_due >= today:
+    if quick.next_due is not None:
         prefill["next_step"] = quick.next_step or ctx.t("visit.quick.follow_up")
         prefill["next_due"] = quick.next_due.isoformat()
-    elif quick.next_due is None:
+    else:
         prefill["next_step"] = None
     understood = _understood(ctx, quick, prefill)
     if understood:
@@ -381,6 +385,8 @@ def _understood(ctx: Ctx, quick: Quick, prefill: Data) -> str:
     parts = []
     if quick.client is not None:
         parts.append(quick.client.name)
+    if quick.visited_on is not None:
+        parts.append(t.date(quick.visited_on))
     if quick.contact:
         parts.append(t("visit.quick.contact", contact=quick.contact))
     if quick.outcome:
@@ -489,21 +495,22 @@ class Quick:
     outcome: str | None = None
     next_step: str | None = None  # the words beside the due date ("回访"); None if none
     next_due: date | None = None
+    visited_on: date | None = None  # a day already come ("昨天"): when the visit was
 
 
 def parse_quick(text: str, clients: list[Client], now: datetime, lang: str) -> Quick:
     """Read a quick visit line. `clients` are the person's own; `now` is in their zone.
 
     In order: the client (a name in the line, else its first phrase matched against their
-    clients), the outcome (a known word), the contact (after 见了 / met), and the first
-    phrase holding a date — the date is the next step's due day and the words beside it
-    the step."""
+    clients), the outcome (a known word), the contact (after 见了 / met), and the phrases
+    holding a date — the first day already come is the visit's, the first one still ahead
+    the next step's due day, with the words beside it as the step."""
     rest = " " + clean_text(text) + " "
     client, rest = _quick_client(rest, clients)
     outcome, rest = _quick_outcome(rest)
     contact, rest = _quick_contact(rest)
-    next_due, next_step = _quick_next_step(rest, now, lang)
-    return Quick(client, contact, outcome, next_step, next_due)
+    visited_on, next_due, next_step = _quick_days(rest, now, lang)
+    return Quick(client, contact, outcome, next_step, next_due, visited_on)
 
 
 def _cut(text: str, start: int, end: int) -> str:
@@ -546,16 +553,27 @@ def _quick_contact(text: str) -> tuple[str | None, str]:
     return first.group(1).strip(), _cut(text, first.start(), first.end())
 
 
-def _quick_next_step(text: str, now: datetime, lang: str) -> tuple[date | None, str | None]:
+def _quick_days(
+    text: str, now: datetime, lang: str
+) -> tuple[date | None, date | None, str | None]:
+    """(the visit's day, the next step's due day, the step's words), each None if not said."""
+    visited_on = next_due = next_step = None
     for segment in _SEGMENTS.split(text):
         # Chinese phrases are apart by spaces; an English phrase runs to the comma.
         pieces = segment.split() if _CJK.search(segment) else [segment.strip()]
         for piece in pieces:
             found = _date_in(piece, now, lang)
-            if found is not None:
-                day, start, end = found
-                return day, _step_words(piece[:start], piece[end:])
-    return None, None
+            if found is None:
+                continue
+            day, start, end = found
+            words = _step_words(piece[:start], piece[end:])
+            if words is None:  # a day alone, such as "周一", says when the visit was
+                day = _visit_day(day, piece[start:end], now.date())
+            if day <= now.date():
+                visited_on = visited_on or day
+            elif next_due is None:
+                next_due, next_step = day, words
+    return visited_on, next_due, next_step
 
 
 def _date_in(text: str, now: datetime, lang: str) -> tuple[date, int, int] | None:

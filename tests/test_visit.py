@@ -100,6 +100,19 @@ def test_quick_log_in_chinese_asks_only_what_is_missing(company: Company) -> Non
     assert row is not None and row.due_at == datetime(2026, 11, 27, 9, 0, tzinfo=SHANGHAI)
 
 
+def test_a_quick_line_saying_yesterday_logs_the_visit_on_yesterday(company: Company) -> None:
+    read = company.say("李明", "/visit 昨天去了华东机电,见了张经理,有希望,下周三再去")
+    assert "已读取:华东机电 · 11月17日(周二) · 见 张经理 · 有希望 · 11月25日(周三) 再去" in read
+    company.press("李明", "初次拜访")
+    company.press("李明", "客户关怀")
+    company.press("李明", "选好了")
+    summary = company.say("李明", "谈了明年的采购计划")
+    assert "华东机电 · 11月17日(周二) · 面谈:张经理" in summary
+    company.press("李明", "提交")
+    (visit,) = visits(company)
+    assert (visit.visited_on, visit.next_due) == (date(2026, 11, 17), date(2026, 11, 25))
+
+
 def test_quick_log_in_english_for_tom_walker(company: Company) -> None:
     read = company.say("Tom Walker", "/visit ACME met Zhang, hopeful, follow up next Friday")
     assert "Got it: ACME Industrial · met Zhang · Hopeful · follow up Fri 27 Nov" in read

@@ -23,31 +23,49 @@ CLIENTS = [
 ]
 
 
-# What each line should give: client | contact | outcome | next step | its day ("-": nothing).
+# What each line should give: client | contact | outcome | next step | its day | the visit's
+# day ("-": nothing). A day already come is when the visit was; one ahead is the next step's.
 @pytest.mark.parametrize(
     ("lang", "line", "expected"),
     [
-        ("zh", "华东机电 见了张经理 有希望 下周五回访", "华东机电|张经理|hopeful|回访|2026-11-27"),
-        ("zh", "华东机电见了张经理,有希望,下周五回访", "华东机电|张经理|hopeful|回访|2026-11-27"),
-        ("zh", "hdjd 见了张总 没有希望", "华东机电|张总|no_hope|-|-"),
-        ("zh", "东方 见王工 继续观察 12月3日前报价", "东方精密|王工|watch|报价|2026-12-03"),
-        ("zh", "东方精密 拜访了王工 商谈成功", "东方精密|王工|won|-|-"),
-        ("zh", "意见很多", "-|-|-|-|-"),
+        (
+            "zh",
+            "华东机电 见了张经理 有希望 下周五回访",
+            "华东机电|张经理|hopeful|回访|2026-11-27|-",
+        ),
+        ("zh", "华东机电见了张经理,有希望,下周五回访", "华东机电|张经理|hopeful|回访|2026-11-27|-"),
+        ("zh", "hdjd 见了张总 没有希望", "华东机电|张总|no_hope|-|-|-"),
+        ("zh", "东方 见王工 继续观察 12月3日前报价", "东方精密|王工|watch|报价|2026-12-03|-"),
+        ("zh", "东方精密 拜访了王工 商谈成功", "东方精密|王工|won|-|-|-"),
+        ("zh", "意见很多", "-|-|-|-|-|-"),
         (
             "en",
             "ACME met Zhang, hopeful, follow up next Friday",
-            "ACME Industrial|Zhang|hopeful|follow up|2026-11-27",
+            "ACME Industrial|Zhang|hopeful|follow up|2026-11-27|-",
         ),
         (
             "en",
             "acme met with John Smith hopeful call on Friday",
-            "ACME Industrial|John Smith|hopeful|call|2026-11-20",
+            "ACME Industrial|John Smith|hopeful|call|2026-11-20|-",
         ),
-        ("en", "Nordic Tools, saw Mr. Berg, no hope", "Nordic Tools|Mr. Berg|no_hope|-|-"),
+        ("en", "Nordic Tools, saw Mr. Berg, no hope", "Nordic Tools|Mr. Berg|no_hope|-|-|-"),
         (
             "en",
             "nordic, keep watching, send samples by Dec 3",
-            "Nordic Tools|-|watch|send samples|2026-12-03",
+            "Nordic Tools|-|watch|send samples|2026-12-03|-",
+        ),
+        ("zh", "华东机电 昨天 见了李总", "华东机电|李总|-|-|-|2026-11-17"),
+        (
+            "zh",
+            "昨天去了华东机电,见了李总,有希望,下周三再去",
+            "华东机电|李总|hopeful|再去|2026-11-25|2026-11-17",
+        ),
+        ("zh", "周一 东方精密 见了王工", "东方精密|王工|-|-|-|2026-11-16"),
+        ("zh", "华东机电 见了张总 昨天回访", "华东机电|张总|-|-|-|2026-11-17"),
+        (
+            "en",
+            "ACME yesterday met Zhang, hopeful, call on Friday",
+            "ACME Industrial|Zhang|hopeful|call|2026-11-20|2026-11-17",
         ),
     ],
 )
@@ -59,12 +77,11 @@ def test_parse_quick_reads_what_the_line_says(lang: str, line: str, expected: st
         quick.outcome,
         quick.next_step,
         quick.next_due.isoformat() if quick.next_due else None,
+        quick.visited_on.isoformat() if quick.visited_on else None,
     ]
     assert "|".join(value or "-" for value in got) == expected
 
 
-def test_a_date_already_past_is_read_but_a_bare_number_is_not() -> None:
+def test_a_bare_number_is_not_a_date() -> None:
     quick = parse_quick("华东机电 见了张总 有希望 3", CLIENTS, NOW, "zh")  # type: ignore[arg-type]
-    assert quick.next_due is None and quick.next_step is None
-    past = parse_quick("华东机电 见了张总 昨天回访", CLIENTS, NOW, "zh")  # type: ignore[arg-type]
-    assert past.next_due is not None and past.next_due.isoformat() == "2026-11-17"
+    assert quick.next_due is None and quick.next_step is None and quick.visited_on is None
