@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, delete, select
 
 from handlers.context import Ctx
 from handlers.dates import DateNotUnderstood, parse_when
-from handlers.i18n import N_
+from handlers.i18n import N_, Translator
 from handlers.messages import Button, action_id, rows
 from storage.models import Draft
 
@@ -67,6 +67,16 @@ class Choice:
 
     def text(self, ctx: Ctx) -> str:
         return self.label if self.literal else ctx.t(self.label)
+
+    def names(self, ctx: Ctx) -> list[str]:
+        """What a person may type for it: the label, and the other words people use for it
+        ("回款" for 催收货款), kept beside the label in the catalog as `<label>.also`."""
+        return [self.text(ctx), *([] if self.literal else also(ctx.t, self.label))]
+
+
+def also(t: Translator, label: str) -> list[str]:
+    """A catalog label's other words ("|"-separated under `<label>.also`), if it has any."""
+    return t(f"{label}.also").split("|") if t.has(f"{label}.also") else []
 
 
 Data = dict[str, Any]
@@ -247,13 +257,18 @@ def _read_when(ctx: Ctx, step: Step, data: Data, text: str) -> str:
 def _read_choice(ctx: Ctx, step: Step, data: Data, text: str) -> str:
     options = step.options(ctx, data)
     lowered = text.lower()
-    for index, choice in enumerate(options, start=1):
-        if lowered in (choice.value.lower(), choice.text(ctx).lower(), str(index)):
+    names = [[name.lower() for name in choice.names(ctx)] for choice in options]
+    for index, (choice, its) in enumerate(zip(options, names, strict=True), start=1):
+        if lowered in (choice.value.lower(), str(index), *its):
             return choice.value
     # People type the word they remember ("洽谈" for 业务洽谈, "talks"): part of exactly one
-    # label will do; a part of several ("重要") is asked again rather than guessed.
+    # choice's names will do; a part of several ("重要") is asked again rather than guessed.
     if len(lowered) > 1:
-        partial = [choice.value for choice in options if lowered in choice.text(ctx).lower()]
+        partial = [
+            choice.value
+            for choice, its in zip(options, names, strict=True)
+            if any(lowered in name for name in its)
+        ]
         if len(partial) == 1:
             return partial[0]
     if step.allow_other:

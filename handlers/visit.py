@@ -16,6 +16,7 @@ there with "Edit a field".
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -34,8 +35,18 @@ from handlers.clients import (
 )
 from handlers.context import Ctx, named_by
 from handlers.dates import DateNotUnderstood, parse_when
-from handlers.flow import Choice, Data, Form, Invalid, Kind, Step, answered, clean_text
-from handlers.i18n import N_, Translator
+from handlers.flow import (
+    Choice,
+    Data,
+    Form,
+    Invalid,
+    Kind,
+    Step,
+    also,
+    answered,
+    clean_text,
+)
+from handlers.i18n import LOCALES, N_, Translator
 from handlers.messages import Button, Message, action_id
 from handlers.registry import Command, Feature
 from handlers.reminders import ReminderView, reminder_message, renders
@@ -448,27 +459,31 @@ def render_next_step(view: ReminderView) -> Message | None:
 
 # ---------------------------------------------------------------------------- the quick line
 
-# Outcome words, each language's; at each place in the line the longest is tried first.
-_OUTCOME_WORDS: dict[str, tuple[str, ...]] = {
-    "won": ("商谈成功", "谈成了", "谈成", "成交了", "成交", "签约了", "签约", "签单", "拿下",
-            "deal closed", "closed the deal", "signed", "won"),
-    "hopeful": ("有希望", "有戏", "有意向", "希望很大", "hopeful", "promising", "looks good"),
-    "again": ("再度访问", "需要再访", "再访", "再拜访", "visit again", "revisit", "again"),
-    "no_hope": ("没有希望", "无希望", "没希望", "没戏", "无意向", "no hope", "hopeless",
-                "not interested", "no chance"),
-    "watch": ("继续观察", "观察", "观望", "keep watching", "wait and see", "watch"),
-}  # fmt: skip
+
+def _outcome_words() -> dict[str, str]:
+    """Every way of saying an outcome, in every language (the label and its other words, as
+    the form reads them too), lower-cased → the outcome."""
+    words: dict[str, str] = {}
+    for locale in LOCALES:
+        t = Translator(locale)
+        for outcome in visit_rules.OUTCOMES:
+            label = f"visit.outcome.{outcome}"
+            words |= {word.lower(): outcome for word in (t(label), *also(t, label))}
+    return words
+
+
 _SEP = r"\s,，、;；。!！"
 
 
-def _outcome_pattern() -> re.Pattern[str]:
-    words = sorted((w for ws in _OUTCOME_WORDS.values() for w in ws), key=lambda w: -len(w))
-    parts = [rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(w) for w in words]
+def _outcome_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    # At each place in the line the longest word is tried first.
+    ordered = sorted(words, key=lambda w: -len(w))
+    parts = [rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(w) for w in ordered]
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
-_OUTCOME = _outcome_pattern()
-_OUTCOME_OF = {w.lower(): o for o, ws in _OUTCOME_WORDS.items() for w in ws}
+_OUTCOME_OF = _outcome_words()
+_OUTCOME = _outcome_pattern(_OUTCOME_OF)
 # "见了张经理", "拜访了王总": a contact right after a meeting word that begins a phrase.
 _ZH_CONTACT = re.compile(
     rf"(?<![^{_SEP}])(?:见了|见到了|见到|会见了|会见|拜访了|约见了|约见|面见了|面见|见)"
@@ -553,9 +568,7 @@ def _quick_contact(text: str) -> tuple[str | None, str]:
     return first.group(1).strip(), _cut(text, first.start(), first.end())
 
 
-def _quick_days(
-    text: str, now: datetime, lang: str
-) -> tuple[date | None, date | None, str | None]:
+def _quick_days(text: str, now: datetime, lang: str) -> tuple[date | None, date | None, str | None]:
     """(the visit's day, the next step's due day, the step's words), each None if not said."""
     visited_on = next_due = next_step = None
     for segment in _SEGMENTS.split(text):

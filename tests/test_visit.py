@@ -113,6 +113,15 @@ def test_a_quick_line_saying_yesterday_logs_the_visit_on_yesterday(company: Comp
     assert (visit.visited_on, visit.next_due) == (date(2026, 11, 17), date(2026, 11, 25))
 
 
+def test_choices_are_also_read_in_the_words_salespeople_use(company: Company) -> None:
+    company.say("李明", "/visit 华东机电 见了张经理 下周五回访")
+    assert "拜访目的" in company.say("李明", "初访")  # 初次拜访
+    assert "面谈概要" in company.say("李明", "回款、调研")  # 催收货款, 市场调查
+    assert "结果如何" in company.say("李明", "谈了付款节点")
+    summary = company.say("李明", "签单")  # 商谈成功
+    assert "类型:初次拜访 · 目的:市场调查、催收货款" in summary and "结果:商谈成功" in summary
+
+
 def test_quick_log_in_english_for_tom_walker(company: Company) -> None:
     read = company.say("Tom Walker", "/visit ACME met Zhang, hopeful, follow up next Friday")
     assert "Got it: ACME Industrial · met Zhang · Hopeful · follow up Fri 27 Nov" in read
