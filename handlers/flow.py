@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -187,6 +187,9 @@ def read_answer(ctx: Ctx, step: Step, data: Data, text: str) -> Any:
 
 
 def _read_text(ctx: Ctx, step: Step, data: Data, text: str) -> str:
+    # A name or a reason is said in words: "-", "……" or "😀" alone says nothing.
+    if not any(unicodedata.category(c)[0] in "LN" for c in text):
+        raise Invalid(N_("flow.error.no_words"))
     return text
 
 
@@ -248,6 +251,8 @@ def _read_when(ctx: Ctx, step: Step, data: Data, text: str) -> str:
     except DateNotUnderstood as error:
         raise Invalid(f"flow.error.date.{error.reason}") from None
     if step.kind is Kind.DATETIME and not when.has_time:
+        if step.check:  # a day no time of which could pass is refused for that at once
+            step.check(ctx, data, datetime.combine(when.value.date(), time.max, ctx.tz).isoformat())
         raise Invalid(N_("flow.error.need_time"), date=ctx.t.date(when.value.date()))
     if step.kind is Kind.DATE:
         return when.value.date().isoformat()

@@ -96,6 +96,16 @@ def test_bad_input_is_re_asked_and_changes_nothing(company: Company, bad: str) -
         assert session.scalar(select(func.count()).select_from(Person)) == 12
 
 
+@pytest.mark.parametrize("bad", ["😀😀", "-", "……", "👍 !"])
+def test_a_name_needs_words(company: Company, bad: str) -> None:
+    company.say("李明", "/reception")
+    for answer in ["hdjd", "B", "5"]:
+        company.say("李明", answer)
+    reply = company.say("李明", bad)
+    assert reply == "请用文字回答。\n主宾姓名?"
+    assert "主宾职务" in company.say("李明", "张总")
+
+
 def test_english_speaker_gets_english_errors(company: Company) -> None:
     company.say("Tom Walker", "/reception")
     company.say("Tom Walker", "ACME")

@@ -191,9 +191,14 @@ def test_arrival_in_the_past_and_departure_before_arrival_are_re_asked(company: 
     for answer in ["东方精密", "C", "2", "王工", "经理", "会议"]:
         company.say("李明", answer)
     assert "到访时间已经过去了" in company.say("李明", "2026-11-01 10:00")
+    # A day no time of which could do is refused for that, not first asked for its time.
+    assert "到访时间已经过去了" in company.say("李明", "昨天")
+    assert "还需要具体时间" in company.say("李明", "今天")  # later today still can
     company.say("李明", "下周一上午9点")
     company.say("李明", "对")
     reply = company.say("李明", "2026-11-20 10:00")
+    assert "离开时间必须晚于到访时间" in reply and "什么时候离开" in reply
+    reply = company.say("李明", "11月20日")
     assert "离开时间必须晚于到访时间" in reply and "什么时候离开" in reply
 
 
