@@ -12,6 +12,8 @@ from pathlib import Path
 from bot.console import Console
 from handlers.core import Core
 
+CHECKOUT = Path(__file__).resolve().parent.parent
+
 
 class FakeClock:
     """Time that moves only when a test says so."""
@@ -79,10 +81,13 @@ async def run_visitdesk(
     args: list[str], env: dict[str, str], cwd: Path, ceiling: float = 30
 ) -> tuple[int, str]:
     """`visitdesk ARGS` as a process, as an admin runs it: its exit code and everything it
-    printed. `ceiling` is reached only by a process that hangs, which fails the test."""
+    printed. `ceiling` is reached only by a process that hangs, which fails the test.
+
+    The process runs this checkout's code: an editable install may point elsewhere (another
+    git worktree), and the admin's environment `env` says nothing about where the code is."""
     run = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "bot.cli", *args),
-        env=env,
+        env=env | {"PYTHONPATH": str(CHECKOUT)},
         cwd=cwd,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
