@@ -6,7 +6,8 @@ A wrong value stops the bot with one line naming the setting and what is wrong.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -138,6 +139,25 @@ def _listen(name: str, value: str) -> tuple[str, int]:
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise SettingError(name, "must be HOST:PORT, e.g. 0.0.0.0:8443")
     return host, int(port)
+
+
+@contextmanager
+def listening_at(name: str, address: tuple[str, int]) -> Iterator[None]:
+    """Around a server starting at the HOST:PORT setting `name` gave: an address it cannot
+    take (a port another program has, a host that is not this machine) stops the start with
+    one line naming the setting, as a malformed one does."""
+    try:
+        yield
+    except OSError as error:
+        host, port = address
+        raise SettingError(name, f"cannot listen at {host}:{port} ({_said(error)})") from None
+
+
+def _said(error: OSError) -> str:
+    """The system's words for it: asyncio rewords a bind error around the errno, and a failed
+    name lookup's errno is its own (negative) code."""
+    words = os.strerror(error.errno) if error.errno and error.errno > 0 else error.strerror
+    return (words or str(error)).lower()
 
 
 def _positive(name: str, value: str) -> float:

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.app import App
-from bot.config import SettingError
+from bot.config import SettingError, listening_at
 from bot.delivery_loop import wake_in
 from bot.slack_blocks import (
     BUTTON_ACTION,
@@ -618,7 +618,8 @@ async def serve(app: App, webhook: str | None = None) -> None:
             log.info("slack: connected in Socket Mode")
         else:
             host, port = settings.slack_listen
-            stop = (await bot.start_http(host, port)).cleanup
+            with listening_at("SLACK_LISTEN", settings.slack_listen):
+                stop = (await bot.start_http(host, port)).cleanup
             log.info("slack: listening on http://%s:%s%s", host, port, EVENTS_PATH)
         await bot.run_outbox(settings.tick_seconds)
     finally:

@@ -55,7 +55,7 @@ from telegram.ext import (
 
 from bot import outbox
 from bot.app import App
-from bot.config import SettingError, Settings
+from bot.config import SettingError, Settings, listening_at
 from bot.delivery_loop import DeliveryLoop
 from bot.start_retry import Passing, until_answered
 from bot.telegram_limits import (
@@ -123,14 +123,15 @@ class TelegramBot:
         assert updater is not None  # built with one
         if webhook:
             host, port = self.app.settings.telegram_listen
-            await updater.start_webhook(
-                listen=host,
-                port=port,
-                url_path=urlparse(webhook).path.lstrip("/"),
-                webhook_url=webhook,
-                secret_token=secret,
-                allowed_updates=ALLOWED_UPDATES,
-            )
+            with listening_at("TELEGRAM_LISTEN", self.app.settings.telegram_listen):
+                await updater.start_webhook(
+                    listen=host,
+                    port=port,
+                    url_path=urlparse(webhook).path.lstrip("/"),
+                    webhook_url=webhook,
+                    secret_token=secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
         else:
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         await self.application.start()

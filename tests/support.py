@@ -4,8 +4,11 @@ what each person received, and `visitdesk` run as a process."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -101,3 +104,12 @@ async def run_visitdesk(
             await run.wait()
     assert run.returncode is not None
     return run.returncode, out.decode()
+
+
+@contextmanager
+def taken_port() -> Iterator[int]:
+    """A port of 127.0.0.1 that another program listens at while the block runs."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield int(taken.getsockname()[1])

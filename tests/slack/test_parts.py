@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from handlers.policy import Policy
 from storage.models import Person
 from tests.slack.conftest import SECRET, FakeSlack, payload
 from tests.slack.standin import WebApiStandIn
-from tests.support import run_visitdesk
+from tests.support import run_visitdesk, taken_port
 
 
 async def test_the_pacer_spaces_sends_per_channel() -> None:
@@ -156,11 +155,9 @@ async def test_serve_that_cannot_listen_leaves_no_bot_woken_by_commits(
         passes.append(1)
 
     monkeypatch.setattr(slack_module.SlackBot, "deliver", counted)
-    with socket.socket() as taken:  # another process already listens at SLACK_LISTEN
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        app = _app(core, policy, tmp_path, **_env(standin, taken.getsockname()[1], False))
-        with pytest.raises(OSError):
+    with taken_port() as port:  # another program already listens at SLACK_LISTEN
+        app = _app(core, policy, tmp_path, **_env(standin, port, False))
+        with pytest.raises(SettingError, match="SLACK_LISTEN"):
             await serve(app)
     with core.db.session() as session:
         person = session.scalars(select(Person).where(Person.name == "王经理")).one()
@@ -168,6 +165,17 @@ async def test_serve_that_cannot_listen_leaves_no_bot_woken_by_commits(
     for _ in range(3):  # a wake-up's turn, its pass's turn, and one to spare
         await asyncio.sleep(0)
     assert passes == []
+
+
+async def test_a_slack_listen_host_not_of_this_machine_stops_the_start_naming_it(
+    core: Core, policy: Policy, tmp_path: Path, standin: WebApiStandIn
+) -> None:
+    env = _env(standin, 3000, False) | {"SLACK_LISTEN": "192.0.2.1:3000"}  # a documentation IP
+    with pytest.raises(SettingError) as refused:
+        await serve(_app(core, policy, tmp_path, **env))
+    assert str(refused.value) == (
+        "setting SLACK_LISTEN: cannot listen at 192.0.2.1:3000 (cannot assign requested address)"
+    )
 
 
 async def test_a_listener_that_cannot_start_is_cleaned_up(
@@ -186,11 +194,8 @@ async def test_a_listener_that_cannot_start_is_cleaned_up(
         return served
 
     monkeypatch.setattr(bot.bolt, "web_app", watched)
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        with pytest.raises(OSError):
-            await bot.start_http("127.0.0.1", taken.getsockname()[1])
+    with taken_port() as port, pytest.raises(OSError):
+        await bot.start_http("127.0.0.1", port)
     assert cleaned == [EVENTS_PATH]
 
 
@@ -275,17 +280,33 @@ async def test_socket_mode_checks_the_tokens_then_connects_once_and_serves(
     assert standin.texts("USTRANGER") == [Translator("en")("stranger.slack")]
 
 
+async def run_slack(env: dict[str, str], tmp_path: Path) -> tuple[int, str]:
+    """`visitdesk run slack` as a process, with these settings and a database of its own."""
+    env = env | {"DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}", "PATH": "/usr/bin:/bin"}
+    return await run_visitdesk(["run", "slack"], env, tmp_path, CEILING)
+
+
 async def test_visitdesk_run_slack_with_a_revoked_app_token_says_so_in_one_line(
     tmp_path: Path, standin: WebApiStandIn
 ) -> None:
     standin.refuse_token(APP_TOKEN, "token_revoked")
-    env = _env(standin, 0, socket_mode=True)
-    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}", "PATH": "/usr/bin:/bin"}
-    code, said = await run_visitdesk(["run", "slack"], env, tmp_path, CEILING)
+    code, said = await run_slack(_env(standin, 0, socket_mode=True), tmp_path)
     assert code == 2
     assert said.strip().splitlines()[-1].startswith("setting SLACK_APP_TOKEN: Slack refused it")
     assert "Traceback" not in said
     assert APP_TOKEN not in said
+
+
+async def test_visitdesk_run_slack_at_a_port_already_taken_says_so_in_one_line(
+    tmp_path: Path, standin: WebApiStandIn
+) -> None:
+    with taken_port() as port:  # another program (an older visitdesk?) listens at SLACK_LISTEN
+        code, said = await run_slack(_env(standin, port, socket_mode=False), tmp_path)
+    assert code == 2
+    assert said.strip().splitlines()[-1] == (
+        f"setting SLACK_LISTEN: cannot listen at 127.0.0.1:{port} (address already in use)"
+    )
+    assert "Traceback" not in said
 
 
 async def test_commits_that_queue_messages_wake_one_outbox_pass_not_one_each(

@@ -21,8 +21,8 @@ from handlers.core import Core
 from handlers.features import FEATURES
 from storage.db import Database
 from storage.models import Identity
-from tests.support import FakeClock, run_visitdesk
-from tests.telegram.botapi import BotApi
+from tests.support import FakeClock, run_visitdesk, taken_port
+from tests.telegram.botapi import TOKEN, BotApi
 from tests.telegram.conftest import SECRET
 from tests.telegram.harness import SECRET_HEADER, USER_IDS, World, eventually, free_port
 
@@ -140,6 +140,27 @@ async def test_visitdesk_run_telegram_with_a_wrong_token_says_so_in_one_line(
         "setting TELEGRAM_BOT_TOKEN: Telegram refused it; copy the token from @BotFather again"
     )
     assert "Traceback" not in said and REFUSED not in said
+
+
+async def test_visitdesk_run_telegram_webhook_at_a_port_already_taken_says_so_in_one_line(
+    botapi: BotApi, tmp_path: Path
+) -> None:
+    with taken_port() as port:  # another program (an older visitdesk?) listens there
+        env = {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": botapi.url,
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "TELEGRAM_LISTEN": f"127.0.0.1:{port}",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}",
+            "PATH": "/usr/bin:/bin",
+        }
+        webhook = ["--webhook", "https://bot.example.com/telegram"]
+        code, said = await run_visitdesk(["run", "telegram", *webhook], env, tmp_path)
+    assert code == 2
+    assert said.strip().splitlines()[-1] == (
+        f"setting TELEGRAM_LISTEN: cannot listen at 127.0.0.1:{port} (address already in use)"
+    )
+    assert "Traceback" not in said
 
 
 async def test_telegram_unreachable_at_start_is_waited_out_and_logged(
