@@ -13,7 +13,8 @@ message and the press time), which the core records and drops when seen again.
 
 Runs in Socket Mode when SLACK_APP_TOKEN is set, else over HTTP at SLACK_LISTEN, where bolt
 checks each request's signature and timestamp (a bad one gets 401). Either way it first asks
-Slack whether it takes the tokens: a refused one stops the start with its setting named.
+Slack whether it takes the tokens: a refused one stops the start with its setting named, and
+so does a SLACK_API_BASE_URL that does not answer as Slack does.
 
 The Slack app it expects: slash command `/visitdesk`; global shortcuts `vd_reception` and
 `vd_visit`; interactivity and event subscriptions at `/slack/events` (HTTP mode); bot events
@@ -579,18 +580,30 @@ async def _ask_at_start(
         try:
             return await client.api_call(method, params=dict(params))  # a copy: it pops the token
         except SEND_ERRORS as error:
-            answer = error.response if isinstance(error, SlackApiError) else None
-            if answer is None:
+            if not isinstance(error, SlackApiError):  # no answer at all
                 raise Passing(str(error) or type(error).__name__) from None
-            data = answer.data if isinstance(answer.data, dict) else {}  # a proxy's text
-            said = data.get("error") or f"HTTP {answer.status_code}"
-            if answer.status_code < 500 and said not in PASSING:
-                # Slack's word for it, never the token: that is a secret.
-                fix = FIX_TOKEN[setting]
-                raise SettingError(setting, f"Slack refused it ({said}); {fix}") from None
-            raise Passing(said) from None
+            raise _not_ok(error.response, setting, method, client.base_url) from None
 
     return await until_answered(f"slack: {method} at {client.base_url}", ask)
+
+
+def _not_ok(
+    answer: AsyncSlackResponse, setting: str, method: str, base_url: str
+) -> Passing | SettingError:
+    """What an answer other than `ok` means at start: trouble that passes, a token Slack
+    refused, or an address that is no Slack Web API at all (Slack always says why in its
+    JSON; a web server's 404 page does not)."""
+    data = answer.data if isinstance(answer.data, dict) else {}  # a proxy's text
+    said = data.get("error")
+    if answer.status_code >= 500 or said in PASSING:
+        return Passing(said or f"HTTP {answer.status_code}")
+    if said is None:
+        problem = f"{base_url} does not answer like a Slack Web API"
+        return SettingError(
+            "SLACK_API_BASE_URL", f"{problem} ({method}: HTTP {answer.status_code})"
+        )
+    # Slack's word for it, never the token: that is a secret.
+    return SettingError(setting, f"Slack refused it ({said}); {FIX_TOKEN[setting]}")
 
 
 async def serve(app: App, webhook: str | None = None) -> None:

@@ -309,6 +309,20 @@ async def test_visitdesk_run_slack_at_a_port_already_taken_says_so_in_one_line(
     assert "Traceback" not in said
 
 
+async def test_visitdesk_run_slack_at_an_address_that_is_not_slack_names_slack_api_base_url(
+    tmp_path: Path, standin: WebApiStandIn
+) -> None:
+    wrong = standin.base_url.replace("/api/", "/nowhere/")  # a web server's 404, no Slack JSON
+    code, said = await run_slack(_env(standin, 0, True) | {"SLACK_API_BASE_URL": wrong}, tmp_path)
+    assert code == 2
+    assert said.strip().splitlines()[-1] == (
+        f"setting SLACK_API_BASE_URL: {wrong} does not answer like a Slack Web API"
+        " (auth.test: HTTP 404)"
+    )
+    assert "Traceback" not in said
+    assert BOT_TOKEN not in said
+
+
 async def test_commits_that_queue_messages_wake_one_outbox_pass_not_one_each(
     bot: SlackBot, core: Core
 ) -> None:
