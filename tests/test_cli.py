@@ -48,8 +48,18 @@ def test_policy_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "policy.toml:2" in capsys.readouterr().err
 
 
+def _bare_env(tmp_path: Path) -> dict[str, str]:
+    """An admin's bare environment and a database of its own; PYTHONPATH makes the child run
+    this checkout's code, not whatever the editable install points at."""
+    return {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}",
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
 def test_org_import_is_idempotent_and_prints_codes(tmp_path: Path) -> None:
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}", "PATH": "/usr/bin:/bin"}
+    env = _bare_env(tmp_path)
     command = [sys.executable, "-m", "bot.cli", "org", "import", str(ROOT / "examples/org.toml")]
     first = subprocess.run(
         command, env=env, capture_output=True, text=True, cwd=tmp_path, check=True
@@ -64,7 +74,7 @@ def test_org_import_is_idempotent_and_prints_codes(tmp_path: Path) -> None:
 
 
 def test_bare_visitdesk_opens_the_console_demo_with_no_network(tmp_path: Path) -> None:
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}", "PATH": "/usr/bin:/bin"}
+    env = _bare_env(tmp_path)
     script = "/reception\nhdjd\nB\n/switch 王经理\n/pending\n/quit\n"
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli"],
