@@ -7,8 +7,10 @@ import atexit
 import functools
 import os
 import shutil
+import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,6 +55,7 @@ def _postgres_url() -> str | None:
 
 POSTGRES_URL = _postgres_url()
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+Reserve = Callable[[], int]
 
 
 def fresh_database(backend: str, tmp_path: Path) -> Database:
@@ -140,3 +143,24 @@ def core(org_db: Database, policy: Policy, clock: FakeClock) -> Core:
 @pytest.fixture
 def company(core: Core, clock: FakeClock) -> Company:
     return Company(core, clock)
+
+
+@pytest.fixture
+def reserve_port() -> Iterator[Reserve]:
+    """Ports of 127.0.0.1 for servers a test starts at a HOST:PORT setting, each held for the
+    test until it ends.
+
+    A port found free and let go (pytest's unused_tcp_port) can go to another worker's bind(0)
+    or to an outgoing connection before the test's server binds it. Held bound, not listening,
+    with SO_REUSEADDR, it goes to nobody else, while the server (asyncio and tornado set
+    SO_REUSEADDR) binds it beside the holder: Linux allows that until one of them listens.
+    BSD and macOS do not; the suite runs on Linux (.ci/run)."""
+    with ExitStack() as held:
+
+        def reserve() -> int:
+            holder = held.enter_context(socket.socket())
+            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            holder.bind(("127.0.0.1", 0))
+            return int(holder.getsockname()[1])
+
+        yield reserve

@@ -25,6 +25,7 @@ from handlers.i18n import Translator
 from handlers.messages import Button, Message
 from handlers.policy import Policy
 from storage.models import Person
+from tests.conftest import Reserve
 from tests.slack.conftest import SECRET, FakeSlack, payload
 from tests.slack.standin import WebApiStandIn
 from tests.support import run_visitdesk, taken_port
@@ -124,14 +125,15 @@ async def test_serve_listens_at_slack_listen_with_the_settings(
     tmp_path: Path,
     standin: WebApiStandIn,
     monkeypatch: pytest.MonkeyPatch,
-    unused_tcp_port: int,
+    reserve_port: Reserve,
 ) -> None:
-    app = _app(core, policy, tmp_path, **_env(standin, unused_tcp_port, False), TICK_SECONDS="7")
+    port = reserve_port()
+    app = _app(core, policy, tmp_path, **_env(standin, port, False), TICK_SECONDS="7")
     seen: dict[str, Any] = {}
 
     async def one_tick(bot: SlackBot, tick_seconds: float) -> None:
         # Instead of the endless outbox loop: one signed request while serve() is up.
-        url = f"http://127.0.0.1:{unused_tcp_port}{EVENTS_PATH}"
+        url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
         body = json.dumps({"type": "url_verification", "challenge": "c-123"}).encode()
         async with aiohttp.ClientSession() as http:
             answer = await FakeSlack(url, bot, standin, http).send(body, "application/json")
@@ -213,12 +215,12 @@ async def test_a_token_slack_refuses_stops_the_start_naming_its_setting(
     policy: Policy,
     tmp_path: Path,
     standin: WebApiStandIn,
-    unused_tcp_port: int,
+    reserve_port: Reserve,
     setting: str,
     error: str,
     socket_mode: bool,
 ) -> None:
-    env = _env(standin, unused_tcp_port, socket_mode)
+    env = _env(standin, reserve_port(), socket_mode)
     standin.refuse_token(env[setting], error)
     async with asyncio.timeout(CEILING):  # slack_sdk alone retries a refused app token forever
         with pytest.raises(SettingError) as refused:
@@ -232,7 +234,6 @@ async def test_slack_trouble_at_start_is_waited_out_and_logged(
     policy: Policy,
     tmp_path: Path,
     standin: WebApiStandIn,
-    unused_tcp_port: int,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -246,7 +247,7 @@ async def test_slack_trouble_at_start_is_waited_out_and_logged(
 
     monkeypatch.setattr(slack_module.SlackBot, "run_outbox", up)
     async with asyncio.timeout(CEILING):
-        await serve(_app(core, policy, tmp_path, **_env(standin, unused_tcp_port, True)))
+        await serve(_app(core, policy, tmp_path, **_env(standin, 0, True)))
     assert len(served) == 1
     retried = [r.getMessage() for r in caplog.records if "trying again" in r.getMessage()]
     assert len(retried) == 2
@@ -259,7 +260,6 @@ async def test_socket_mode_checks_the_tokens_then_connects_once_and_serves(
     policy: Policy,
     tmp_path: Path,
     standin: WebApiStandIn,
-    unused_tcp_port: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: dict[str, Any] = {}
@@ -272,7 +272,7 @@ async def test_socket_mode_checks_the_tokens_then_connects_once_and_serves(
 
     monkeypatch.setattr(slack_module.SlackBot, "run_outbox", one_command)
     async with asyncio.timeout(CEILING):
-        await serve(_app(core, policy, tmp_path, **_env(standin, unused_tcp_port, True)))
+        await serve(_app(core, policy, tmp_path, **_env(standin, 0, True)))
     # The URL the check was given is the one connected to: apps.connections.open once.
     assert [c.method for c in standin.calls][:2] == ["auth.test", "apps.connections.open"]
     assert len(standin.calls_to("apps.connections.open")) == 1

@@ -16,8 +16,9 @@ from bot.telegram_limits import RETRIES_AFTER_429, TelegramLimits
 from handlers.core import Core
 from handlers.policy import Policy
 from storage.db import Database
+from tests.conftest import Reserve
 from tests.telegram.botapi import TOKEN, BotApi
-from tests.telegram.harness import World, free_port
+from tests.telegram.harness import World
 
 SECRET = "s3cret-Token_for-tests"
 TICK = "0.05"  # seconds between outbox passes: short, so a forgotten wake still delivers
@@ -32,14 +33,14 @@ async def botapi() -> AsyncIterator[BotApi]:
 
 
 @pytest.fixture
-def telegram_settings(botapi: BotApi, org_db: Database) -> Settings:
+def telegram_settings(botapi: BotApi, org_db: Database, reserve_port: Reserve) -> Settings:
     return load_settings(
         environ={
             "DATABASE_URL": org_db.url,
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": botapi.url,
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
-            "TELEGRAM_LISTEN": f"127.0.0.1:{free_port()}",
+            "TELEGRAM_LISTEN": f"127.0.0.1:{reserve_port()}",
             "TICK_SECONDS": TICK,
         }
     )

@@ -12,7 +12,6 @@ import asyncio
 import copy
 import itertools
 import json
-import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,13 +46,6 @@ def fixture(name: str) -> dict[str, Any]:
     """A recorded update payload from tests/fixtures/telegram."""
     data: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
     return data
-
-
-def free_port() -> int:
-    """A port nobody listens on now, for a webhook server."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def eventually(check: Callable[[], bool], what: str) -> None:

@@ -21,10 +21,11 @@ from handlers.core import Core
 from handlers.features import FEATURES
 from storage.db import Database
 from storage.models import Identity
+from tests.conftest import Reserve
 from tests.support import FakeClock, run_visitdesk, taken_port
 from tests.telegram.botapi import TOKEN, BotApi
 from tests.telegram.conftest import SECRET
-from tests.telegram.harness import SECRET_HEADER, USER_IDS, World, eventually, free_port
+from tests.telegram.harness import SECRET_HEADER, USER_IDS, World, eventually
 
 BOTH = pytest.mark.parametrize("world", ["polling", "webhook"], indirect=True)
 WEBHOOK = pytest.mark.parametrize("world", ["webhook"], indirect=True)
@@ -184,12 +185,12 @@ async def test_telegram_unreachable_at_start_is_waited_out_and_logged(
 
 @WEBHOOK
 async def test_two_bot_processes_given_the_same_update_act_once(
-    world: World, telegram_app: App, clock: FakeClock
+    world: World, telegram_app: App, clock: FakeClock, reserve_port: Reserve
 ) -> None:
     # A second process: its own connection to the same database, its own webhook server.
     db = Database(telegram_app.db.url)
     policy = telegram_app.policy
-    port = free_port()
+    port = reserve_port()
     settings = dataclasses.replace(telegram_app.settings, telegram_listen=("127.0.0.1", port))
     other = TelegramBot(
         App(settings, db, policy, Core(db, policy, FEATURES, clock)),
