@@ -261,13 +261,25 @@ def _read_when(ctx: Ctx, step: Step, data: Data, text: str) -> str:
 
 def _read_choice(ctx: Ctx, step: Step, data: Data, text: str) -> str:
     options = step.options(ctx, data)
+    if text.isdecimal() and 1 <= int(text) <= len(options):  # the buttons' order, as numbered
+        return options[int(text) - 1].value
+    value = pick(ctx, options, text)
+    if value is not None:
+        return value
+    if step.allow_other:
+        return text
+    raise Invalid(N_("flow.error.choice"))
+
+
+def pick(ctx: Ctx, options: Sequence[Choice], text: str) -> str | None:
+    """The value of the option `text` names (its value, label or another of its words), or
+    None. People type the word they remember ("洽谈" for 业务洽谈, "talks"): part of exactly one
+    option's names will do; a part of several ("重要") is no answer rather than a guess."""
     lowered = text.lower()
     names = [[name.lower() for name in choice.names(ctx)] for choice in options]
-    for index, (choice, its) in enumerate(zip(options, names, strict=True), start=1):
-        if lowered in (choice.value.lower(), str(index), *its):
+    for choice, its in zip(options, names, strict=True):
+        if lowered in (choice.value.lower(), *its):
             return choice.value
-    # People type the word they remember ("洽谈" for 业务洽谈, "talks"): part of exactly one
-    # choice's names will do; a part of several ("重要") is asked again rather than guessed.
     if len(lowered) > 1:
         partial = [
             choice.value
@@ -276,9 +288,7 @@ def _read_choice(ctx: Ctx, step: Step, data: Data, text: str) -> str:
         ]
         if len(partial) == 1:
             return partial[0]
-    if step.allow_other:
-        return text
-    raise Invalid(N_("flow.error.choice"))
+    return None
 
 
 def _read_multi(ctx: Ctx, step: Step, data: Data, text: str) -> list[str]:
@@ -440,8 +450,12 @@ def _step_buttons(ctx: Ctx, form: Form, step: Step, data: Data) -> tuple[tuple[B
 def answer_text(ctx: Ctx, form: Form, draft: Draft, text: str) -> None:
     """Typed text for the current question."""
     if draft.step == SUMMARY:
-        ctx.say("flow.use_summary_buttons")
-        _show_summary(ctx, form, draft)
+        action = pick(ctx, SUMMARY_ACTIONS, clean_text(text))
+        if action is None:
+            ctx.say("flow.use_summary_buttons")
+            _show_summary(ctx, form, draft)
+            return
+        _summary_action(ctx, form, draft, action)
         return
     step = form.step(draft.step)
     if step is None:
@@ -596,6 +610,15 @@ def _drop(ctx: Ctx, form: Form, draft: Draft, why: str) -> None:
 
 
 # ---------------------------------------------------------------------------- the summary
+
+
+# The summary's buttons, also read when typed ("提交", "取消"); never by number, since none
+# is shown and a stray digit must not send a request.
+SUMMARY_ACTIONS = (
+    Choice("submit", N_("flow.submit")),
+    Choice("edit", N_("flow.edit")),
+    Choice("cancel", N_("flow.cancel")),
+)
 
 
 def _show_summary(ctx: Ctx, form: Form, draft: Draft) -> None:

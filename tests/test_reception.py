@@ -202,6 +202,18 @@ def test_arrival_in_the_past_and_departure_before_arrival_are_re_asked(company: 
     assert "离开时间必须晚于到访时间" in reply and "什么时候离开" in reply
 
 
+def test_the_summary_takes_its_buttons_typed(company: Company) -> None:
+    fill_b_class(company)
+    stray = company.say("李明", "好的")  # an OK is not a decision to send it
+    assert stray.startswith("请点下面的按钮,或输入“提交”“修改”“取消”。\n请核对接待申请")
+    assert "要修改哪一项" in company.say("李明", "修改")
+    company.press("李明", "人数")
+    company.say("李明", "6")
+    assert "已提交" in company.say("李明", "提交")
+    with company.core.db.session() as session:
+        assert session.scalars(select(Reception.visitors)).one() == 6
+
+
 def test_a_choice_may_be_typed_as_a_word_of_its_label(company: Company) -> None:
     company.say("李明", "/reception")
     company.say("李明", "hdjd")
