@@ -188,15 +188,38 @@ class Core:
             return
         text = event.text or ""
         command, argument = split_command(text)
+        draft = None
+        if command is None:
+            draft = flow.active_draft(ctx)
+            command, argument = self._said(ctx, text, form_open=draft is not None)
         if command is not None:
             self._command(ctx, command, argument)
             return
-        draft = flow.active_draft(ctx)
         form = self.forms.get(draft.flow) if draft else None
         if draft is None or form is None:
             ctx.say("help.hint")
             return
         flow.answer_text(ctx, form, draft, text)
+
+    def _said(self, ctx: Ctx, text: str, form_open: bool) -> tuple[str | None, str]:
+        """A command typed as words, without its slash, by people who never read /help: by
+        name or in their words (catalog `command.<name>.also`: "帮助", "接待 …", "取消").
+        While a form waits for an answer only its own /cancel and /back are read so, and only
+        as the whole message; a word for a command the person may not use is just text."""
+        cleaned = flow.clean_text(text)
+        typed = cleaned.lower()
+        if form_open:
+            names = ["cancel", "back"]
+        else:
+            names = ["cancel", "back", "help", *(c.name for c in self.menu(ctx.person.role_set))]
+        for name in names:
+            for word in (name, *flow.also(ctx.t, f"command.{name}")):
+                word = word.lower()
+                if typed == word:
+                    return name, ""
+                if not form_open and typed.startswith(word + " "):
+                    return name, cleaned[len(word) :].strip()
+        return None, text
 
     def _command(self, ctx: Ctx, name: str, argument: str) -> None:
         if name in ("cancel", "back"):

@@ -117,6 +117,21 @@ def test_english_speaker_gets_english_errors(company: Company) -> None:
     assert dropped == "Dropped your reception request; nothing was saved."
 
 
+def test_commands_typed_as_words_without_the_slash(company: Company) -> None:
+    assert "李明,您可以使用" in company.say("李明", "帮助")
+    assert "哪位客户来访" in company.say("李明", "接待")
+    assert "客户级别" in company.say("李明", "东方精密")
+    assert "哪位客户来访" in company.say("李明", "返回")  # a form's own /back, typed
+    assert company.say("李明", "取消") == "已放弃「接待申请」,什么都没有保存。"
+    read = company.say("李明", "拜访 华东机电 见了张经理 有希望")
+    assert read.startswith("已读取:华东机电 · 见 张经理 · 有希望")
+    assert "请从按钮中选择一项" in company.say("李明", "帮助")  # a form waits: just an answer
+    company.say("李明", "/cancel")
+    # A word for a command he may not use is no command, just text.
+    assert company.say("李明", "今日来访") == "发送 /help 查看可以做什么,例如 /reception 申请接待。"
+    assert "Tom Walker — visits" in company.say("Tom Walker", "scorecard")
+
+
 def test_cancel_and_back(company: Company) -> None:
     company.say("李明", "/reception")
     company.say("李明", "hdjd")
