@@ -15,7 +15,9 @@ class Draft(Base):
     """A form in progress. Lives here, not in memory, so it survives restarts and devices."""
 
     __tablename__ = "draft"
-    __table_args__ = (UniqueConstraint("person_id", "flow"),)
+    # Buttons name their draft by id: on SQLite, AUTOINCREMENT keeps a deleted draft's id from
+    # being handed to the next one (migration 0007).
+    __table_args__ = (UniqueConstraint("person_id", "flow"), {"sqlite_autoincrement": True})
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     flow: Mapped[str] = mapped_column(String(32))
