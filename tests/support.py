@@ -69,9 +69,14 @@ class Company:
 
     def press(self, person: str, label: str) -> str:
         """Press the newest button labelled `label` that was shown to this person."""
+        return self.say(person, self.button(person, label))
+
+    def button(self, person: str, label: str) -> str:
+        """The newest button labelled `label` shown to this person, as typed to press it
+        (`#N`): kept, it presses that very button later, when newer ones share its label."""
         for shown, number in reversed(self.buttons_shown[person]):
             if shown == label or shown == f"✓ {label}":
-                return self.say(person, f"#{number}")
+                return f"#{number}"
         raise AssertionError(
             f"{person} was shown no button {label!r}: {self.buttons_shown[person]}"
         )

@@ -284,10 +284,10 @@ def test_a_new_client_he_created_himself_while_the_draft_waited_is_his_at_submit
     company: Company,
 ) -> None:
     fill_b_class(company, client="苏北重工")
-    submit = next(n for label, n in reversed(company.buttons_shown["李明"]) if label == "提交")
+    submit = company.button("李明", "提交")
     company.clock.advance(minutes=1)
     first_visit(company, "李明", "苏北重工")  # meanwhile he logs a visit to them
-    reply = company.say("李明", f"#{submit}")
+    reply = company.say("李明", submit)
     assert "等待 王经理 审批" in reply and "由其他同事负责" not in reply
     with company.core.db.session() as session:
         client = session.scalars(select(Client).where(Client.name == "苏北重工")).one()
