@@ -240,18 +240,25 @@ def reception_template(workdir: Any, policy: Policy) -> Template:
         core = Core(scratch.db, policy, FEATURES, RunningClock())
         user_id, _, client = people(1)[0]
         texts = [text for text, _, _ in form_texts(client)][:-1]  # without /cancel
-        for number, typed in enumerate([*texts, None]):
-            core.handle(
-                Event(
-                    "telegram",
-                    str(user_id),
-                    text=typed,
-                    action=None if typed is not None else "f:rcp:_summary:submit",
-                    chat_id=str(user_id),
-                    platform_locale="zh-hans",
-                    event_id=f"template-{number}",
-                )
+
+        def event(number: int, text: str | None = None, action: str | None = None) -> Event:
+            return Event(
+                "telegram",
+                str(user_id),
+                text=text,
+                action=action,
+                chat_id=str(user_id),
+                platform_locale="zh-hans",
+                event_id=f"template-{number}",
             )
+
+        for number, typed in enumerate(texts):
+            summary = core.handle(event(number, text=typed))[-1]
+        # The summary's own Submit: a form button names its draft.
+        submit = next(
+            b.action for row in summary.buttons for b in row if b.action.endswith(":submit")
+        )
+        core.handle(event(len(texts), action=submit))
         with scratch.db.session() as session:
             reception = session.scalars(select(Reception)).one()
             return Template(dict(reception.answers), reception.total, reception.visitors)

@@ -109,13 +109,16 @@ def answer(core: Core, who: str, form: Form, step: Step) -> list[Message]:
 OnStep = Callable[[Step, list[Message]], None]
 
 
-def walk(core: Core, who: str, form: Form, shown: list[Message], on_step: OnStep | None) -> None:
+def walk(
+    core: Core, who: str, form: Form, shown: list[Message], on_step: OnStep | None
+) -> list[Message]:
     """From the current step to the summary (or the end), answering validly; `on_step` is
-    called at each step first, with what the person was last shown (its question)."""
+    called at each step first, with what the person was last shown (its question). Returns
+    what the person was shown last: the summary, when there is one."""
     for _ in range(len(form.steps) + 5):
         state = draft_state(core, who, form.name)
         if state is None or state.step == SUMMARY:
-            return
+            return shown
         step = form.step(state.step)
         assert step is not None, f"{form.name}: unknown step {state.step}"
         if on_step is not None:
@@ -124,14 +127,20 @@ def walk(core: Core, who: str, form: Form, shown: list[Message], on_step: OnStep
     raise AssertionError(f"{form.name} never reached its summary")
 
 
+def shown_action(message: Message, ending: str) -> str:
+    """The action of the button on `message` whose action ends so: a form's button names its
+    draft, so it is pressed as shown, not spelled out."""
+    return next(b.action for row in message.buttons for b in row if b.action.endswith(ending))
+
+
 # ---------------------------------------------------------------------------- opening forms
 
 
 def file_reception(core: Core, people: People) -> int:
     """The salesperson sends a reception request; its id."""
     form = core.forms["rcp"]
-    walk(core, people.sales, form, say(core, people.sales, "/reception"), None)
-    press(core, people.sales, f"f:rcp:{SUMMARY}:submit")
+    summary = walk(core, people.sales, form, say(core, people.sales, "/reception"), None)[-1]
+    press(core, people.sales, shown_action(summary, f":{SUMMARY}:submit"))
     with core.db.session() as session:
         return int(
             session.scalars(
