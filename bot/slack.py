@@ -116,12 +116,12 @@ def person_of(session: Session, key: str) -> Person | None:
     return identity.person if identity and identity.person.active else None
 
 
-def edited_form(action: str) -> str | None:
-    """The form whose summary's "Edit" this is (`f:<form>:_summary:edit`): on Slack, edit
-    the whole form again in its modal rather than one question at a time."""
-    parts = action.split(":")
-    if len(parts) == 4 and parts[0] == "f" and parts[2] == flow.SUMMARY and parts[3] == "edit":
-        return parts[1]
+def edited_form(action: str) -> flow.FormAction | None:
+    """A summary's "Edit" (`f:<form>:<draft>:_summary:edit`): on Slack, edit the whole form
+    again in its modal rather than one question at a time."""
+    pressed = flow.FormAction.read(action)
+    if pressed and (pressed.step, pressed.value) == (flow.SUMMARY, "edit"):
+        return pressed
     return None
 
 
@@ -346,8 +346,9 @@ class SlackBot:
 
     async def _press(self, who: Who, body: dict[str, Any], action: dict[str, Any]) -> None:
         value = str(action.get("value", ""))
-        form = edited_form(value)
-        if form and await self._open_form(who, form, body["trigger_id"], command=None):
+        edit = edited_form(value)
+        trigger = body["trigger_id"]
+        if edit and await self._open_form(who, edit.form, trigger, command=None, edit=edit):
             return
         container = body.get("container", {})
         # A stable id per press: a redelivery repeats it; a second click is a new press,
@@ -359,7 +360,7 @@ class SlackBot:
         )
         # A button that begins a form (a rejection's reason) opens it as a modal.
         begun = started_form(replies)
-        if begun and await self._open_form(who, begun, body["trigger_id"], command=None):
+        if begun and await self._open_form(who, begun, trigger, command=None):
             replies = [m for m in replies if m.meta.get("form") != begun]
         await self._reply(who, replies)
         if container.get("type") == "view":
@@ -396,17 +397,22 @@ class SlackBot:
         )
 
     async def _open_form(
-        self, who: Who, form_name: str, trigger_id: str, command: str | None
+        self,
+        who: Who,
+        form_name: str,
+        trigger_id: str,
+        command: str | None,
+        edit: flow.FormAction | None = None,
     ) -> bool:
         """Open a form's modal; False when it cannot be (a stranger, not allowed, no such
-        form, an Edit whose draft is gone or that the modal cannot carry, or Slack refused,
-        e.g. an expired trigger), and the core then answers in the DM."""
+        form, an Edit whose draft is gone or is not the one open now, or that the modal cannot
+        carry, or Slack refused, e.g. an expired trigger), and the core then answers in the DM."""
         form = self.core.form(form_name)
         if form is None:
             return False
         await self.sender.dm(who.user)  # the summary will go there
         locale = await self.sender.locale(who.user)
-        view = await asyncio.to_thread(self._modal, who.key, form, locale, command)
+        view = await asyncio.to_thread(self._modal, who.key, form, locale, command, edit)
         if view is None:
             return False
         try:
@@ -417,7 +423,12 @@ class SlackBot:
         return True
 
     def _modal(
-        self, key: str, form: flow.Form, locale: str | None, command: str | None
+        self,
+        key: str,
+        form: flow.Form,
+        locale: str | None,
+        command: str | None,
+        edit: flow.FormAction | None,
     ) -> Block | None:
         with self.core.db.session() as session:
             person = person_of(session, key)
@@ -429,6 +440,8 @@ class SlackBot:
             draft = flow.load_draft(ctx, form)
             if command is None and draft is None:
                 return None
+            if edit is not None and draft is not None and not edit.made_for(draft):
+                return None  # an old summary's Edit: the core says it is stale
             return form_modal(ctx, form, dict(draft.data) if draft else {})
 
     def _allowed(self, command: str, roles: frozenset[str]) -> bool:

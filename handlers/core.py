@@ -246,13 +246,14 @@ class Core:
 
     def _press(self, ctx: Ctx, action: str) -> None:
         prefix, *parts = action.split(":")
-        if prefix == "f" and len(parts) == 3:
-            form = self.forms.get(parts[0])
+        if prefix == "f":
+            pressed = flow.FormAction.read(action)
+            form = self.forms.get(pressed.form) if pressed else None
             draft = flow.load_draft(ctx, form) if form else None
-            if form is None or draft is None:
+            if pressed is None or form is None or draft is None:
                 ctx.say("button.stale")
                 return
-            flow.press(ctx, form, draft, parts[1], parts[2])
+            flow.press(ctx, form, draft, pressed)
             return
         handler = self.actions.get(prefix)
         if handler is None:

@@ -6,8 +6,9 @@ comes, so a form survives restarts and continues from any device. After an answe
 engine asks the first applicable step still unanswered, so the same rule serves a first
 pass, an edit from the summary, `/back`, and a quick log that filled some fields already.
 
-Button actions are `f:<form>:<step>:<value>`; a button from an earlier question is stale and
-answered with a polite line plus the current question.
+Button actions are `f:<form>:<draft>:<step>:<value>` (`FormAction`); a button from an earlier
+question, or from a draft cancelled or replaced since, is stale and answered with a polite line
+plus the current question.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy import bindparam, delete, select
 from handlers.context import Ctx
 from handlers.dates import DateNotUnderstood, parse_when
 from handlers.i18n import N_, Translator
-from handlers.messages import Button, action_id, rows
+from handlers.messages import ID_MAX, Button, action_id, rows
 from storage.models import Draft
 
 SUMMARY = "_summary"
@@ -128,6 +129,14 @@ class Form:
     # missing is asked, so nobody answers one for a draft that cannot be sent.
     still_open: Callable[[Ctx, Data], object] | None = None
 
+    def __post_init__(self) -> None:
+        # Refused when defined, not when someone taps: each action must fit Telegram's callback
+        # data with any draft id. The longest are a field's edit from the summary and a date's
+        # "retype" (a choice's index is shorter); Button raises if one does not fit.
+        for step in self.steps:
+            for at, value in ((SUMMARY, f"edit.{step.name}"), (step.name, "retype")):
+                Button("", FormAction(self.name, ID_MAX, at, value).action)
+
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
 
@@ -137,6 +146,45 @@ class Form:
         return context_of(data) | {
             s.name: data[s.name] for s in self.steps if s.name in data and s.applies(ctx, data)
         }
+
+
+@dataclass(frozen=True)
+class FormAction:
+    """A form button's action: `f:<form>:<draft>:<step>:<value>`. It names the draft it was made
+    for: a person's draft of a form may be cancelled or replaced, and a new one reach the same
+    step, while the old one's buttons are still on screen."""
+
+    form: str
+    draft: int | None  # None: sent before actions named their draft (`f:<form>:<step>:<value>`)
+    step: str
+    value: str
+
+    @property
+    def action(self) -> str:
+        return f"f:{self.form}:{self.draft}:{self.step}:{self.value}"
+
+    @classmethod
+    def read(cls, action: str) -> FormAction | None:
+        """The action read back; None when it is not one (garbled or tampered). One without
+        a draft is still read, so that its form's current question can be asked again."""
+        prefix, *parts = action.split(":")
+        if prefix != "f":
+            return None
+        if len(parts) == 3:
+            return cls(parts[0], None, parts[1], parts[2])
+        draft = action_id(parts[1]) if len(parts) == 4 else None
+        return None if draft is None else cls(parts[0], draft, parts[2], parts[3])
+
+    def made_for(self, draft: Draft) -> bool:
+        """Whether this button belongs to `draft`. One sent before actions named their draft
+        belongs to none: it cannot say which draft it was for, and taking it for the open one
+        is the very mistake this prevents, on messages that stay on phones for good. Someone
+        halfway through a form at the deploy taps the question asked again, once."""
+        return self.draft == draft.id
+
+
+def _button(label: str, form: Form, draft: Draft, step: str, value: str, style: str = "") -> Button:
+    return Button(label, FormAction(form.name, draft.id, step, value).action, style)
 
 
 def context_of(data: Data) -> Data:
@@ -366,6 +414,14 @@ def _save(ctx: Ctx, draft: Draft, data: Data, step: str, history: list[str]) -> 
     draft.updated_at = ctx.now
 
 
+def _new_draft(ctx: Ctx, form: Form, data: Data, step: str, history: list[str]) -> Draft:
+    draft = Draft(person_id=ctx.person.id, flow=form.name)
+    _save(ctx, draft, data, step, history)
+    ctx.session.add(draft)
+    ctx.session.flush()  # for its id, which its buttons carry
+    return draft
+
+
 def next_step(ctx: Ctx, form: Form, data: Data) -> str:
     for step in form.steps:
         if step.name not in data and step.applies(ctx, data):
@@ -390,9 +446,7 @@ def start(ctx: Ctx, form: Form, prefill: Data | None = None) -> None:
         draft = None
     if draft is None:
         data = dict(prefill or {})
-        draft = Draft(person_id=ctx.person.id, flow=form.name, step="", data={}, history={})
-        ctx.session.add(draft)
-        _save(ctx, draft, data, next_step(ctx, form, data), [])
+        draft = _new_draft(ctx, form, data, next_step(ctx, form, data), [])
         ctx.audit("draft.start", form.name)
     else:
         ctx.say("flow.resumed", title=ctx.t(form.title))
@@ -412,11 +466,11 @@ def ask(ctx: Ctx, form: Form, draft: Draft) -> None:
         return
     pending = draft.data.get(PENDING)
     if pending and pending["step"] == step.name:
-        _confirm_date(ctx, form, step, draft.data)
+        _confirm_date(ctx, form, draft, step)
         return
     params = step.params(ctx, draft.data) if step.params else {}
     text = ctx.t(step.prompt, **params)
-    buttons = _step_buttons(ctx, form, step, draft.data)
+    buttons = _step_buttons(ctx, form, draft, step)
     if step.optional:
         text += "\n" + ctx.t("flow.skip_hint")
     # `meta` lets an adapter that shows whole forms (Slack's modals) see a form begin.
@@ -424,12 +478,13 @@ def ask(ctx: Ctx, form: Form, draft: Draft) -> None:
     ctx.reply(text, buttons, expects_number=step.kind in (Kind.NUMBER, Kind.MONEY), meta=meta)
 
 
-def _step_buttons(ctx: Ctx, form: Form, step: Step, data: Data) -> tuple[tuple[Button, ...], ...]:
+def _step_buttons(ctx: Ctx, form: Form, draft: Draft, step: Step) -> tuple[tuple[Button, ...], ...]:
+    data = draft.data
     buttons: list[Button] = []
     if step.kind is Kind.YESNO:
         buttons = [
-            Button(ctx.t("flow.yes"), f"f:{form.name}:{step.name}:y"),
-            Button(ctx.t("flow.no"), f"f:{form.name}:{step.name}:n"),
+            _button(ctx.t("flow.yes"), form, draft, step.name, "y"),
+            _button(ctx.t("flow.no"), form, draft, step.name, "n"),
         ]
     elif step.kind in (Kind.CHOICE, Kind.MULTI):
         chosen = data.get(f"_{step.name}", [])
@@ -439,11 +494,11 @@ def _step_buttons(ctx: Ctx, form: Form, step: Step, data: Data) -> tuple[tuple[B
             label = mark + choice.text(ctx)
             if choice.value == default:
                 label = ctx.t("flow.default_choice", label=label)
-            buttons.append(Button(label, f"f:{form.name}:{step.name}:{index}"))
+            buttons.append(_button(label, form, draft, step.name, str(index)))
         if step.kind is Kind.MULTI:
-            buttons.append(Button(ctx.t("flow.done"), f"f:{form.name}:{step.name}:done", "primary"))
+            buttons.append(_button(ctx.t("flow.done"), form, draft, step.name, "done", "primary"))
     if step.optional:
-        buttons.append(Button(ctx.t("flow.skip"), f"f:{form.name}:{step.name}:skip"))
+        buttons.append(_button(ctx.t("flow.skip"), form, draft, step.name, "skip"))
     return rows(*buttons, per_row=2 if step.kind is Kind.CHOICE else 3)
 
 
@@ -484,17 +539,19 @@ def answer_text(ctx: Ctx, form: Form, draft: Draft, text: str) -> None:
     elif step.kind in (Kind.DATE, Kind.DATETIME):
         data = {**draft.data, PENDING: {"step": step.name, "value": value}}
         _save(ctx, draft, data, step.name, _history(draft))
-        _confirm_date(ctx, form, step, data)
+        _confirm_date(ctx, form, draft, step)
     else:
         _accept(ctx, form, draft, step, value)
 
 
-def press(ctx: Ctx, form: Form, draft: Draft, step_name: str, value: str) -> None:
-    """A button of the current question, the date confirmation, or the summary."""
-    if step_name != draft.step:
+def press(ctx: Ctx, form: Form, draft: Draft, pressed: FormAction) -> None:
+    """A button of the current question, the date confirmation, or the summary, of this draft:
+    one of a draft cancelled or replaced since is as stale as an earlier question's."""
+    if not pressed.made_for(draft) or pressed.step != draft.step:
         ctx.say("flow.stale_button")
         ask(ctx, form, draft)
         return
+    step_name, value = pressed.step, pressed.value
     if step_name == SUMMARY:
         _summary_action(ctx, form, draft, value)
         return
@@ -568,14 +625,14 @@ def _drop_pending(ctx: Ctx, draft: Draft, step: Step) -> None:
     ctx.reply(ctx.t(step.prompt, **params))
 
 
-def _confirm_date(ctx: Ctx, form: Form, step: Step, data: Data) -> None:
-    value = data[PENDING]["value"]
+def _confirm_date(ctx: Ctx, form: Form, draft: Draft, step: Step) -> None:
+    value = draft.data[PENDING]["value"]
     shown = show_value(ctx, step, {step.name: value})
     ctx.reply(
         ctx.t("flow.date_confirm", when=shown),
         rows(
-            Button(ctx.t("flow.date_ok"), f"f:{form.name}:{step.name}:ok", "primary"),
-            Button(ctx.t("flow.date_retype"), f"f:{form.name}:{step.name}:retype"),
+            _button(ctx.t("flow.date_ok"), form, draft, step.name, "ok", "primary"),
+            _button(ctx.t("flow.date_retype"), form, draft, step.name, "retype"),
         ),
     )
 
@@ -625,9 +682,9 @@ def _show_summary(ctx: Ctx, form: Form, draft: Draft) -> None:
     ctx.reply(
         form.summary(ctx, form.answers(ctx, draft.data)),
         rows(
-            Button(ctx.t("flow.submit"), f"f:{form.name}:{SUMMARY}:submit", "primary"),
-            Button(ctx.t("flow.edit"), f"f:{form.name}:{SUMMARY}:edit"),
-            Button(ctx.t("flow.cancel"), f"f:{form.name}:{SUMMARY}:cancel", "danger"),
+            _button(ctx.t("flow.submit"), form, draft, SUMMARY, "submit", "primary"),
+            _button(ctx.t("flow.edit"), form, draft, SUMMARY, "edit"),
+            _button(ctx.t("flow.cancel"), form, draft, SUMMARY, "cancel", "danger"),
         ),
     )
 
@@ -647,7 +704,7 @@ def _summary_action(ctx: Ctx, form: Form, draft: Draft, value: str) -> None:
 
 def _offer_fields(ctx: Ctx, form: Form, draft: Draft) -> None:
     fields = [
-        Button(ctx.t(f"{form.name}.field.{s.name}"), f"f:{form.name}:{SUMMARY}:edit.{s.name}")
+        _button(ctx.t(f"{form.name}.field.{s.name}"), form, draft, SUMMARY, f"edit.{s.name}")
         for s in form.steps
         if s.applies(ctx, draft.data)
     ]
@@ -721,10 +778,11 @@ def fill(ctx: Ctx, form: Form, texts: dict[str, str], opened: Data) -> dict[str,
             errors[step.name] = ctx.t(error.key, **error.params)
     if errors:
         return errors
+    history = [s.name for s in form.steps if s.name in data]
     if draft is None:
-        draft = Draft(person_id=ctx.person.id, flow=form.name, step="", data={}, history={})
-        ctx.session.add(draft)
-    _save(ctx, draft, data, SUMMARY, [s.name for s in form.steps if s.name in data])
+        draft = _new_draft(ctx, form, data, SUMMARY, history)
+    else:
+        _save(ctx, draft, data, SUMMARY, history)
     if form.confirm:
         ask(ctx, form, draft)
     else:

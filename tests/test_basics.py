@@ -159,6 +159,17 @@ def test_typed_text_goes_to_the_form_touched_last(company: Company) -> None:
     assert "哪天拜访的" in reply, reply  # the visit form's next question
 
 
+def test_a_form_button_from_before_buttons_named_their_draft_is_stale(company: Company) -> None:
+    """Phones keep buttons sent before a form button carried its draft's id
+    (`f:<form>:<step>:<value>`). Which draft one was for is unknown, so it answers none: the
+    open form's question is asked again, with buttons that work."""
+    company.say("李明", "/reception")
+    replies = company.core.handle(Event("console", "李明", action="f:rcp:client:2"))
+    assert replies[0].text == "这个按钮属于之前的问题,请回答当前这一步:"
+    assert replies[1].text.startswith("哪位客户来访?")
+    assert "客户级别" in company.press("李明", "华东机电")  # the button shown again
+
+
 @pytest.mark.parametrize(
     "action",
     [

@@ -293,3 +293,23 @@ def test_a_new_client_he_created_himself_while_the_draft_waited_is_his_at_submit
         client = session.scalars(select(Client).where(Client.name == "苏北重工")).one()
         assert client.owner.name == "李明" and client.region == "province"
         assert session.scalars(select(Reception.client_id)).one() == client.id
+
+
+def test_the_submit_of_a_cancelled_requests_summary_sends_nothing(company: Company) -> None:
+    """The old summary still shows 华东机电's answers: its 提交 must not send the request
+    filled since, which sits at the same step (and, on SQLite, would take the same row id)."""
+    fill_b_class(company)
+    old_submit = company.button("李明", "提交")
+    assert "已放弃「接待申请」" in company.press("李明", "取消")
+    summary = fill_b_class(company, client="东方精密")
+    assert "东方精密 · B类" in summary
+
+    reply = company.say("李明", old_submit)
+    assert "这个按钮属于之前的问题" in reply and "东方精密 · B类" in reply
+    assert "等待" not in reply and company.inbox["王经理"] == []
+    with company.core.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Reception)) == 0
+
+    assert "等待 王经理 审批" in company.press("李明", "提交")  # the summary shown now
+    with company.core.db.session() as session:
+        assert session.scalars(select(Reception)).one().client.name == "东方精密"

@@ -259,6 +259,27 @@ def test_a_quick_log_replaces_an_unfinished_one(company: Company) -> None:
     assert "之前没填完的拜访记录已放弃" in reply and "拜访类型" in reply
 
 
+def test_a_choice_of_a_replaced_quick_log_changes_nothing(company: Company) -> None:
+    """Both quick logs wait at the same question: the first one's 初次拜访, tapped after the
+    second replaced it, must not answer the second."""
+    company.say("李明", "/visit 华东机电 见了张总 有希望")
+    old_first_visit = company.button("李明", "初次拜访")
+    reply = company.say("李明", "/visit 东方精密 见了王工 有希望")
+    assert "之前没填完的拜访记录已放弃" in reply and "拜访类型" in reply
+
+    reply = company.say("李明", old_first_visit)
+    assert "这个按钮属于之前的问题" in reply and "拜访类型" in reply
+    assert "拜访目的" not in reply  # the question was not answered
+
+    assert "拜访目的" in company.press("李明", "建立关系")  # this log's own button
+    company.press("李明", "客户关怀")
+    company.press("李明", "选好了")
+    assert "请核对拜访记录" in company.say("李明", "谈了交期")
+    company.press("李明", "提交")
+    (visit,) = visits(company)
+    assert (visit.client.name, visit.kind) == ("东方精密", "relationship")
+
+
 def test_the_approvers_card_shows_the_clients_recent_visits(company: Company) -> None:
     quick_li_ming(company)
     company.press("李明", "提交")

@@ -239,6 +239,26 @@ async def test_cancel_on_the_summary_drops_the_draft(
     assert _count(core, "", Draft) == 0
 
 
+async def test_a_cancelled_drafts_summary_neither_edits_nor_submits_the_next_one(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core
+) -> None:
+    user = await link("李明")
+    await slack.submit(user, await _open(slack, standin, user), GOOD)
+    cancelled = standin.last(user)
+    await slack.press(user, cancelled, EN("flow.cancel"))
+    await slack.submit(user, await _open(slack, standin, user), GOOD | {"title": "Review"})
+    summary = standin.last(user)
+    views = len(standin.opened_views())
+
+    await slack.press(user, cancelled, EN("flow.edit"))
+    await slack.press(user, cancelled, EN("flow.submit"))
+
+    assert len(standin.opened_views()) == views  # no modal opened over the new draft
+    assert _count(core, "tst.submit") == 0
+    stale = [EN("flow.stale_button"), summary.text]
+    assert standin.texts(user)[-4:] == stale + stale
+
+
 async def test_when_slack_refuses_the_modal_the_form_goes_on_in_the_dm(
     slack: FakeSlack, standin: WebApiStandIn, link: Link
 ) -> None:

@@ -21,6 +21,7 @@ from bot.slack_blocks import SECTION_MAX, message_blocks, read_modal
 from bot.slack_send import Pacer
 from handlers.context import enqueue
 from handlers.core import Core
+from handlers.flow import FormAction
 from handlers.i18n import Translator
 from handlers.messages import Button, Message
 from handlers.policy import Policy
@@ -88,9 +89,11 @@ def test_a_typed_new_name_wins_over_the_select_beside_it() -> None:
 
 
 def test_only_a_summary_edit_reopens_a_modal() -> None:
-    assert edited_form("f:rcp:_summary:edit") == "rcp"
-    assert edited_form("f:rcp:_summary:submit") is None
-    assert edited_form("f:rcp:_summary:edit.cls") is None
+    assert edited_form("f:rcp:7:_summary:edit") == FormAction("rcp", 7, "_summary", "edit")
+    assert edited_form("f:rcp:_summary:edit") == FormAction("rcp", None, "_summary", "edit")
+    assert edited_form("f:rcp:7:_summary:submit") is None
+    assert edited_form("f:rcp:7:_summary:edit.cls") is None
+    assert edited_form("f:rcp:x:_summary:edit") is None
     assert edited_form("apv:3:ok") is None
 
 

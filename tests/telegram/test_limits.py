@@ -1,8 +1,11 @@
-"""Telegram's size limit on texts: 4096 UTF-16 code units a message."""
+"""Telegram's size limits: 4096 UTF-16 code units a message, 64 bytes of callback data."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.telegram_limits import split_text, utf16_len
+from handlers.flow import Form, Step
 
 
 def test_a_short_text_stays_whole() -> None:
@@ -26,3 +29,17 @@ def test_emoji_count_twice_and_are_never_cut_in_half() -> None:
     assert utf16_len(text) == 20
     pieces = split_text(text, limit=5)
     assert pieces == ["👍👍", "👍👍", "👍👍", "👍👍", "👍👍"]
+
+
+def test_a_form_whose_buttons_could_outgrow_callback_data_is_refused_when_defined() -> None:
+    """A form button carries its draft's id: with the largest, a field's edit from the summary
+    (`f:tst:2147483647:_summary:edit.<step>`) must still fit, whatever id a draft gets later."""
+    with pytest.raises(ValueError, match="over 64 bytes"):
+        form_with_step("x" * 34)
+    form_with_step("x" * 33)  # 64 bytes: fits
+
+
+def form_with_step(name: str) -> Form:
+    return Form(
+        "tst", "tst.title", (Step(name, "tst.ask"),), lambda ctx, data: "", lambda ctx, data: None
+    )

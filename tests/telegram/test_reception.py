@@ -4,12 +4,13 @@ goes wrong: pressed twice by redelivery, pressed by the wrong person, pressed to
 
 from __future__ import annotations
 
+from tests.telegram.botapi import Shown
 from tests.telegram.harness import Phone, World
 from tests.test_reception import B_CLASS_ANSWERS
 
 
-async def request_b_class(li: Phone) -> None:
-    """李明 fills the reception form for 华东机电 (class B) and submits it."""
+async def fill_b_class(li: Phone) -> Shown:
+    """李明 fills the reception form for 华东机电 (class B); its summary."""
     first = await li.send("/reception")
     assert first[-1].text.startswith("哪位客户来访?")
     assert first[-1].labels == ["东方精密", "北京宏达", "华东机电"]
@@ -18,6 +19,12 @@ async def request_b_class(li: Phone) -> None:
         shown = "\n".join(r.text for r in replies)
         assert expected in shown, f"after {answer!r} expected {expected!r} in:\n{shown}"
     assert li.last.labels == ["提交", "修改某项", "取消"]
+    return li.last
+
+
+async def request_b_class(li: Phone) -> None:
+    """李明 fills the reception form for 华东机电 (class B) and submits it."""
+    await fill_b_class(li)
     assert [r.text for r in await li.press("提交")] == [
         "已提交「接待申请 #1 华东机电」,等待 王经理 审批。"
     ]
@@ -103,6 +110,22 @@ async def test_a_button_from_an_earlier_question_is_answered_politely(world: Wor
         == (world.queries[-1])
     )
     assert question.edits == 0
+
+
+async def test_the_submit_on_a_cancelled_requests_summary_sends_nothing(world: World) -> None:
+    li, wang = [await world.linked(name) for name in ("李明", "王经理")]
+    cancelled = await fill_b_class(li)
+    await li.press("取消", on=cancelled)
+    summary = await fill_b_class(li)  # a new request, at the same step
+
+    replies = await li.press("提交", on=cancelled)
+    assert replies[0].text == "这个按钮属于之前的问题,请回答当前这一步:"
+    assert replies[1].text == summary.text  # the summary shown again; nothing was sent
+    assert len(wang.screen) == 1  # only the welcome
+
+    assert [r.text for r in await li.press("提交", on=summary)] == [
+        "已提交「接待申请 #1 华东机电」,等待 王经理 审批。"
+    ]
 
 
 async def test_a_button_the_core_no_longer_knows(world: World) -> None:
