@@ -7,8 +7,8 @@ Babel using patterns that are themselves catalog entries, so a translator contro
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from functools import cache
 from importlib.resources import files
@@ -92,13 +92,14 @@ class Translator:
     def _babel(self) -> Locale:
         return _babel_locale(self.locale)
 
-    def datetime(self, value: datetime, tz: tzinfo) -> str:
+    # `dt.`: inside the class the methods `datetime`, `date` and `time` shadow the types.
+    def datetime(self, value: dt.datetime, tz: dt.tzinfo) -> str:
         return format_datetime(value.astimezone(tz), self("fmt.datetime"), locale=self._babel)
 
-    def date(self, value: date) -> str:
+    def date(self, value: dt.date) -> str:
         return format_date(value, self("fmt.date"), locale=self._babel)
 
-    def time(self, value: datetime, tz: tzinfo) -> str:
+    def time(self, value: dt.datetime, tz: dt.tzinfo) -> str:
         return format_time(value.astimezone(tz), "HH:mm", locale=self._babel)
 
     def money(self, amount: Decimal | int | float) -> str:
