@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.orm import Session
 
 from handlers import flow
@@ -329,10 +329,14 @@ def decide(ctx: Ctx, step_id: int, decision: str, note: str) -> None:
         return
     if _refused(ctx, step):
         return
-    won = ctx.session.execute(
-        update(ApprovalStep)
-        .where(ApprovalStep.id == step_id, ApprovalStep.state == "pending")
-        .values(state=decision, decided_at=ctx.now, decided_by_id=ctx.person.id, note=note)
+    # An UPDATE's result is a CursorResult (with rowcount); Session.execute is typed as Result.
+    won = cast(
+        CursorResult[Any],
+        ctx.session.execute(
+            update(ApprovalStep)
+            .where(ApprovalStep.id == step_id, ApprovalStep.state == "pending")
+            .values(state=decision, decided_at=ctx.now, decided_by_id=ctx.person.id, note=note)
+        ),
     )
     ctx.session.refresh(step)
     if won.rowcount != 1:

@@ -11,10 +11,10 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from handlers.messages import Event
@@ -59,10 +59,14 @@ def link_identity(session: Session, event: Event, code: str, now: datetime) -> P
     link = session.get(LinkCode, code.strip().upper())
     if link is None or link.used_at is not None:
         return None
-    claimed = session.execute(
-        update(LinkCode)
-        .where(LinkCode.code == link.code, LinkCode.used_at.is_(None))
-        .values(used_at=now)
+    # An UPDATE's result is a CursorResult (with rowcount); Session.execute is typed as Result.
+    claimed = cast(
+        CursorResult[Any],
+        session.execute(
+            update(LinkCode)
+            .where(LinkCode.code == link.code, LinkCode.used_at.is_(None))
+            .values(used_at=now)
+        ),
     )
     if claimed.rowcount != 1:  # someone else used it a moment ago
         return None
