@@ -282,7 +282,7 @@ def _refused(ctx: Ctx, step: ApprovalStep) -> bool:
     return True
 
 
-def decidable_by(session: Session, person: Person, now: datetime) -> Select[tuple[ApprovalStep]]:
+def decidable_by(session: Session, person: Person, now: datetime) -> Select[ApprovalStep]:
     """`may_decide` as a query, for lists: the pending steps of `person` and of whoever
     delegated to them, oldest first. The approvers are a list, not a subquery, so the planner
     knows how few it looks up (not every pending step of the company)."""
