@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -29,5 +30,7 @@ def _insert_new(dialect: str, model: type[Base]) -> Insert:
     # One statement per table, rows as its parameters: compiled once, and built once (each
     # update's dedupe runs it; literal `.values(rows)` compiled anew on every call).
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    key = next(iter(model.__table__.primary_key.columns))
-    return insert(model.__table__).on_conflict_do_nothing().returning(key)
+    table = model.__table__
+    assert isinstance(table, Table)  # typed as any FromClause; a declarative model's is a Table
+    key = next(iter(table.primary_key.columns))
+    return insert(table).on_conflict_do_nothing().returning(key)
