@@ -372,7 +372,7 @@ def show_value(ctx: Ctx, step: Step, data: Data) -> str:
         return ctx.t("flow.yes" if value else "flow.no")
     if step.kind in (Kind.CHOICE, Kind.MULTI):
         labels = {c.value: c.text(ctx) for c in step.options(ctx, data)}
-        values = value if isinstance(value, list) else [value]
+        values: list[str] = value if isinstance(value, list) else [value]
         return ctx.t("flow.list_sep").join(labels.get(v, v) for v in values)
     if step.kind is Kind.DATETIME:
         return ctx.t.datetime(datetime.fromisoformat(value), ctx.tz)
