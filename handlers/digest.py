@@ -383,7 +383,7 @@ def pending_approvals(view: DigestView) -> Iterable[Line | More]:
     yield from more
 
 
-def _guests(*columns: Any) -> Select[Any]:
+def _guests(*columns: Any) -> Select[*tuple[Any, ...]]:
     """Receptions in arrival order, as the id, arrival time and client name the lines about
     guests show, then `columns` (the requester is `Person`): not whole receptions and all
     that their relationships load."""
