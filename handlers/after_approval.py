@@ -189,7 +189,8 @@ def calendar_file(ctx: Ctx, reception: Reception, t: Translator) -> bytes:
     tz = zone_of(reception.requester, ctx.policy)
     event.add("description", reception_summary(ctx.session, ctx.policy, reception.answers, t, tz))
     calendar.add_component(event)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # icalendar leaves to_ical() unannotated
+    return ical
 
 
 # ---------------------------------------------------------------------------- front desk
