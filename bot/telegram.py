@@ -23,6 +23,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlparse
 
 from sqlalchemy import select
@@ -91,7 +92,7 @@ Target = tuple[int, int]  # (chat id, message id) of a message already shown
 class TelegramBot:
     """One bot: the PTB application, its handlers, and the outbox loop."""
 
-    def __init__(self, app: App, limits: BaseRateLimiter | None = None) -> None:
+    def __init__(self, app: App, limits: BaseRateLimiter[int] | None = None) -> None:
         self.app = app
         self.core = app.core
         self.application = _application(app.settings, limits or TelegramLimits())
@@ -412,7 +413,12 @@ class TelegramBot:
         )
 
 
-def _application(settings: Settings, limits: BaseRateLimiter) -> Application:
+# Any for PTB's six type parameters (bot, context, three data dicts, job queue): its inferred
+# types disagree with themselves once a rate limiter is set (the bot becomes ExtBot[int], the
+# context's bot stays ExtBot[None]), and the handlers take the documented DEFAULT_TYPE.
+def _application(
+    settings: Settings, limits: BaseRateLimiter[int]
+) -> Application[Any, Any, Any, Any, Any, Any]:
     if not settings.telegram_token:
         raise SettingError("TELEGRAM_BOT_TOKEN", "not set")
     builder = (
