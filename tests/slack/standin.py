@@ -117,7 +117,8 @@ class WebApiStandIn:
         bot connected at the WebSocket, and return its ack."""
         await self._connected.wait()
         envelope_id = f"env-{next(self._numbers)}"
-        acked = self._acks[envelope_id] = asyncio.get_running_loop().create_future()
+        acked: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._acks[envelope_id] = acked
         message = {"envelope_id": envelope_id, "type": kind, "payload": body}
         await self._sockets[-1].send_json(message | {"accepts_response_payload": True})
         return await acked
