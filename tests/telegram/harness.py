@@ -106,9 +106,7 @@ class Phone:
 class World:
     """The bot under test, the Bot API stand-in, and the people's phones."""
 
-    def __init__(
-        self, api: BotApi, bot: TelegramBot, webhook: str | None, secret: str | None
-    ) -> None:
+    def __init__(self, api: BotApi, bot: TelegramBot, webhook: str | None, secret: str) -> None:
         self.api = api
         self.bot = bot
         self.webhook = webhook
