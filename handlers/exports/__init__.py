@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from handlers.policy import Policy
 
 __all__ = [
+    "EVERYONE",
     "EXPORTS",
     "ExportError",
     "Month",
