@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.cli import main
 from handlers.core import CONSOLE, Core
@@ -82,6 +83,7 @@ def csv_rows(message: Message, keys: list[str]) -> list[dict[str, str]]:
 def xlsx_rows(message: Message, keys: list[str]) -> tuple[Any, list[dict[str, Any]]]:
     assert message.attachment is not None
     sheet = load_workbook(io.BytesIO(message.attachment.content)).active
+    assert sheet is not None
     header, *rows = list(sheet.iter_rows(values_only=True))
     assert len(header) == len(keys)
     return sheet, [dict(zip(keys, row, strict=True)) for row in rows]
@@ -91,11 +93,11 @@ def ids(rows: list[dict[str, Any]]) -> list[int]:
     return [int(r["id"]) for r in rows]
 
 
-def person(session: Any, name: str) -> Person:
+def person(session: Session, name: str) -> Person:
     return session.scalars(select(Person).where(Person.name == name)).one()
 
 
-def client(session: Any, name: str) -> Client:
+def client(session: Session, name: str) -> Client:
     return session.scalars(select(Client).where(Client.name == name)).one()
 
 
@@ -702,8 +704,10 @@ def test_the_export_command(
 
     assert main(["export", "receptions", "--month", "2026-11"]) == 0  # all, XLSX, zh
     book = load_workbook(tmp_path / "receptions-2026-11.xlsx", read_only=True)
-    assert next(book.active.iter_rows(max_row=1, values_only=True))[0] == "编号"
-    assert sum(1 for _ in book.active.iter_rows(min_row=2)) == 5
+    sheet = book.active
+    assert sheet is not None
+    assert next(sheet.iter_rows(max_row=1, values_only=True))[0] == "编号"
+    assert sum(1 for _ in sheet.iter_rows(min_row=2)) == 5
     book.close()
 
     assert main(["export", "visits", "--month", "2026-11", "--team", "销售一部"]) == 0

@@ -206,6 +206,7 @@ def test_xlsx_memory_stays_flat_as_the_month_grows(
 
     book = load_workbook(tmp_path / "medium.xlsx", read_only=True)
     sheet = book.active
+    assert sheet is not None
     with big_db.session() as session:
         visits = session.scalars(
             select(Visit)
@@ -218,6 +219,7 @@ def test_xlsx_memory_stays_flat_as_the_month_grows(
             assert row[1] == datetime.combine(visit.visited_on, datetime.min.time())
             assert row[2] == visit.person.name
             assert row[9] == visit.summary
+            assert visit.expenses is not None  # _visit gives every visit expenses
             assert row[15] == float(visit.expenses)
             assert row[17] == visit.created_at.astimezone(SHANGHAI).replace(tzinfo=None)
     book.close()
