@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from handlers.core import CONSOLE, Core
 from handlers.features import FEATURES
 from handlers.messages import Event
+from handlers.policy import Policy
 from storage.db import Database
 from storage.models import ApprovalStep, AuditEntry, Reception
-from tests.support import Company
+from tests.support import Company, FakeClock
 from tests.test_reception import fill_b_class
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
@@ -218,7 +219,9 @@ def test_double_taps_and_simultaneous_deciders_give_one_decision(
         assert approved == 1
 
 
-def test_a_form_survives_a_restart(company: Company, org_db: Database, policy, clock) -> None:
+def test_a_form_survives_a_restart(
+    company: Company, org_db: Database, policy: Policy, clock: FakeClock
+) -> None:
     company.say("李明", "/reception")
     company.say("李明", "hdjd")
     company.say("李明", "B")

@@ -10,6 +10,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +25,9 @@ from storage.db import Database
 from storage.models import ApprovalStep, OutboxMessage, Person, Reception, Reminder
 from tests.support import Company
 from tests.test_approval import plain_reception
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -555,7 +559,7 @@ async def test_run_scheduler_ticks_until_stopped(
         settings=SimpleNamespace(tick_seconds=0.01),
     )
     stop = asyncio.Event()
-    task = asyncio.create_task(scheduler.run_scheduler(app, stop))  # type: ignore[arg-type]
+    task = asyncio.create_task(scheduler.run_scheduler(cast("App", app), stop))  # a stand-in
     for _ in range(500):  # a bound, not a timing assertion
         if sent_keys(org_db, "rem:"):
             break
@@ -565,14 +569,21 @@ async def test_run_scheduler_ticks_until_stopped(
     assert len(sent_keys(org_db, "rem:")) == 1  # the 13:00 reminder to 王经理
 
 
-async def test_serving_starts_one_scheduler_for_every_adapter(tmp_path, monkeypatch) -> None:
+async def test_serving_starts_one_scheduler_for_every_adapter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`visitdesk run` ticks the scheduler beside the adapters, and stops it with them."""
     import asyncio
 
     from bot import cli, scheduler
 
     ticks: list[object] = []
-    monkeypatch.setattr(scheduler, "tick", lambda db, policy, now: ticks.append(now) or _Report())
+
+    def tick(db: object, policy: object, now: object) -> _Report:
+        ticks.append(now)
+        return _Report()
+
+    monkeypatch.setattr(scheduler, "tick", tick)
 
     class _App:
         db = policy = None
@@ -583,7 +594,7 @@ async def test_serving_starts_one_scheduler_for_every_adapter(tmp_path, monkeypa
         while len(ticks) < 2:
             await asyncio.sleep(0.01)
 
-    await cli._serve_all(_App(), [adapter()])
+    await cli._serve_all(cast("App", _App()), [adapter()])  # a stand-in
     assert len(ticks) >= 2
 
 
