@@ -98,7 +98,8 @@ def test_close_out_after_departure_then_follow_up(company: Company) -> None:
     assert "下一个工作日会提醒" in company.press("李明", "提交")
     with company.core.db.session() as session:
         reception = session.scalars(select(Reception)).one()
-        assert reception.state == "closed" and reception.actual["act_meals"] == "1100.00"
+        assert reception.state == "closed" and reception.actual is not None
+        assert reception.actual["act_meals"] == "1100.00"
         follow_up = session.scalars(
             select(Reminder).where(Reminder.kind == "reception.followup")
         ).one()
@@ -161,7 +162,8 @@ def test_closing_out_another_reception_starts_its_own_close_out(company: Company
     with company.core.db.session() as session:
         first, second = session.scalars(select(Reception).order_by(Reception.id)).all()
         assert (first.state, first.actual) == ("approved", None)
-        assert second.state == "closed" and second.actual["act_meals"] == "900.00"
+        assert second.state == "closed" and second.actual is not None
+        assert second.actual["act_meals"] == "900.00"
 
 
 def test_pressing_close_out_again_continues_the_same_one(company: Company) -> None:

@@ -44,8 +44,8 @@ async def test_request_manager_approves_gm_approves_requester_told(world: World)
     assert [r.text for r in replies] == ["已同意「接待申请 #1 华东机电」。"]
     # The tap was answered (the spinner stopped) before any work was shown.
     methods = [(c.method, c.params.get("callback_query_id")) for c in world.api.calls]
-    answered = methods.index(("answerCallbackQuery", world.queries[-1]))
-    assert answered < methods.index(("editMessageText", None))
+    answered_at = methods.index(("answerCallbackQuery", world.queries[-1]))
+    assert answered_at < methods.index(("editMessageText", None))
     # The card was edited where it stood: outcome shown, buttons gone.
     assert card.edits == 1 and card.labels == []
     assert card.text.endswith("✅ 王经理 已同意 11月18日(周三) 09:00")
