@@ -96,7 +96,8 @@ def test_three_processes_send_each_reminder_and_digest_once(tmp_path: Path) -> N
     # connection is shared with a child — each child opens its own engine.
     db.engine.dispose()
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    fork = "fork" in methods
+    context = multiprocessing.get_context("fork") if fork else multiprocessing.get_context("spawn")
     barrier = context.Barrier(PROCESSES)
     results = context.Queue()
     workers = [
@@ -118,7 +119,7 @@ def test_three_processes_send_each_reminder_and_digest_once(tmp_path: Path) -> N
         outbox = list(session.scalars(select(OutboxMessage.key)))
         closes = session.scalars(select(Reminder).where(Reminder.kind == "reception.close")).all()
         digests = session.scalars(select(Reminder).where(Reminder.kind == "digest.daily")).all()
-        people = session.scalar(select(func.count()).select_from(Person))
+        people = session.scalars(select(func.count()).select_from(Person)).one()
     assert sorted(outbox) == sorted(sent)  # every queued message is one a process reported
     assert {r.state for r in closes} == {"sent"}
     assert len([k for k in outbox if k.startswith("rem:")]) == RECEPTIONS
