@@ -97,9 +97,11 @@ async def serve(api_url: str, database_url: str) -> None:
     app.core.clock = clock
     production_tick = scheduler.tick
 
-    def tick(db: Database, policy: Policy, now: datetime) -> scheduler.TickReport:
+    def tick(
+        db: Database, policy: Policy, now: datetime, batch: int = scheduler.BATCH
+    ) -> scheduler.TickReport:
         started = time.time()
-        report = production_tick(db, policy, now)
+        report = production_tick(db, policy, now, batch)
         digests = sum(key.startswith("digest:") for key in report.sent)
         if digests:
             clock.skip_to(due)

@@ -205,7 +205,9 @@ class FloorCore(ScriptedCore):
         cursor.execute(self._sql["seen"], ("telegram", event.event_id, stamp))
         if cursor.fetchone() is not None:
             cursor.execute(self._sql["who"], ("telegram", event.user))
-            person_id = cursor.fetchone()[0]
+            who = cursor.fetchone()
+            assert who is not None  # every scripted user has an identity
+            person_id = who[0]
             cursor.execute(self._sql["draft"], (person_id,))
             draft = cursor.fetchone()
             data = draft[1] if draft else {}
