@@ -45,7 +45,7 @@ def short_timeouts(world: World) -> None:
     """Give up on a Bot API call after a second (PTB waits 5 s by default) — the stand-in's
     hung call is then a timeout without a long test."""
     request = world.bot.application.bot.request
-    request._client.timeout = httpx.Timeout(1.0)  # type: ignore[attr-defined]
+    request._client.timeout = httpx.Timeout(1.0)
 
 
 def shown(texts: list[str], start: str) -> int:
