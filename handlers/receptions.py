@@ -23,7 +23,9 @@ UNDECIDED = ("pending", "changes")
 
 
 def _requester(session: Session, reception_id: int) -> Person:
-    return session.get(Reception, reception_id).requester  # type: ignore[union-attr]
+    item = session.get(Reception, reception_id)
+    assert item is not None
+    return item.requester
 
 
 def title(session: Session, reception_id: int, t: Translator) -> str:
