@@ -130,7 +130,7 @@ def test_a_reminder_for_a_decided_step_is_dropped_not_sent(company: Company) -> 
     plain_reception(company, "李明", "东方精密", "C")
     with company.core.db.session() as session:
         # As if the step were decided by a path that left the reminder pending.
-        session.get(Reception, 1).state = "withdrawn"  # type: ignore[union-attr]
+        session.get_one(Reception, 1).state = "withdrawn"
         session.scalars(select(ApprovalStep)).one().state = "cancelled"
     travel(company, at("2026-11-18 18:00"))
     assert not any("⏰" in m for m in company.inbox["王经理"] + company.inbox["赵总"])

@@ -5,22 +5,28 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import SimpleNamespace
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from handlers.visit import parse_quick
+from storage.models import Client
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Wednesday 2026-11-18 09:00 in Shanghai, as tests/conftest.py's START.
 NOW = datetime(2026, 11, 18, 9, 0, tzinfo=SHANGHAI)
 
-CLIENTS = [
-    SimpleNamespace(id=1, name="华东机电"),
-    SimpleNamespace(id=2, name="东方精密"),
-    SimpleNamespace(id=3, name="ACME Industrial"),
-    SimpleNamespace(id=4, name="Nordic Tools"),
-]
+# Stand-ins for the person's clients: parse_quick reads only their id and name.
+CLIENTS = cast(
+    list[Client],
+    [
+        SimpleNamespace(id=1, name="华东机电"),
+        SimpleNamespace(id=2, name="东方精密"),
+        SimpleNamespace(id=3, name="ACME Industrial"),
+        SimpleNamespace(id=4, name="Nordic Tools"),
+    ],
+)
 
 
 # What each line should give: client | contact | outcome | next step | its day | the visit's
@@ -70,7 +76,7 @@ CLIENTS = [
     ],
 )
 def test_parse_quick_reads_what_the_line_says(lang: str, line: str, expected: str) -> None:
-    quick = parse_quick(line, CLIENTS, NOW, lang)  # type: ignore[arg-type]
+    quick = parse_quick(line, CLIENTS, NOW, lang)
     got = [
         quick.client.name if quick.client else None,
         quick.contact,
@@ -83,5 +89,5 @@ def test_parse_quick_reads_what_the_line_says(lang: str, line: str, expected: st
 
 
 def test_a_bare_number_is_not_a_date() -> None:
-    quick = parse_quick("华东机电 见了张总 有希望 3", CLIENTS, NOW, "zh")  # type: ignore[arg-type]
+    quick = parse_quick("华东机电 见了张总 有希望 3", CLIENTS, NOW, "zh")
     assert quick.next_due is None and quick.next_step is None and quick.visited_on is None

@@ -34,7 +34,8 @@ def test_a_form_killed_mid_way_continues_at_the_same_step(
     first.say("C")
     assert ZH("rcp.ask.guest") in first.say("3")
     first.kill()  # waiting at the guest's name
-    assert draft_state(core, "李明", "rcp").step == "guest"  # type: ignore[union-attr]
+    state = draft_state(core, "李明", "rcp")
+    assert state is not None and state.step == "guest"
 
     second = Console("李明", org_db.url, tmp_path)
     resumed = second.say("/reception")

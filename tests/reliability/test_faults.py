@@ -13,6 +13,7 @@ import asyncio
 import os
 import subprocess
 import time
+from datetime import datetime
 
 import httpx
 import pytest
@@ -148,11 +149,11 @@ def database_away_for_one_mark(monkeypatch: pytest.MonkeyPatch) -> dict[str, int
     mark_sent = bot.outbox.mark_sent
     down = {"left": 1}
 
-    def mark_sent_while_down(*args: object) -> None:
+    def mark_sent_while_down(db: Database, pending_id: int, now: datetime) -> None:
         if down["left"]:
             down["left"] -= 1
             raise OperationalError("UPDATE outbox", {}, Exception("server closed the connection"))
-        mark_sent(*args)  # type: ignore[arg-type]
+        mark_sent(db, pending_id, now)
 
     monkeypatch.setattr(bot.outbox, "mark_sent", mark_sent_while_down)
     return down
