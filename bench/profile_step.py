@@ -60,6 +60,7 @@ class Counter:
             finally:
                 self.commit_s += time.perf_counter() - started
 
+        # Timing each commit by wrapping the dialect's method, as a profiler would.
         dialect.do_commit = timed_commit  # type: ignore[method-assign,assignment]
 
     def _statement(self, *_: Any) -> None:

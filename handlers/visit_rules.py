@@ -186,6 +186,7 @@ class ClientDue:
 
 def frequency_months(policy: Policy, region: str) -> int:
     try:
+        # Any string from the data, not only a Region: an unknown one is the except below.
         return policy.visit_frequency_months(region)  # type: ignore[arg-type]
     except AttributeError:  # a region the policy does not know: the longest interval
         return policy.visit_frequency_months("other")

@@ -88,7 +88,7 @@ def test_a_bom_is_ignored() -> None:
 
 def test_the_policy_is_frozen() -> None:
     with pytest.raises(ValidationError):
-        Policy().approval.finance_threshold = Decimal(1)  # type: ignore[misc]
+        Policy().approval.finance_threshold = Decimal(1)  # type: ignore[misc]  # the point
 
 
 def test_toml_times_and_dates_are_accepted_natively() -> None:

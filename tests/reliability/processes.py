@@ -51,6 +51,7 @@ class Process:
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
+        # A BufferedReader at run time (bufsize -1); typeshed types Popen.stdout as IO[bytes].
         while chunk := self.proc.stdout.read1(4096):  # type: ignore[attr-defined]
             with self._lock:
                 self._output.append(chunk.decode("utf-8", "replace"))

@@ -336,7 +336,7 @@ async def test_commits_that_queue_messages_wake_one_outbox_pass_not_one_each(
         passes.append(1)
         await deliver()
 
-    bot.deliver = counted  # type: ignore[method-assign]
+    bot.deliver = counted  # type: ignore[method-assign]  # counting the passes
     now = core.clock()
     for number in range(20):  # a scheduler tick commits like this, batch after batch
         with core.db.session() as session:
@@ -353,7 +353,7 @@ async def test_a_closed_bot_is_no_longer_woken_by_commits(bot: SlackBot, core: C
     async def counted() -> None:
         passes.append(1)
 
-    bot.deliver = counted  # type: ignore[method-assign]
+    bot.deliver = counted  # type: ignore[method-assign]  # counting the passes
     bot.close()
     with core.db.session() as session:
         person = session.scalars(select(Person).where(Person.name == "王经理")).one()
