@@ -548,7 +548,8 @@ def press(ctx: Ctx, form: Form, draft: Draft, pressed: FormAction) -> None:
     """A button of the current question, the date confirmation, or the summary, of this draft:
     one of a draft cancelled or replaced since is as stale as an earlier question's."""
     if not pressed.made_for(draft) or pressed.step != draft.step:
-        ctx.say("flow.stale_button")
+        stale = "flow.stale_button" if pressed.made_for(draft) else "flow.other_draft"
+        ctx.say(stale, title=ctx.t(form.title))
         ask(ctx, form, draft)
         return
     step_name, value = pressed.step, pressed.value

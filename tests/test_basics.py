@@ -165,7 +165,7 @@ def test_a_form_button_from_before_buttons_named_their_draft_is_stale(company: C
     open form's question is asked again, with buttons that work."""
     company.say("李明", "/reception")
     replies = company.core.handle(Event("console", "李明", action="f:rcp:client:2"))
-    assert replies[0].text == "这个按钮属于之前的问题,请回答当前这一步:"
+    assert replies[0].text == "这个按钮属于之前那份已结束的「接待申请」,没有改动。请继续当前这一份:"
     assert replies[1].text.startswith("哪位客户来访?")
     assert "客户级别" in company.press("李明", "华东机电")  # the button shown again
 

@@ -305,7 +305,8 @@ def test_the_submit_of_a_cancelled_requests_summary_sends_nothing(company: Compa
     assert "东方精密 · B类" in summary
 
     reply = company.say("李明", old_submit)
-    assert "这个按钮属于之前的问题" in reply and "东方精密 · B类" in reply
+    assert reply.startswith("这个按钮属于之前那份已结束的「接待申请」,没有改动。请继续当前这一份:")
+    assert "东方精密 · B类" in reply
     assert "等待" not in reply and company.inbox["王经理"] == []
     with company.core.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Reception)) == 0

@@ -268,7 +268,7 @@ def test_a_choice_of_a_replaced_quick_log_changes_nothing(company: Company) -> N
     assert "之前没填完的拜访记录已放弃" in reply and "拜访类型" in reply
 
     reply = company.say("李明", old_first_visit)
-    assert "这个按钮属于之前的问题" in reply and "拜访类型" in reply
+    assert "这个按钮属于之前那份已结束的「拜访记录」" in reply and "拜访类型" in reply
     assert "拜访目的" not in reply  # the question was not answered
 
     assert "拜访目的" in company.press("李明", "建立关系")  # this log's own button

@@ -255,7 +255,7 @@ async def test_a_cancelled_drafts_summary_neither_edits_nor_submits_the_next_one
 
     assert len(standin.opened_views()) == views  # no modal opened over the new draft
     assert _count(core, "tst.submit") == 0
-    stale = [EN("flow.stale_button"), summary.text]
+    stale = [EN("flow.other_draft", title="tst.title"), summary.text]
     assert standin.texts(user)[-4:] == stale + stale
 
 

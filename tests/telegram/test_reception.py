@@ -119,7 +119,7 @@ async def test_the_submit_on_a_cancelled_requests_summary_sends_nothing(world: W
     summary = await fill_b_class(li)  # a new request, at the same step
 
     replies = await li.press("提交", on=cancelled)
-    assert replies[0].text == "这个按钮属于之前的问题,请回答当前这一步:"
+    assert replies[0].text == "这个按钮属于之前那份已结束的「接待申请」,没有改动。请继续当前这一份:"
     assert replies[1].text == summary.text  # the summary shown again; nothing was sent
     assert len(wang.screen) == 1  # only the welcome
 
