@@ -211,10 +211,11 @@ def outcome_line(step: ApprovalStep, t: Translator, tz: tzinfo) -> str:
 
 def _schedule_reminders(ctx: Ctx, step: ApprovalStep) -> None:
     """A reminder to the approver after the policy's working hours, and after twice that
-    one to their own manager too."""
-    calendar = WorkCalendar.for_policy(ctx.policy)
+    one to their own manager too. The hours are the approver's, in their own zone: a
+    request sent at their evening waits for their morning, wherever the org's office is."""
+    calendar = approvers_hours(ctx.policy, step)
     hours = ctx.policy.approval
-    local = ctx.now.astimezone(zone_of(step.approver, ctx.policy))
+    local = ctx.now.astimezone(calendar.tz)
     plan = [("approval.remind", step.approver, hours.remind_after_working_hours)]
     if step.approver.manager is not None:
         plan.append(
@@ -232,6 +233,10 @@ def _schedule_reminders(ctx: Ctx, step: ApprovalStep) -> None:
                 created_at=ctx.now,
             )
         )
+
+
+def approvers_hours(policy: Policy, step: ApprovalStep) -> WorkCalendar:
+    return WorkCalendar.for_policy(policy, zone_of(step.approver, policy))
 
 
 def _cancel_reminders(ctx: Ctx, step: ApprovalStep) -> None:

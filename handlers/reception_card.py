@@ -185,7 +185,12 @@ def recent_history(session: Session, reception: Reception, t: Translator, tz: tz
 def chain_line(steps: list[ApprovalStep], t: Translator) -> str:
     marks = {"approved": "✅", "pending": "⏳", "rejected": "❌", "changes": "↩", "cancelled": "—"}
     parts = [
-        f"{s.approver.name}({t(f'approval.kind.{s.kind}')}) {marks.get(s.state, '…')}"
+        t(
+            "approval.chain_step",
+            name=s.approver.name,
+            kind=t(f"approval.kind.{s.kind}"),
+            mark=marks.get(s.state, "…"),
+        )
         for s in steps
     ]
     return t("approval.chain", chain=" → ".join(parts))

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.orm import Session
 
-from handlers.approval import card_message
+from handlers.approval import approvers_hours, card_message
 from handlers.context import Ctx, named_by, translator_for, zone_of
 from handlers.i18n import Translator
 from handlers.messages import Button, Message, action_id
@@ -121,7 +121,7 @@ def _pending_step(view: ReminderView) -> ApprovalStep | None:
 def _waited(view: ReminderView, step: ApprovalStep) -> str:
     """Working hours the step has waited, as a reader reads it ("4", "8.5")."""
     opened = step.opened_at or view.reminder.created_at
-    hours = WorkCalendar.for_policy(view.policy).working_hours_between(opened, view.now)
+    hours = approvers_hours(view.policy, step).working_hours_between(opened, view.now)
     return view.t.number(round(max(hours, 0) * 2) / 2)
 
 

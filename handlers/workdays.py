@@ -45,9 +45,10 @@ class WorkCalendar:
         self.tz = tz or ZoneInfo(DEFAULT_TIMEZONE)
 
     @classmethod
-    def for_policy(cls, policy: Policy) -> WorkCalendar:
-        """The policy's working days, with working hours in the org's time zone."""
-        return cls(policy.working_days, ZoneInfo(policy.org.default_timezone))
+    def for_policy(cls, policy: Policy, tz: dt.tzinfo | None = None) -> WorkCalendar:
+        """The policy's working days, with working hours in `tz` (a person's own, for hours
+        that person works), else in the org's time zone."""
+        return cls(policy.working_days, tz or ZoneInfo(policy.org.default_timezone))
 
     # --- days ------------------------------------------------------------------------------
 

@@ -110,6 +110,23 @@ def test_a_request_at_friday_five_reminds_monday_noon_and_escalates_at_four(
         assert len(sent_keys(company.core.db, f"rem:{row.id}:")) == 1
 
 
+def test_an_approvers_working_hours_are_counted_in_their_own_zone(company: Company) -> None:
+    with company.core.db.session() as session:  # Grace moves to the Berlin office
+        grace = session.scalars(select(Person).where(Person.name == "Grace Lee")).one()
+        grace.timezone = "Europe/Berlin"
+    company.clock.now = at("2026-11-20 17:00", BERLIN)  # Friday, an hour before her day ends
+    english_reception(company, "Tom Walker", "ACME", "next Thu 10am", "next Thu 5pm")
+    remind = reminders(company.core.db, "approval.remind")[0]
+    escalate = reminders(company.core.db, "approval.escalate")[0]
+    # Her Friday's last hour and Monday morning, not Shanghai's Monday (06:00 in Berlin).
+    assert remind.due_at == at("2026-11-23 12:00", BERLIN)
+    assert escalate.due_at == at("2026-11-23 16:00", BERLIN)
+    travel(company, at("2026-11-23 12:00", BERLIN))
+    reminder = company.last("Grace Lee")
+    assert reminder.startswith("⏰ Waiting for your decision for 4 working hours:")
+    assert "Approvals: Grace Lee (manager) ⏳" in reminder
+
+
 def test_approving_from_the_reminder_and_the_card_updates_it(company: Company) -> None:
     plain_reception(company, "李明", "东方精密", "C")
     travel(company, at("2026-11-18 13:00"))
