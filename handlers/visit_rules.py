@@ -415,15 +415,25 @@ _YEAR_MONTH = re.compile(r"(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?")
 _MONTH_YEAR = re.compile(r"(\d{1,2})\s*/\s*(\d{4})")
 _MONTH_ONLY = re.compile(r"(\d{1,2})\s*月(?:份)?")
 _NAMED = re.compile(r"([a-z]+)\.?(?:\s+(\d{4}))?")
+# Months said from this one.
+_FROM_THIS_MONTH = {
+    **dict.fromkeys(("本月", "这个月", "当月", "this month"), 0),
+    **dict.fromkeys(("上月", "上个月", "last month"), -1),
+    **dict.fromkeys(("下月", "下个月", "next month"), 1),
+}
 
 
 def parse_month(text: str, today: dt.date, ahead: bool) -> tuple[int, int] | None:
-    """ "2026-12", "2026年12月", "12/2026", "12月", "Dec", "December 2026" → (year, month).
+    """ "2026-12", "2026年12月", "12/2026", "12月", "Dec", "December 2026", "上个月",
+    "next month" → (year, month).
 
     Without a year, the month is the nearest one not before this month when `ahead` (a plan),
     else the nearest one not after it (a scorecard). None when the text is not a month."""
-    text = text.strip().lower()
+    text = " ".join(text.lower().split())
     year: int | None = None
+    if text in _FROM_THIS_MONTH:
+        year, index = divmod(today.year * 12 + today.month - 1 + _FROM_THIS_MONTH[text], 12)
+        return year, index + 1
     if found := _YEAR_MONTH.fullmatch(text):
         year, month = int(found[1]), int(found[2])
     elif found := _MONTH_YEAR.fullmatch(text):

@@ -657,14 +657,20 @@ def test_usage_bad_months_empty_months_and_too_many_rows(
     assert (
         "用法:/export receptions|visits|scorecard" in ask(company.core, "钱会计", "/export")[0].text
     )
-    assert "用法" in ask(company.core, "钱会计", "/export receptions 下个月")[0].text
     bad = ask(company.core, "钱会计", "/export receptions 2026-13")
-    assert [m.text for m in bad] == ["看不懂月份「2026-13」,请写成 2026-11。"]
+    assert [m.text for m in bad] == ["看不懂月份「2026-13」,可以写 2026-11、11月 或 上个月。"]
+    bad = ask(company.core, "钱会计", "/export receptions 下下个月")
+    assert [m.text for m in bad] == ["看不懂月份「下下个月」,可以写 2026-11、11月 或 上个月。"]
     empty = ask(company.core, "钱会计", "/export receptions 2027-01")
     assert [m.text for m in empty] == ["2027年1月 没有接待记录(全公司)。"]
-    # The month defaults to the reader's own (November 2026), 2026年11月 also reads.
+    december = exported(company.core, "钱会计", "/export receptions 下个月")
+    assert "2026年12月 · 1 行" in december.text
+    # The month defaults to the reader's own (November 2026); it reads as people write it.
     assert "5 行" in exported(company.core, "钱会计", "/export 接待").text
-    assert "5 行" in exported(company.core, "钱会计", "/export 接待 2026年11月 csv").text
+    for month in ("2026年11月 csv", "11月", "本月", "nov 2026"):
+        assert "5 行" in exported(company.core, "钱会计", f"/export 接待 {month}").text, month
+    october = ask(company.core, "钱会计", "/export receptions 上个月")
+    assert [m.text for m in october] == ["2026年10月 没有接待记录(全公司)。"]
     monkeypatch.setitem(chat.CHAT_MAX_ROWS, "xlsx", 3)
     too_many = ask(company.core, "钱会计", "/export receptions 2026-11")
     assert too_many[0].attachment is None
@@ -717,6 +723,7 @@ def test_the_export_command(
 
     assert main(["export", "receptions", "--month", "2026-11", "--team", "无名氏"]) == 1
     assert "找不到团队「无名氏」" in capsys.readouterr().err
-    assert main(["export", "receptions", "--month", "11/2026"]) == 1
+    assert main(["export", "receptions", "--month", "13/2026"]) == 1
+    assert "看不懂月份「13/2026」" in capsys.readouterr().err
     assert main(["export", "receptions", "--month", "2026-11", "--format", "png"]) == 2
     assert not list(tmp_path.glob(".*.partial"))

@@ -73,6 +73,7 @@ def test_the_scorecard_of_a_known_month(company: Company) -> None:
     assert "完成率 67%" in company.say("李明", "/score")  # this month, December
     november = company.say("李明", "/score 11月")
     assert "计划 0 · 实际 1(计划内完成 0)· 完成率 —(没有计划)" in november
+    assert company.say("李明", "/score 上个月") == november  # said from this month, too
 
     team = company.say("王经理", "/score team 2026-12")
     assert "📊 王经理的团队 2026年12月拜访考核" in team

@@ -51,20 +51,20 @@ ALIASES = {
 def parse(ctx: Ctx, argument: str) -> tuple[str, Month, Format | None]:
     """What, which month and which format, in any order; raises ExportError on a stray word."""
     kind: str | None = None
-    month = Month.of(ctx.local_now.date())
     fmt: Format | None = None
+    said: list[str] = []  # the month, in as many words as it takes ("last month")
     for word in argument.split():
         lowered = word.lower()
         if lowered in ALIASES:
             kind = ALIASES[lowered]
         elif lowered in FORMATS:
             fmt = "csv" if lowered == "csv" else "xlsx"
-        elif word[:1].isdigit():
-            month = Month.parse(word)
         else:
-            raise ExportError("exp.usage")
+            said.append(word)
     if kind is None:
         raise ExportError("exp.usage")
+    today = ctx.local_now.date()
+    month = Month.parse(" ".join(said), today) if said else Month.of(today)
     return kind, month, fmt
 
 

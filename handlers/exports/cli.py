@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -89,7 +90,7 @@ def command_line(
         print(f"cannot export {kind} as {fmt}: csv or xlsx (scorecard: also png)", file=stderr)
         return 2
     try:
-        month = Month.parse(month_text)
+        month = Month.parse(month_text, datetime.now(tz).date())
         with reading(db) as session:
             scope = resolve_scope(session, team=team)
 

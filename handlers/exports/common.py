@@ -13,7 +13,6 @@ through a row that a team member happened to touch.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from handlers.i18n import Translator
+from handlers.visit_rules import parse_month
 from storage.models import Person
 
 if TYPE_CHECKING:
@@ -125,8 +125,6 @@ def team_scope(session: Session, name: str) -> Scope:
 
 # ---------------------------------------------------------------------------- the month
 
-MONTH = re.compile(r"^(\d{4})[-/.年](\d{1,2})月?$")
-
 
 @dataclass(frozen=True, order=True)
 class Month:
@@ -134,12 +132,13 @@ class Month:
     month: int
 
     @classmethod
-    def parse(cls, text: str) -> Month:
-        """`2026-11`, `2026/11`, `2026年11月` → Month; anything else raises ExportError."""
-        match = MONTH.match(text.strip())
-        if not match or not 1 <= int(match[2]) <= 12:
+    def parse(cls, text: str, today: date) -> Month:
+        """A month as people write it (2026-11, 2026年11月, 11月, Nov, 上个月: `parse_month`),
+        one without a year the nearest not after `today`'s; anything else raises ExportError."""
+        found = parse_month(text, today, ahead=False)
+        if found is None:
             raise ExportError("exp.error.month", text=text)
-        return cls(int(match[1]), int(match[2]))
+        return cls(*found)
 
     @classmethod
     def of(cls, day: date) -> Month:
