@@ -362,7 +362,9 @@ class SlackBot:
         begun = started_form(replies)
         if begun and await self._open_form(who, begun, trigger, command=None):
             replies = [m for m in replies if m.meta.get("form") != begun]
-        await self._reply(who, replies)
+        on_message = container.get("type") == "message"
+        pressed = (container["channel_id"], container["message_ts"]) if on_message else None
+        await self._reply(who, replies, pressed)
         if container.get("type") == "view":
             await self._publish_home(who)
 
@@ -495,8 +497,11 @@ class SlackBot:
 
     # ---------------------------------------------------------------- sending
 
-    async def _reply(self, who: Who, replies: list[Message]) -> None:
-        """The core's answers to the person acting, in their DM."""
+    async def _reply(
+        self, who: Who, replies: list[Message], pressed: tuple[str, str] | None = None
+    ) -> None:
+        """The core's answers to the person acting, in their DM; `pressed` is the message
+        whose button they pressed, which a reply marked `replace` without a card updates."""
         if not replies:
             return
         chat = await self.sender.dm(who.user)
@@ -504,7 +509,7 @@ class SlackBot:
         person_id = profile.person_id if profile else None
         for message in replies:
             try:
-                await self._send(person_id, chat, message)
+                await self._send(person_id, chat, message, pressed)
             except SEND_ERRORS:
                 log.exception("reply to %s not sent; kept in the outbox", who.key)
                 if person_id is not None:
@@ -519,13 +524,24 @@ class SlackBot:
                 key = f"slack:kept:{uuid.uuid4().hex}"
                 enqueue(session, person, message, key, now, not_before=now + RETRY_IN)
 
-    async def _send(self, person_id: int | None, chat: str, message: Message) -> None:
-        """Post a message, or update every copy of its card (`replace`) already shown."""
+    async def _send(
+        self,
+        person_id: int | None,
+        chat: str,
+        message: Message,
+        pressed: tuple[str, str] | None = None,
+    ) -> None:
+        """Post a message, or update every copy of its card (`replace`) already shown, or
+        without a card the pressed message."""
         db = self.core.db
-        if message.replace and message.card and person_id is not None:
-            copies = await asyncio.to_thread(
-                outbox.copies_of, db, message.card, person_id, PLATFORM
-            )
+        if message.replace:
+            copies = []
+            if message.card and person_id is not None:
+                copies = await asyncio.to_thread(
+                    outbox.copies_of, db, message.card, person_id, PLATFORM
+                )
+            elif pressed is not None:
+                copies = [pressed]
             if copies:
                 for channel, ts in copies:
                     await self._update(channel, ts, message)

@@ -454,8 +454,9 @@ def start(ctx: Ctx, form: Form, prefill: Data | None = None) -> None:
     ask(ctx, form, draft)
 
 
-def ask(ctx: Ctx, form: Form, draft: Draft) -> None:
-    """Show the current question (or the summary) with its buttons."""
+def ask(ctx: Ctx, form: Form, draft: Draft, replace: bool = False) -> None:
+    """Show the current question (or the summary) with its buttons; with `replace`, in place
+    of the message whose button was pressed (a choice ticked on a multiple choice)."""
     if draft.step == SUMMARY:
         _show_summary(ctx, form, draft)
         return
@@ -468,14 +469,19 @@ def ask(ctx: Ctx, form: Form, draft: Draft) -> None:
     if pending and pending["step"] == step.name:
         _confirm_date(ctx, form, draft, step)
         return
-    params = step.params(ctx, draft.data) if step.params else {}
-    text = ctx.t(step.prompt, **params)
+    text = _question(ctx, step, draft.data)
     buttons = _step_buttons(ctx, form, draft, step)
     if step.optional:
         text += "\n" + ctx.t("flow.skip_hint")
     # `meta` lets an adapter that shows whole forms (Slack's modals) see a form begin.
     meta = {"form": form.name, "fresh": not _history(draft)}
-    ctx.reply(text, buttons, expects_number=step.kind in (Kind.NUMBER, Kind.MONEY), meta=meta)
+    number = step.kind in (Kind.NUMBER, Kind.MONEY)
+    ctx.reply(text, buttons, expects_number=number, meta=meta, replace=replace)
+
+
+def _question(ctx: Ctx, step: Step, data: Data) -> str:
+    params = step.params(ctx, data) if step.params else {}
+    return ctx.t(step.prompt, **params)
 
 
 def _step_buttons(ctx: Ctx, form: Form, draft: Draft, step: Step) -> tuple[tuple[Button, ...], ...]:
@@ -562,13 +568,13 @@ def press(ctx: Ctx, form: Form, draft: Draft, pressed: FormAction) -> None:
         return
     pending = draft.data.get(PENDING)
     if value == "ok" and pending and pending["step"] == step.name:
-        _accept(ctx, form, draft, step, pending["value"])
+        _take(ctx, form, draft, step, pending["value"])
     elif value == "retype" and pending:
         _drop_pending(ctx, draft, step)
     elif value == "skip" and step.optional:
-        _accept(ctx, form, draft, step, None)
+        _take(ctx, form, draft, step, None)
     elif step.kind is Kind.YESNO and value in ("y", "n"):
-        _accept(ctx, form, draft, step, value == "y")
+        _take(ctx, form, draft, step, value == "y")
     elif step.kind in (Kind.CHOICE, Kind.MULTI):
         _press_choice(ctx, form, draft, step, value)
     else:
@@ -584,7 +590,7 @@ def _press_choice(ctx: Ctx, form: Form, draft: Draft, step: Step, value: str) ->
             ctx.say("flow.error.choose_one")
             ask(ctx, form, draft)
             return
-        _accept(ctx, form, draft, step, _in_order(ctx, step, draft.data, set(chosen)))
+        _take(ctx, form, draft, step, _in_order(ctx, step, draft.data, set(chosen)))
         return
     index = action_id(value)
     if index is None or index >= len(options):
@@ -600,12 +606,21 @@ def _press_choice(ctx: Ctx, form: Form, draft: Draft, step: Step, value: str) ->
             ctx.say(error.key, **error.params)
             ask(ctx, form, draft)
             return
-        _accept(ctx, form, draft, step, choice)
+        _take(ctx, form, draft, step, choice)
         return
     chosen = set(draft.data.get(f"_{step.name}", []))
     chosen ^= {choice}
     _save(ctx, draft, {**draft.data, f"_{step.name}": sorted(chosen)}, step.name, _history(draft))
-    ask(ctx, form, draft)
+    ask(ctx, form, draft, replace=True)  # the ticks change on the question itself
+
+
+def _take(ctx: Ctx, form: Form, draft: Draft, step: Step, value: Any) -> None:
+    """A button's answer: the question it was on now shows the answer and no buttons, so the
+    chat reads as a record and nothing there can be tapped twice; then the form goes on."""
+    shown = show_value(ctx, step, {**draft.data, step.name: value})
+    answered = _question(ctx, step, draft.data) + "\n" + ctx.t("flow.answered", answer=shown)
+    ctx.reply(answered, replace=True)
+    _accept(ctx, form, draft, step, value)
 
 
 def _accept(ctx: Ctx, form: Form, draft: Draft, step: Step, value: Any) -> None:

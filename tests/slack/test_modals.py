@@ -266,3 +266,24 @@ async def test_when_slack_refuses_the_modal_the_form_goes_on_in_the_dm(
     standin.fail_next("views.open", "expired_trigger_id")
     await slack.command(user, "tform")
     assert standin.texts(user) == ["tst.ask.title"]  # the first question, chat-style
+
+
+async def test_in_the_dm_a_tapped_answer_stays_on_its_question_and_ticks_change_in_place(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link
+) -> None:
+    user = await link("李明")
+    standin.fail_next("views.open", "expired_trigger_id")
+    await slack.command(user, "tform")
+    for answer in ["Review", "3", "100", "2026-12-01", "yes", "2026-12-01 15:00", "yes"]:
+        await slack.message(user, answer)
+    colour = standin.last(user)
+    assert colour.text == "tst.ask.colour"
+    await slack.press(user, colour, "Green")
+    # The question was updated where it stood: the answer on it, its buttons gone.
+    assert colour.updates == 1 and colour.text == "tst.ask.colour\n→ Green"
+    assert colour.buttons() == {}
+    tags = standin.last(user)
+    shown = len(standin.inbox(user))
+    await slack.press(user, tags, "Alpha")
+    assert len(standin.inbox(user)) == shown  # ticked on the question, not sent anew
+    assert tags.updates == 1 and "✓ Alpha" in tags.buttons()

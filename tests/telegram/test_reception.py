@@ -98,6 +98,27 @@ async def test_someone_elses_tap_changes_nothing(world: World) -> None:
     assert li.last.text == "已提交「接待申请 #1 华东机电」,等待 王经理 审批。"
 
 
+async def test_a_tapped_answer_stays_on_its_question_and_its_buttons_go(world: World) -> None:
+    li = await world.linked("李明")
+    client = (await li.send("/reception"))[-1]
+    replies = await li.press("华东机电", on=client)
+    # The question now reads as a record; nothing on it can be tapped a second time.
+    assert client.edits == 1 and client.labels == []
+    assert client.text.endswith("(新客户会自动建档)。\n→ 华东机电")
+    assert [r.text.split("\n")[0] for r in replies] == ["客户级别?"]
+    for answer in ["B", "5", "张总", "采购总监"]:
+        await li.send(answer)
+    purposes = li.last
+    assert purposes.text.startswith("来访目的?")
+    # Ticking a multiple choice changes the question itself, not a new copy of it per tap.
+    assert await li.press("参观考察", on=purposes) == []
+    assert await li.press("业务洽谈", on=purposes) == []
+    assert purposes.labels[:2] == ["✓ 参观考察", "✓ 业务洽谈"]
+    replies = await li.press("选好了", on=purposes)
+    assert purposes.labels == [] and purposes.text.endswith("\n→ 参观考察、业务洽谈")
+    assert replies[-1].text.startswith("什么时候到?")
+
+
 async def test_a_button_from_an_earlier_question_is_answered_politely(world: World) -> None:
     li = await world.linked("李明")
     question = (await li.send("/reception"))[-1]
