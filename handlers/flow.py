@@ -637,8 +637,7 @@ def _accept(ctx: Ctx, form: Form, draft: Draft, step: Step, value: Any) -> None:
 def _drop_pending(ctx: Ctx, draft: Draft, step: Step) -> None:
     data = {k: v for k, v in draft.data.items() if k != PENDING}
     _save(ctx, draft, data, step.name, _history(draft))
-    params = step.params(ctx, data) if step.params else {}
-    ctx.reply(ctx.t(step.prompt, **params))
+    ctx.reply(_question(ctx, step, data))
 
 
 def _confirm_date(ctx: Ctx, form: Form, draft: Draft, step: Step) -> None:
