@@ -55,7 +55,7 @@ from bot.slack_blocks import (
     HomeSection,
     form_modal,
     home_view,
-    opened_context,
+    opened_for,
     read_modal,
 )
 from bot.slack_send import SEND_ERRORS, Pacer, Sender, web_client
@@ -295,7 +295,7 @@ class SlackBot:
         form_name = view["callback_id"].removeprefix(FORM_CALLBACK)
         try:
             result = await asyncio.to_thread(
-                self.core.fill_form, event, form_name, submitted.texts, opened_context(view)
+                self.core.fill_form, event, form_name, submitted.texts, opened_for(view)
             )
         except Exception:
             # Keep the modal open with what was typed, and say so, rather than lose it.
@@ -444,7 +444,7 @@ class SlackBot:
                 return None
             if edit is not None and draft is not None and not edit.made_for(draft):
                 return None  # an old summary's Edit: the core says it is stale
-            return form_modal(ctx, form, dict(draft.data) if draft else {})
+            return form_modal(ctx, form, draft)
 
     def _allowed(self, command: str, roles: frozenset[str]) -> bool:
         found = self.core.commands.get(command)

@@ -16,9 +16,10 @@ from datetime import date, datetime
 from typing import Any
 
 from handlers.context import Ctx
-from handlers.flow import Choice, Data, Form, Kind, Step, context_of
+from handlers.flow import Choice, Data, Form, Kind, Opened, Step, Unnamed
 from handlers.i18n import Translator
 from handlers.messages import Message
+from storage.models import Draft
 
 BUTTON_ACTION = "vd.b"  # action_id prefix of a core button; its value is Button.action
 OPEN_ACTION = "vd.open"  # a button that opens a form's modal; its value is the command
@@ -103,12 +104,14 @@ def _chunks(text: str, size: int) -> list[str]:
 # ---------------------------------------------------------------------------- modals
 
 
-def form_modal(ctx: Ctx, form: Form, data: Data) -> Block:
-    """One modal for a whole form, its inputs filled from `data` (a draft being continued).
+def form_modal(ctx: Ctx, form: Form, draft: Draft | None) -> Block:
+    """One modal for a whole form, its inputs filled from `draft` (one being continued), if any.
 
     Steps that apply only after some answer (`when`) are optional here: Slack cannot hide a
     field as the person types, and the engine still asks for one that turns out to apply."""
     t = ctx.t
+    data = dict(draft.data) if draft else {}
+    opened = Opened.of(draft)
     blocks: list[Block] = [
         {"type": "context", "elements": [plain(t("slack.modal.intro"), LABEL_MAX)]}
     ]
@@ -117,8 +120,9 @@ def form_modal(ctx: Ctx, form: Form, data: Data) -> Block:
     return {
         "type": "modal",
         "callback_id": f"{FORM_CALLBACK}{form.name}",
-        # Slack hands it back on submit: what the draft was about when the modal opened.
-        "private_metadata": json.dumps(context_of(data)),
+        # Slack hands it back on submit (`opened_for`): the draft the modal is for. Ids and
+        # short `@` values, far within Slack's 3000 characters.
+        "private_metadata": json.dumps({"draft": opened.draft, "context": opened.context}),
         "title": plain(t(form.title), TITLE_MAX),
         "submit": plain(t("slack.modal.next"), TITLE_MAX),
         "close": plain(t("flow.cancel"), TITLE_MAX),
@@ -272,9 +276,12 @@ def read_modal(values: dict[str, dict[str, dict[str, Any]]]) -> Submitted:
     return Submitted(texts, blocks)
 
 
-def opened_context(view: dict[str, Any]) -> Data:
-    """The `@` context a submitted modal was opened with (`form_modal` put it there)."""
-    return dict(json.loads(view.get("private_metadata") or "{}"))
+def opened_for(view: dict[str, Any]) -> Opened:
+    """The draft a submitted modal was opened for (`form_modal` put it there)."""
+    metadata = dict(json.loads(view.get("private_metadata") or "{}"))
+    if "draft" not in metadata:  # put there by an older bot: the draft's `@` context alone
+        return Opened(Unnamed.DRAFT, metadata)
+    return Opened(metadata["draft"], dict(metadata["context"]))
 
 
 def _state_text(state: dict[str, Any]) -> str:

@@ -87,10 +87,10 @@ class Core:
             return [Message(self._fallback_translator(event)("error.internal"))]
 
     def fill_form(
-        self, event: Event, form_name: str, texts: dict[str, str], opened: dict[str, Any]
+        self, event: Event, form_name: str, texts: dict[str, str], opened: flow.Opened
     ) -> FormResult:
         """A whole form submitted at once (a Slack modal): field errors, or the replies.
-        `opened` is the draft's `@` context when the form was shown (see `flow.fill`)."""
+        `opened` is the draft the form was shown for (see `flow.fill`)."""
         with self.db.session() as session:
             person = self._who(session, event)
             form = self.forms.get(form_name)

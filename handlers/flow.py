@@ -8,7 +8,8 @@ pass, an edit from the summary, `/back`, and a quick log that filled some fields
 
 Button actions are `f:<form>:<draft>:<step>:<value>` (`FormAction`); a button from an earlier
 question, or from a draft cancelled or replaced since, is stale and answered with a polite line
-plus the current question.
+plus the current question. A whole form filled at once (a Slack modal) names its draft too
+(`Opened`): one meant for another draft saves nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Any
 
 import cn2an
@@ -190,6 +191,37 @@ def _button(label: str, form: Form, draft: Draft, step: str, value: str, style: 
 def context_of(data: Data) -> Data:
     """A draft's `@` keys: what its answers are about (which reception, which request)."""
     return {k: v for k, v in data.items() if k.startswith("@")}
+
+
+class Unnamed(Enum):
+    """The draft of a whole form shown before such forms named theirs (see `Opened`)."""
+
+    DRAFT = "unnamed"
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What a whole form (a Slack modal) was shown for, handed back with its answers: the
+    draft's id, None when the person had none yet (`fill` makes it), and the draft's `@`
+    context. Like a button's, the answers belong to that draft only: a person's draft of a form
+    may be cancelled or replaced, or one begun elsewhere, while the modal is still open."""
+
+    draft: int | Unnamed | None
+    context: Data
+
+    @classmethod
+    def of(cls, draft: Draft | None) -> Opened:
+        return cls(draft.id if draft else None, context_of(draft.data if draft else {}))
+
+    def is_for(self, draft: Draft | None) -> bool:
+        """Whether the answers are for `draft`, the person's draft of the form now (if any)."""
+        now = Opened.of(draft)
+        if self.draft is Unnamed.DRAFT:
+            # Lenient, unlike a button without its draft: such a modal was opened before the
+            # deploy and lives minutes, not for good in a chat; refused, it would lose all
+            # that was typed, and its `@` context still keeps it off another reception's draft.
+            return now.context == self.context
+        return now == self
 
 
 # ---------------------------------------------------------------------------- reading answers
@@ -762,20 +794,21 @@ def submit(ctx: Ctx, form: Form, draft: Draft) -> None:
     ctx.session.execute(delete(Draft).where(Draft.id == draft.id))
 
 
-def fill(ctx: Ctx, form: Form, texts: dict[str, str], opened: Data) -> dict[str, str]:
+def fill(ctx: Ctx, form: Form, texts: dict[str, str], opened: Opened) -> dict[str, str]:
     """A whole form at once (a Slack modal): read every answer, in order, since later steps
     depend on earlier ones. Returns the errors by step, in the person's language; with none,
     the draft is saved and its summary shown, exactly as after the last question. The
     draft's `@` context (which sent request an edit belongs to) is kept.
 
-    `opened` is the `@` context the form was shown with. A draft cancelled or replaced
-    meanwhile (/cancel, another reception's close-out) no longer holds it: the answers were
-    meant for something not open now, so nothing is saved and the person is told."""
+    `opened` is the draft the form was shown for. When the draft now is another (that one was
+    cancelled or replaced meanwhile: /cancel, another reception's close-out, a form begun in
+    the DM), the answers were meant for something not open now: nothing is saved and the
+    person is told."""
     draft = load_draft(ctx, form)
-    data = context_of(draft.data if draft else {})
-    if data != opened:
+    if not opened.is_for(draft):
         ctx.say("flow.form_gone", title=ctx.t(form.title))
         return {}
+    data = context_of(draft.data if draft else {})
     errors: dict[str, str] = {}
     for step in form.steps:
         if not step.applies(ctx, data):

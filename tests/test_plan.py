@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.core import CONSOLE
+from handlers.flow import Opened
 from handlers.messages import Event
 from handlers.plan import ensure_deadline_reminders
 from storage.models import ApprovalStep, Person, PlanEntry, Reminder, VisitPlan
@@ -246,8 +247,10 @@ def test_an_english_plan_goes_to_an_english_manager(company: Company) -> None:
 
 def test_an_entry_from_a_whole_form_at_once_as_slack_sends_it(company: Company) -> None:
     texts = {"client": "hdjd", "date": "12月3日", "purpose": "客户关怀"}
-    result = company.core.fill_form(Event(CONSOLE, "李明"), "plan", texts, {})
+    result = company.core.fill_form(Event(CONSOLE, "李明"), "plan", texts, Opened.of(None))
     assert result.errors == {}
     assert "1. 12月3日(周四) 华东机电 — 客户关怀" in result.replies[-1].text
-    wrong = company.core.fill_form(Event(CONSOLE, "李明"), "plan", {**texts, "date": "明天"}, {})
+    wrong = company.core.fill_form(
+        Event(CONSOLE, "李明"), "plan", {**texts, "date": "明天"}, Opened.of(None)
+    )
     assert wrong.errors == {"date": "请选2026年12月内的日期。"}

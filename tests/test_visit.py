@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.core import CONSOLE
+from handlers.flow import Opened
 from handlers.messages import Event
 from storage.models import AuditEntry, Client, Reminder, Visit
 from tests.support import Company
@@ -298,9 +299,12 @@ def test_the_form_filled_at_once_as_a_slack_modal_does(company: Company) -> None
         "summary": "介绍新产品",
         "outcome": "2",
     }
-    result = company.core.fill_form(Event(CONSOLE, "李明"), "visit", texts, {})
+    # A wrong field saves nothing, so the modal, still open, is then sent again for no draft.
+    wrong = company.core.fill_form(
+        Event(CONSOLE, "李明"), "visit", {**texts, "date": "下周一"}, Opened.of(None)
+    )
+    assert "不能在将来" in wrong.errors["date"]
+    result = company.core.fill_form(Event(CONSOLE, "李明"), "visit", texts, Opened.of(None))
     assert result.errors == {}
     summary = result.replies[-1].text
     assert "华东机电 · 11月17日(周二) · 面谈:张总" in summary and "结果:有希望" in summary
-    wrong = company.core.fill_form(Event(CONSOLE, "李明"), "visit", {**texts, "date": "下周一"}, {})
-    assert "不能在将来" in wrong.errors["date"]

@@ -259,6 +259,57 @@ async def test_a_cancelled_drafts_summary_neither_edits_nor_submits_the_next_one
     assert standin.texts(user)[-4:] == stale + stale
 
 
+async def _begin_in_the_dm(slack: FakeSlack, standin: WebApiStandIn, user: str) -> None:
+    """A draft begun in the DM (Slack would not open the modal), its title answered."""
+    standin.fail_next("views.open", "expired_trigger_id")
+    await slack.command(user, "tform")
+    await slack.message(user, "Review")
+
+
+@pytest.mark.parametrize("opened_for", ["a draft", "no draft"])
+async def test_a_modal_whose_draft_went_meanwhile_leaves_the_open_one_alone(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core, opened_for: str
+) -> None:
+    """The modal was opened for a draft (its summary's Edit), since cancelled, or before the
+    person had any; then a draft was begun in the DM. The modal's answers were meant for
+    neither: nothing is saved and the draft open now stays as it was."""
+    user = await link("李明")
+    if opened_for == "a draft":
+        await slack.submit(user, await _open(slack, standin, user), GOOD)
+        summary = standin.last(user)
+        await slack.press(user, summary, EN("flow.edit"))
+        modal = standin.opened_views()[-1]
+        await slack.press(user, summary, EN("flow.cancel"))
+    else:
+        modal = await _open(slack, standin, user)
+    await _begin_in_the_dm(slack, standin, user)
+    shown = standin.texts(user)
+
+    answer = await slack.submit(user, modal, GOOD)
+
+    assert (answer.status, answer.body) == (200, "")  # the modal closes; the DM says why
+    assert standin.texts(user) == [*shown, EN("flow.form_gone", title="tst.title")]
+    with core.db.session() as session:
+        drafts = [(d.data, d.step) for d in session.scalars(select(Draft))]
+    assert drafts == [({"title": "Review"}, "count")]
+
+
+async def test_a_modal_opened_before_modals_named_their_draft_still_fills_the_form(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link
+) -> None:
+    """One open over the deploy is taken for the draft open now, as before, if its `@`
+    context matches: here the Edit of a draft's summary."""
+    user = await link("李明")
+    await slack.submit(user, await _open(slack, standin, user), GOOD)
+    await slack.press(user, standin.last(user), EN("flow.edit"))
+    view = standin.opened_views()[-1]
+    # What the bot put there before: only the draft's `@` context, none for this form.
+    answer = await slack.submit(user, view | {"private_metadata": "{}"}, GOOD | {"title": "Review"})
+
+    assert (answer.status, answer.body) == (200, "")
+    assert standin.last(user).text.startswith("TEST SUMMARY\ntitle: Review")
+
+
 async def test_when_slack_refuses_the_modal_the_form_goes_on_in_the_dm(
     slack: FakeSlack, standin: WebApiStandIn, link: Link
 ) -> None:
