@@ -407,8 +407,8 @@ class SlackBot:
         edit: flow.FormAction | None = None,
     ) -> bool:
         """Open a form's modal; False when it cannot be (a stranger, not allowed, no such
-        form, an Edit whose draft is gone or is not the one open now, or that the modal cannot
-        carry, or Slack refused, e.g. an expired trigger), and the core then answers in the DM."""
+        form, an Edit whose draft is gone or is not the one open now, or Slack refused, e.g. an
+        expired trigger), and the core then answers in the DM."""
         form = self.core.form(form_name)
         if form is None:
             return False
