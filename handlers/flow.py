@@ -592,6 +592,8 @@ def press(ctx: Ctx, form: Form, draft: Draft, pressed: FormAction) -> None:
         return
     step_name, value = pressed.step, pressed.value
     if step_name == SUMMARY:
+        if value in ("submit", "cancel"):  # whatever comes of it, this summary is done with
+            ctx.reply(form.summary(ctx, form.answers(ctx, draft.data)), replace=True)
         _summary_action(ctx, form, draft, value)
         return
     step = form.step(step_name)

@@ -221,7 +221,8 @@ def test_once_the_guests_have_left_the_reception_is_closed_out_not_edited(
     # Refused at once, not after asking why the (now past) arrival is so close; the edit
     # can never be sent, so it is dropped rather than shown again.
     refused = company.say("李明", f"#{edit_submit}")
-    assert refused == f"{left}。\n已放弃「接待申请」,什么都没有保存。"
+    assert refused.startswith("(card updated)\n请核对接待申请")  # that summary is done with
+    assert refused.endswith(f"\n{left}。\n已放弃「接待申请」,什么都没有保存。")
     with company.core.db.session() as session:
         assert session.scalars(select(Draft)).all() == []
     company.say("李明", "/my")
