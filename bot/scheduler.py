@@ -60,6 +60,7 @@ from sqlalchemy.orm import Session
 import handlers.digest
 import handlers.features  # every feature registers its reminder renderers
 import handlers.weekly_chart
+from handlers import calendar_gaps
 from handlers.context import enqueue, zone_of
 from handlers.plan import deadline_reminder_rows
 from handlers.policy import Policy
@@ -180,6 +181,7 @@ def plan(
             rows.append(_row(key, person.id, CHART, start, detail))
     rows += _at_risk(session, policy, calendar, now)
     rows += deadline_reminder_rows(session, policy, now)  # "file next month's plan"
+    rows += calendar_gaps.gap_rows(session, policy, now)  # "put next year's holidays in"
     new = insert_new(session, Reminder, [row for row in rows if row["key"] not in known])
     return new, frozenset(row["key"] for row in rows)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, cast
@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import outbox, scheduler
+from handlers import calendar_gaps
 from handlers.context import enqueue
 from handlers.messages import Message
 from handlers.policy import Policy
@@ -619,3 +620,29 @@ class _Report:
     sent: tuple[()] = ()
     failed = 0
     dropped = 0
+
+
+# ---------------------------------------------------------------------------- calendar gaps
+
+
+def test_the_org_admin_is_asked_in_december_to_fill_in_next_years_holidays(
+    company: Company, policy: Policy
+) -> None:
+    """chinese-calendar knows days through 2026: from December, the admin is told in chat, once,
+    that 2027 counts Monday–Friday until its holidays are in the policy."""
+
+    def asked(person: str) -> list[str]:
+        return [m for m in company.inbox[person] if m.startswith("📅 2027 年的法定节假日")]
+
+    travel(company, at("2026-11-30 18:00"))
+    assert asked("孙行政") == []
+    travel(company, at("2026-12-01 10:00"))
+    assert len(asked("孙行政")) == 1
+    assert "extra_holidays" in asked("孙行政")[0] and "] 完成" in asked("孙行政")[0]
+    travel(company, at("2026-12-03 10:00"))
+    assert len(asked("孙行政")) == 1 and asked("李明") == []  # once, and to admins only
+
+    days = policy.working_days.model_copy(update={"extra_holidays": (date(2027, 1, 1),)})
+    filled = policy.model_copy(update={"working_days": days})
+    with company.core.db.session() as session:
+        assert calendar_gaps.gap_rows(session, filled, at("2026-12-01 10:00")) == []
