@@ -362,8 +362,8 @@ class SlackBot:
         begun = started_form(replies)
         if begun and await self._open_form(who, begun, trigger, command=None):
             replies = [m for m in replies if m.meta.get("form") != begun]
-        on_message = container.get("type") == "message"
-        pressed = (container["channel_id"], container["message_ts"]) if on_message else None
+        spot = (container.get("channel_id"), container.get("message_ts"))
+        pressed = spot if container.get("type") == "message" and all(spot) else None
         await self._reply(who, replies, pressed)
         if container.get("type") == "view":
             await self._publish_home(who)
