@@ -64,7 +64,7 @@ from handlers import calendar_gaps
 from handlers.context import enqueue, zone_of
 from handlers.plan import deadline_reminder_rows
 from handlers.policy import Policy
-from handlers.reminders import RENDERERS, render
+from handlers.reminders import RENDERERS, reminder_row, render
 from handlers.workdays import WorkCalendar
 from storage.db import Database
 from storage.inserts import insert_new
@@ -173,12 +173,13 @@ def plan(
         if not start - HAND_OVER <= now < end:
             continue
         detail = {"day": day.isoformat()}
-        rows.append(_row(f"digest:{person.id}:{day.isoformat()}", person.id, DIGEST, start, detail))
+        key = f"digest:{person.id}:{day.isoformat()}"
+        rows.append(reminder_row(key, person.id, DIGEST, start, detail, "digest"))
         if handlers.weekly_chart.gets_chart(person) and handlers.weekly_chart.is_chart_day(
             policy, calendar, day
         ):
             key = handlers.weekly_chart.key_for(person, day)
-            rows.append(_row(key, person.id, CHART, start, detail))
+            rows.append(reminder_row(key, person.id, CHART, start, detail, "digest"))
     rows += _at_risk(session, policy, calendar, now)
     rows += deadline_reminder_rows(session, policy, now)  # "file next month's plan"
     rows += calendar_gaps.gap_rows(session, policy, now)  # "put next year's holidays in"
@@ -226,30 +227,8 @@ def _at_risk(
             continue
         for person_id in dict.fromkeys((approver_id, requester_id)):
             key = f"{AT_RISK}:{step_id}:{person_id}"
-            rows.append(_row(key, person_id, AT_RISK, now, {}, "approval_step", step_id))
+            rows.append(reminder_row(key, person_id, AT_RISK, now, {}, "approval_step", step_id))
     return rows
-
-
-def _row(
-    key: str,
-    person_id: int,
-    kind: str,
-    due_at: datetime,
-    detail: dict[str, Any],
-    subject: str = "digest",
-    subject_id: int | None = None,
-) -> dict[str, Any]:
-    return {
-        "key": key,
-        "person_id": person_id,
-        "kind": kind,
-        "subject": subject,
-        "subject_id": subject_id,
-        "due_at": due_at,
-        "detail": detail,
-        "state": "pending",
-        "created_at": due_at,
-    }
 
 
 # ---------------------------------------------------------------------------- send

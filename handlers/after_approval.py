@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handlers import flow
-from handlers.context import Ctx, named_by, translator_for, zone_of
+from handlers.context import Ctx, named_by, people_with, translator_for, zone_of
 from handlers.flow import Data, Form, Kind, Step
 from handlers.i18n import N_, Translator
 from handlers.messages import Attachment, Button, Message, rows
@@ -49,7 +49,7 @@ def on_approved(ctx: Ctx, reception: Reception) -> None:
         if item not in have:
             ctx.session.add(ChecklistItem(reception_id=reception.id, item=item))
     ctx.session.flush()
-    for person in _people_with(ctx, "admin_office"):
+    for person in people_with(ctx.session, "admin_office"):
         ctx.notify(
             person,
             checklist_card(ctx, reception, person),
@@ -65,7 +65,7 @@ def on_called_off(ctx: Ctx, reception: Reception) -> None:
     items = _items(ctx, reception)
     if not items:
         return
-    for person in _people_with(ctx, "admin_office"):
+    for person in people_with(ctx.session, "admin_office"):
         t = translator_for(ctx.session, person, ctx.policy)
         text = t(
             "ck.called_off",
@@ -78,14 +78,6 @@ def on_called_off(ctx: Ctx, reception: Reception) -> None:
         if done:
             text += "\n" + t("ck.undo", items=t("flow.list_sep").join(done))
         ctx.notify(person, Message(text), f"ck.off:{reception.id}:{reception.round}:{person.id}")
-
-
-def _people_with(ctx: Ctx, role: str) -> list[Person]:
-    return [
-        p
-        for p in ctx.session.scalars(select(Person).where(Person.active.is_(True)))
-        if p.has_role(role)
-    ]
 
 
 def _items(ctx: Ctx, reception: Reception) -> list[ChecklistItem]:

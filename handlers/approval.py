@@ -18,7 +18,7 @@ from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.orm import Session
 
 from handlers import flow
-from handlers.context import Ctx, named_by, translator_for, zone_of
+from handlers.context import Ctx, named_by, people_with, translator_for, zone_of
 from handlers.dates import DateNotUnderstood, parse_when
 from handlers.flow import Data, Form, Kind, Step
 from handlers.i18n import N_, Translator
@@ -72,12 +72,8 @@ def resolve(ctx: Ctx, requester: Person, kinds: list[str]) -> list[tuple[str, Pe
 
 
 def _role_holder(session: Session, role: str) -> Person | None:
-    for person in session.scalars(
-        select(Person).where(Person.active.is_(True)).order_by(Person.id)
-    ):
-        if person.has_role(role):
-            return person
-    return None
+    holders = people_with(session, role)
+    return holders[0] if holders else None
 
 
 def _start_chain(

@@ -14,14 +14,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.context import people_with
 from handlers.messages import Message
 from handlers.policy import Policy
-from handlers.reminders import ReminderView, reminder_message, renders
+from handlers.reminders import ReminderView, reminder_message, reminder_row, renders
 from handlers.workdays import WorkCalendar
-from storage.models import Person
 
 KIND = "calendar.gap"
 NEXT_YEAR_FROM_MONTH = 12
@@ -41,23 +40,9 @@ def gap_rows(session: Session, policy: Policy, now: datetime) -> list[dict[str, 
     years = [y for y in calendar.coverage_gaps(today) if y <= soon and _unfilled(policy, y)]
     if not years:
         return []
-    admins = [
-        person
-        for person in session.scalars(select(Person).where(Person.active.is_(True)))
-        if person.has_role("org_admin")
-    ]
+    admins = people_with(session, "org_admin")
     return [
-        {
-            "key": f"{KIND}:{year}:{admin.id}",
-            "person_id": admin.id,
-            "kind": KIND,
-            "subject": "calendar",
-            "subject_id": None,
-            "due_at": now,
-            "detail": {"year": year},
-            "state": "pending",
-            "created_at": now,
-        }
+        reminder_row(f"{KIND}:{year}:{admin.id}", admin.id, KIND, now, {"year": year}, "calendar")
         for year in years
         for admin in admins
     ]

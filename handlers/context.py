@@ -86,6 +86,12 @@ def zone_of(person: Person, policy: Policy) -> ZoneInfo:
     return ZoneInfo(person.timezone or policy.org.default_timezone)
 
 
+def people_with(session: Session, role: str) -> list[Person]:
+    """The active people holding `role`, in the order they were added."""
+    people = session.scalars(select(Person).where(Person.active.is_(True)).order_by(Person.id))
+    return [person for person in people if person.has_role(role)]
+
+
 def latest_identity(session: Session, person: Person) -> Identity | None:
     return session.scalars(
         select(Identity)

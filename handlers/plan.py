@@ -38,7 +38,7 @@ from handlers.messages import Button, Message, action_id, rows
 from handlers.policy import Policy
 from handlers.reception_card import chain_line
 from handlers.registry import Command, Feature
-from handlers.reminders import ReminderView, reminder_message, renders
+from handlers.reminders import ReminderView, reminder_message, reminder_row, renders
 from handlers.visit_rules import FILED, parse_month, plan_deadline_key, plan_of, report_key
 from handlers.workdays import WorkCalendar
 from storage.inserts import insert_new
@@ -509,18 +509,12 @@ def deadline_reminder_rows(session: Session, policy: Policy, now: datetime) -> l
         due_at = datetime.combine(
             remind_day, policy.working_days.day_start, zone_of(person, policy)
         )
+        detail = {"year": year, "month": month, "deadline": due_day.isoformat()}
+        key = plan_deadline_key(person.id, year, month)
         rows.append(
-            {
-                "key": plan_deadline_key(person.id, year, month),
-                "person_id": person.id,
-                "kind": "plan.deadline",
-                "subject": "visit_plan_month",
-                "subject_id": None,
-                "due_at": due_at,
-                "detail": {"year": year, "month": month, "deadline": due_day.isoformat()},
-                "state": "pending",
-                "created_at": now,
-            }
+            reminder_row(
+                key, person.id, "plan.deadline", due_at, detail, "visit_plan_month", created_at=now
+            )
         )
     return rows
 

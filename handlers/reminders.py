@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -66,6 +67,31 @@ def renders(kind: str) -> Callable[[Renderer], Renderer]:
         return renderer
 
     return register
+
+
+def reminder_row(
+    key: str,
+    person_id: int,
+    kind: str,
+    due_at: datetime,
+    detail: dict[str, Any],
+    subject: str,
+    subject_id: int | None = None,
+    created_at: datetime | None = None,
+) -> dict[str, Any]:
+    """A `reminder` row (column → value) for an INSERT that skips the keys already stored:
+    how reminders due by the clock, not by what someone did, are made once each."""
+    return {
+        "key": key,
+        "person_id": person_id,
+        "kind": kind,
+        "subject": subject,
+        "subject_id": subject_id,
+        "due_at": due_at,
+        "detail": detail,
+        "state": "pending",
+        "created_at": created_at or due_at,
+    }
 
 
 def snooze_buttons(reminder: Reminder, t: Translator) -> tuple[Button, ...]:
