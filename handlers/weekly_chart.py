@@ -11,15 +11,16 @@ when the team planned and made no visits at all.
 Names are often Chinese, and matplotlib's own DejaVu fonts have no CJK glyphs (they would
 render as boxes), so the chart is drawn with a CJK font found on the machine: a known family
 matplotlib already sees, else one `fc-list :lang=zh` names, else one in the usual font
-folders. Debian/Ubuntu: `apt-get install fonts-noto-cjk` (or the smaller
-`fonts-wqy-microhei`); macOS and Windows ship one (PingFang, Microsoft YaHei). Without any,
-the chart is still sent, and a warning is logged once.
+folders (macOS and Windows ship one: PingFang, Microsoft YaHei; Debian/Ubuntu have
+`fonts-noto-cjk`), else the Noto Sans CJK that the `manimgx-fonts-cjk` dependency ships, so
+that a fresh server with no fonts at all still draws names, not boxes. That file is a
+variable font, which matplotlib draws at its default (light) weight: a machine's own font is
+preferred.
 """
 
 from __future__ import annotations
 
 import io
-import logging
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -28,6 +29,7 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
+import manimgx_fonts_cjk
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -39,8 +41,6 @@ from handlers.policy import Policy
 from handlers.reminders import ReminderView, renders
 from handlers.workdays import WorkCalendar
 from storage.models import Person, PlanEntry, VisitPlan
-
-log = logging.getLogger(__name__)
 
 KIND = "digest.weekly_chart"
 
@@ -66,6 +66,8 @@ CJK_FAMILIES = (
     "AR PL UKai CN",
     "Arial Unicode MS",
 )
+# The last resort, shipped by a dependency (see the module's docstring).
+BUNDLED_FONT = Path(manimgx_fonts_cjk.__file__).with_name("NotoSansCJK-VF.otf.ttc")
 FONT_FOLDERS = (
     "/usr/share/fonts",
     "/usr/local/share/fonts",
@@ -174,10 +176,8 @@ def cjk_font() -> str | None:
             continue
     family = known() or (added[0] if added else None)
     if family is None:
-        log.warning(
-            "no CJK font found: Chinese names in charts will show as boxes "
-            "(Debian/Ubuntu: apt-get install fonts-noto-cjk)"
-        )
+        font_manager.fontManager.addfont(str(BUNDLED_FONT))
+        family = known()
     return family
 
 
