@@ -241,6 +241,13 @@ def check_in(ctx: Ctx, parts: list[str]) -> None:
     if item.checked_in_at:
         ctx.say("desk.already", at=ctx.t.time(item.checked_in_at, ctx.tz))
         return
+    expected = item.arrival_at.astimezone(ctx.tz).date()
+    today = ctx.local_now.date()
+    # The day they are expected, or the next one for guests who came late at night.
+    if not today - timedelta(days=1) <= expected <= today:
+        ctx.audit("checkin.refused", "reception", item.id)
+        ctx.say("desk.not_today", number=item.id, client=item.client.name, day=ctx.t.date(expected))
+        return
     item.checked_in_at = ctx.now
     ctx.audit("reception.check_in", "reception", item.id)
     ctx.say("desk.done", client=item.client.name)

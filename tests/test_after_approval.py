@@ -8,7 +8,9 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from storage.models import Draft, Reception, Reminder
+from handlers.core import CONSOLE
+from handlers.messages import Event
+from storage.models import AuditEntry, Draft, Reception, Reminder
 from tests.support import Company
 from tests.test_reception import fill_b_class
 
@@ -81,6 +83,31 @@ def test_front_desk_checks_guests_in_and_the_host_is_told(company: Company) -> N
     assert "没有使用这个命令的权限" in company.say("李明", "/today")
     check_in = next(n for label, n in company.buttons_shown["周前台"] if label == "登记到达")
     assert "只有前台可以登记" in company.say("孙行政", f"#{check_in}")
+
+
+def test_check_in_is_for_todays_guests_and_yesterdays_late_ones(company: Company) -> None:
+    """A forged check-in button for guests expected next week is refused (SPEC §6)."""
+    approved_b(company)  # Wednesday 18 Nov, 09:00; the guests come on Wednesday 25 Nov
+
+    def forged_check_in() -> list[str]:
+        answer = company.core.handle(Event(CONSOLE, "周前台", action="in:1"))
+        company.console.deliver()  # what the tap sent to others
+        return [message.text for message in answer]
+
+    refused = "接待 #1 华东机电 预约 11月25日(周三) 到访,只能在当天或次日登记到达。"
+    assert forged_check_in() == [refused]
+    company.clock.advance(days=6, hours=14)  # Tuesday 24 Nov, 23:00: still the day before
+    assert forged_check_in() == [refused]
+    with company.core.db.session() as session:
+        assert session.scalars(select(Reception.checked_in_at)).one() is None
+        refusals = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "checkin.refused")
+        ).all()
+        assert len(refusals) == 2
+    assert not any("到达前台" in line for line in company.inbox["李明"])
+    company.clock.advance(days=1, hours=3)  # Thursday 26 Nov, 02:00: they came late last night
+    assert forged_check_in() == ["已登记:华东机电 到达,接待人已收到通知。"]
+    assert any("到达前台" in line for line in company.inbox["李明"])
 
 
 def test_close_out_after_departure_then_follow_up(company: Company) -> None:
