@@ -30,13 +30,13 @@ import re
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
@@ -53,10 +53,13 @@ from bot.slack_blocks import (
     OPEN_ACTION,
     Block,
     HomeSection,
+    fallback_text,
     form_modal,
     home_view,
+    message_blocks,
     opened_for,
     read_modal,
+    slack_spelling,
 )
 from bot.slack_send import SEND_ERRORS, Pacer, Sender, web_client
 from bot.start_retry import Passing, until_answered
@@ -150,6 +153,7 @@ class SlackBot:
         self.core = core
         self.client = client
         self.forms = forms
+        self._commands = core.command_names()
         self.sender = Sender(client, Pacer(pace_seconds))
         # Listeners return at once (slow work goes to tracked tasks), so processing before
         # responding costs nothing and every task exists before Slack gets its answer.
@@ -255,10 +259,18 @@ class SlackBot:
     # ---------------------------------------------------------------- listeners
 
     async def _on_command(
-        self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        context: AsyncBoltContext,
+        respond: AsyncRespond,
     ) -> None:
         await ack()
-        self._later(self._command(who_of(context), command.get("text", ""), command["trigger_id"]))
+        # Typed in a channel: the answer is shown there to that person alone (by the command's
+        # response_url, which needs no membership of the channel); in the DM it is just posted.
+        in_channel = command.get("channel_name") != "directmessage"
+        text, trigger = command.get("text", ""), command["trigger_id"]
+        self._later(self._command(who_of(context), text, trigger, respond if in_channel else None))
 
     async def _on_shortcut(
         self, ack: AsyncAck, shortcut: dict[str, Any], context: AsyncBoltContext
@@ -328,21 +340,22 @@ class SlackBot:
 
     # ---------------------------------------------------------------- the work
 
-    async def _command(self, who: Who, text: str, trigger_id: str) -> None:
+    async def _command(
+        self, who: Who, text: str, trigger_id: str, respond: AsyncRespond | None = None
+    ) -> None:
         name, _, rest = text.strip().partition(" ")
         name = name.lower().lstrip("/") or "help"
         form = self.forms.get(name)
         if form and not rest and await self._open_form(who, form, trigger_id, command=name):
             return
-        await self._handle(who, text=f"/{name} {rest}".strip(), event_id=f"cmd:{trigger_id}")
-        if name in ("help", "start"):
-            await self._slack_usage(who)
-
-    async def _slack_usage(self, who: Who) -> None:
-        """The core's help names `/reception`; on Slack that is `/visitdesk reception`."""
-        profile = await asyncio.to_thread(self._profile, who.key, None)
-        if profile is not None:
-            await self._reply(who, [Message(profile.t("slack.usage"))])
+        text = f"/{name} {rest}".strip()
+        if respond is None:
+            await self._handle(who, text=text, event_id=f"cmd:{trigger_id}")
+            return
+        event = await self._event(who, text=text, event_id=f"cmd:{trigger_id}")
+        for message in await asyncio.to_thread(self.core.handle, event):
+            message = self._spelled(message)
+            await respond(text=fallback_text(message), blocks=message_blocks(message))
 
     async def _press(self, who: Who, body: dict[str, Any], action: dict[str, Any]) -> None:
         value = str(action.get("value", ""))
@@ -450,6 +463,10 @@ class SlackBot:
         found = self.core.commands.get(command)
         return found is not None and found.allowed(roles)
 
+    def _spelled(self, message: Message) -> Message:
+        """The core names commands as `/reception`; Slack users type `/visitdesk reception`."""
+        return replace(message, text=slack_spelling(message.text, self._commands))
+
     def _platform_translator(self, locale: str | None) -> Translator:
         """For words said without a profile at hand: the Slack locale, else the org's."""
         return Translator(choose_locale(None, locale, self.core.policy.org.default_locale))
@@ -476,6 +493,7 @@ class SlackBot:
             greeting = self.core.handle(
                 Event(PLATFORM, who.key, text="/help", platform_locale=locale)
             )
+            greeting = [self._spelled(message) for message in greeting]
             return home_view(t("slack.home.title"), [], [HomeSection("", greeting)])
         t = profile.t
         openers = [
@@ -486,9 +504,12 @@ class SlackBot:
         sections = [
             HomeSection(
                 t(f"slack.home.{command}"),
-                self.core.handle(
-                    Event(PLATFORM, who.key, text=f"/{command}", platform_locale=locale)
-                ),
+                [
+                    self._spelled(message)
+                    for message in self.core.handle(
+                        Event(PLATFORM, who.key, text=f"/{command}", platform_locale=locale)
+                    )
+                ],
             )
             for command in HOME_COMMANDS
             if self._allowed(command, profile.roles)
@@ -534,6 +555,7 @@ class SlackBot:
         """Post a message, or update every copy of its card (`replace`) already shown, or
         without a card the pressed message."""
         db = self.core.db
+        message = self._spelled(message)
         if message.replace:
             copies = []
             if message.card and person_id is not None:

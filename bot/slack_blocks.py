@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -48,6 +49,24 @@ def plain(text: str, limit: int) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------- messages
+
+SLASH_COMMAND = "/visitdesk"  # the app's one slash command: Slack has no /reception of ours
+# A command named in the core's text: `/name` at a word's start (not in a path, a date or a
+# URL such as t.me/bot, nor after "Telegram:", which names another platform's spelling).
+_COMMAND_MENTION = re.compile(r"(?<![\w/:.])/([a-z]+)\b")
+
+
+def slack_spelling(text: str, commands: Collection[str]) -> str:
+    """The core's `/reception` as Slack users type it, `/visitdesk reception`; `/start CODE`
+    is `/visitdesk link CODE` there."""
+
+    def spelled(match: re.Match[str]) -> str:
+        name = match[1]
+        if name not in commands:
+            return match[0]
+        return f"{SLASH_COMMAND} {'link' if name == 'start' else name}"
+
+    return _COMMAND_MENTION.sub(spelled, text)
 
 
 def message_blocks(message: Message, numbers: Iterator[int] | None = None) -> list[Block]:

@@ -263,6 +263,11 @@ class Core:
 
     # ------------------------------------------------------------------ help and menus
 
+    def command_names(self) -> frozenset[str]:
+        """Every command a person can type, the built-in ones included (for platforms that
+        spell commands their own way)."""
+        return frozenset(self.commands) | BUILT_IN_COMMANDS
+
     def menu(self, roles: frozenset[str]) -> list[Command]:
         """The commands a person with these roles can use, for /help and platform menus."""
         return [c for c in self.commands.values() if c.allowed(roles)]
@@ -273,6 +278,9 @@ class Core:
         lines += ["/cancel — " + ctx.t("help.cancel"), "/back — " + ctx.t("help.back")]
         return "\n".join(lines)
 
+
+# Commands the core answers itself, besides the features' (`/start CODE` and `/link CODE` link).
+BUILT_IN_COMMANDS = frozenset({"cancel", "back", "help", "start", "link"})
 
 # What a refusal sounds like: a button that is not (or no longer) the person's to press, a
 # command their roles do not allow, or someone else's client.

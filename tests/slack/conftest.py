@@ -113,13 +113,17 @@ class FakeSlack:
             json.dumps(body).encode(), "application/json", headers=headers if retry else None
         )
 
-    async def command(self, user: str, text: str, channel: str = "C0GENERAL") -> Answer:
+    async def command(self, user: str, text: str, channel: str | None = None) -> Answer:
+        """`/visitdesk text` typed in the user's DM with the bot, or in a channel."""
+        where = channel or dm_of(user)
         body = payload("slash_command") | {
             "team_id": TEAM,
             "user_id": user,
-            "channel_id": channel,
+            "channel_id": where,
+            "channel_name": "general" if channel else "directmessage",
             "text": text,
             "trigger_id": f"trigger.{next(self._numbers)}",
+            "response_url": self.standin.response_url(where, user),
         }
         return await self.send(urlencode(body).encode(), "application/x-www-form-urlencoded")
 

@@ -57,6 +57,9 @@ class WebApiStandIn:
     locales: dict[str, str] = field(default_factory=dict)  # user id → Slack locale
     calls: list[Call] = field(default_factory=list)
     shown: dict[str, list[Shown]] = field(default_factory=dict)  # channel → messages
+    # What was answered through a slash command's response_url, by (channel, user): Slack
+    # shows it in that channel to that user alone (ephemeral, the default).
+    responses: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     _failures: dict[str, list[str]] = field(default_factory=dict)  # Retry-After of each 429
     _errors: dict[str, str] = field(default_factory=dict)  # method → error of its next call
     _server_errors: dict[str, list[int]] = field(default_factory=dict)  # method → HTTP statuses
@@ -75,6 +78,7 @@ class WebApiStandIn:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file}", self._upload)
         app.router.add_get("/link/", self._socket)
+        app.router.add_post("/respond/{channel}/{user}", self._respond)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -122,6 +126,10 @@ class WebApiStandIn:
         message = {"envelope_id": envelope_id, "type": kind, "payload": body}
         await self._sockets[-1].send_json(message | {"accepts_response_payload": True})
         return await acked
+
+    def response_url(self, channel: str, user: str) -> str:
+        """The response_url of a slash command that `user` typed in `channel`."""
+        return self.base_url.replace("/api/", f"/respond/{channel}/{user}")
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -207,6 +215,11 @@ class WebApiStandIn:
                     acked.set_result(ack)
         self._sockets.remove(socket)
         return socket
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        key = (request.match_info["channel"], request.match_info["user"])
+        self.responses.setdefault(key, []).append(await request.json())
+        return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.calls.append(Call("upload", {"file": request.match_info["file"]}, 200))

@@ -31,7 +31,8 @@ async def test_home_shows_my_requests_and_opens_the_reception_modal(
     await slack.open_home(li)
     home = standin.published_home(li)
     assert home["type"] == "home"
-    assert _texts(home) == [ZH("slack.home.title"), ZH("slack.home.my"), ZH("rcp.my.none")]
+    none = ZH("rcp.my.none").replace("/reception", "/visitdesk reception")  # as Slack spells it
+    assert _texts(home) == [ZH("slack.home.title"), ZH("slack.home.my"), none]
 
     await slack.press_home(li, home, ZH("slack.home.open.reception"))
     assert standin.opened_views()[-1]["callback_id"] == "vd.form:rcp"
@@ -48,7 +49,8 @@ async def test_a_manager_decides_from_home_and_the_dm_card_follows(
     await slack.open_home(wang)
     home = standin.published_home(wang)
     texts = _texts(home)
-    assert texts[:3] == [EN("slack.home.title"), EN("slack.home.my"), EN("rcp.my.none")]
+    none = EN("rcp.my.none").replace("/reception", "/visitdesk reception")
+    assert texts[:3] == [EN("slack.home.title"), EN("slack.home.my"), none]
     assert texts[3:5] == [EN("slack.home.pending"), EN("approval.queue", n=1)]
     assert "东方精密" in texts[5]
 

@@ -17,7 +17,7 @@ from bot import start_retry
 from bot.app import App
 from bot.config import SettingError, load_settings
 from bot.slack import EVENTS_PATH, SlackBot, edited_form, serve
-from bot.slack_blocks import SECTION_MAX, message_blocks, read_modal
+from bot.slack_blocks import SECTION_MAX, message_blocks, read_modal, slack_spelling
 from bot.slack_send import Pacer
 from handlers.context import enqueue
 from handlers.core import Core
@@ -361,3 +361,19 @@ async def test_a_closed_bot_is_no_longer_woken_by_commits(bot: SlackBot, core: C
     await asyncio.sleep(0)
     await bot.idle()
     assert passes == []
+
+
+def test_commands_are_spelled_the_slack_way_and_nothing_else_is() -> None:
+    commands = frozenset({"reception", "help", "start", "link", "my"})
+    assert slack_spelling("/help — /reception; /my.", commands) == (
+        "/visitdesk help — /visitdesk reception; /visitdesk my."
+    )
+    assert slack_spelling("发送 /start 开通码", commands) == "发送 /visitdesk link 开通码"
+    untouched = [
+        "Telegram:/start 1234;Slack:/visitdesk link 1234",  # names both platforms' spelling
+        "https://t.me/visitdesk_bot?start=1234",
+        "2026/12/my",
+        "/unknown and /Reception",
+        "a/help",
+    ]
+    assert [slack_spelling(text, commands) for text in untouched] == untouched

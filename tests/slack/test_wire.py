@@ -3,6 +3,7 @@ limits — the real bolt App over HTTP, the Web API answered by the stand-in."""
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import urlencode
 
@@ -67,7 +68,9 @@ async def test_link_code_links_the_slack_user_to_the_person(
 
     await slack.command("ULIMING", f"link {code}")
     assert standin.texts("ULIMING") == [
-        EN("link.welcome", name="李明") + "\n\n" + EN("help.hint")  # en-US Slack, no profile locale
+        EN("link.welcome", name="李明")  # en-US Slack, no profile locale
+        + "\n\nSend /visitdesk help to see what you can do — for example /visitdesk reception "
+        "to request a reception."
     ]
     with core.db.session() as session:
         identity = session.scalars(select(Identity).where(Identity.platform == "slack")).one()
@@ -86,11 +89,49 @@ async def test_slash_subcommands_map_to_core_commands(
     user = await link("王经理")
     await slack.command(user, "pending")
     assert standin.texts(user) == [EN("approval.queue_empty")]
-    await slack.command(user, "")  # bare /visitdesk: help, and how to type it on Slack
-    help_text, usage = standin.texts(user)[-2:]
+    await slack.command(user, "")  # bare /visitdesk: help, every command as Slack spells it
+    help_text = standin.texts(user)[-1]
     assert help_text.startswith(EN("help.title", name="王经理"))
-    assert "/pending" in help_text
-    assert usage == EN("slack.usage")
+    assert "/visitdesk pending — " in help_text and "/visitdesk cancel — " in help_text
+    assert "\n/pending" not in help_text and "\n/reception" not in help_text
+
+
+async def test_every_hint_names_commands_as_slack_spells_them(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core, clock: FakeClock
+) -> None:
+    with core.db.session() as session:
+        li = session.scalars(select(Person).where(Person.name == "张伟")).one()
+        code = invite(session, li, clock())
+    await slack.command("UZHANGWEI", f"link {code}")  # the welcome names help and reception
+    assert standin.texts("UZHANGWEI") == [
+        EN("link.welcome", name="张伟")
+        + "\n\nSend /visitdesk help to see what you can do — for example /visitdesk reception "
+        "to request a reception."
+    ]
+    user = await link("李明")
+    await slack.message(user, "/my")  # a hint inside an answer
+    assert standin.texts(user)[-1] == (
+        "You have no open reception requests. Send /visitdesk reception to start one."
+    )
+    await slack.open_home(user)
+    home = json.dumps(standin.published_home(user), ensure_ascii=False)
+    assert "/my" not in home.replace("/visitdesk my", "")
+    await slack.command("USTRANGER", "help")  # and the stranger line
+    assert standin.texts("USTRANGER") == [EN("stranger.slack")]
+    assert "/visitdesk link" in EN("stranger.slack")
+
+
+async def test_a_command_typed_in_a_channel_is_answered_there_to_that_person(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link
+) -> None:
+    user = await link("王经理")
+    await slack.command(user, "pending", channel="C0GENERAL")
+    assert standin.texts(user) == []  # nothing in the DM
+    (answer,) = standin.responses[("C0GENERAL", user)]
+    assert answer["text"] == EN("approval.queue_empty")
+    assert answer.get("response_type", "ephemeral") == "ephemeral"  # that person alone
+    await slack.command(user, "help", channel="C0GENERAL")
+    assert "/visitdesk pending — " in standin.responses[("C0GENERAL", user)][-1]["text"]
 
 
 async def test_a_retried_event_acts_once(
