@@ -143,7 +143,9 @@ def form_modal(ctx: Ctx, form: Form, draft: Draft | None) -> Block:
         # short `@` values, far within Slack's 3000 characters.
         "private_metadata": json.dumps({"draft": opened.draft, "context": opened.context}),
         "title": plain(t(form.title), TITLE_MAX),
-        "submit": plain(t("slack.modal.next"), TITLE_MAX),
+        "submit": plain(
+            form.submit_label(ctx, data) if form.submit_label else t("slack.modal.next"), TITLE_MAX
+        ),
         "close": plain(t("flow.cancel"), TITLE_MAX),
         "blocks": blocks[:VIEW_BLOCKS_MAX],
     }

@@ -399,6 +399,10 @@ def _reason_prompt(ctx: Ctx, data: Data) -> dict[str, str]:
     return {"what": ctx.t(f"approval.why.{data['@decision']}")}
 
 
+def _reason_submit_label(ctx: Ctx, data: Data) -> str:
+    return ctx.t({"rejected": "approval.reject", "changes": "approval.changes"}[data["@decision"]])
+
+
 def _reason_submit(ctx: Ctx, data: Data) -> None:
     decide(ctx, int(data["@step"]), data["@decision"], data["reason"])
 
@@ -410,6 +414,7 @@ REASON_FORM = Form(
     summary=lambda ctx, data: "",
     submit=_reason_submit,
     confirm=False,
+    submit_label=_reason_submit_label,
 )
 
 

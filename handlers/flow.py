@@ -126,6 +126,8 @@ class Form:
     summary: Callable[[Ctx, Data], str]
     submit: Callable[[Ctx, Data], None]
     confirm: bool = True  # False: submit straight after the last answer (a one-line reason)
+    # What the Submit of the whole form (a modal) says; None: "Next", as a summary follows.
+    submit_label: Callable[[Ctx, Data], str] | None = None
     # Raises Gone when what the draft is for has closed: checked before any question still
     # missing is asked, so nobody answers one for a draft that cannot be sent.
     still_open: Callable[[Ctx, Data], object] | None = None
@@ -503,6 +505,8 @@ def ask(ctx: Ctx, form: Form, draft: Draft, replace: bool = False) -> None:
         return
     text = _question(ctx, step, draft.data)
     buttons = _step_buttons(ctx, form, draft, step)
+    if step.kind is Kind.MULTI:  # in chat only: a modal's select needs no Done
+        text = ctx.t("flow.multi_question", question=text)
     if step.optional:
         text += "\n" + ctx.t("flow.skip_hint")
     # `meta` lets an adapter that shows whole forms (Slack's modals) see a form begin.
@@ -819,6 +823,10 @@ def fill(ctx: Ctx, form: Form, texts: dict[str, str], opened: Opened) -> dict[st
         if not clean_text(raw) or (step.optional and clean_text(raw).lower() in SKIP_WORDS):
             if step.optional:
                 data[step.name] = None
+            elif step.when is not None:  # required by what was answered: say which rule
+                errors[step.name] = ctx.t(
+                    "flow.error.required_now", question=_question(ctx, step, data)
+                )
             else:
                 errors[step.name] = ctx.t("flow.error.empty")
             continue

@@ -86,6 +86,7 @@ async def test_a_rejection_reason_is_asked_in_a_modal_and_reaches_the_requester(
     assert card.buttons()  # nothing decided until the reason is given
     (modal,) = standin.opened_views()[views:]
     assert modal["callback_id"] == "vd.form:why"
+    assert modal["submit"]["text"] == EN("approval.reject")  # what it does, not "Next"
     assert not any(EN("approval.why.rejected") in m.text for m in standin.inbox(wang))
 
     empty = await slack.submit(wang, modal, {"reason": ""})

@@ -5,6 +5,7 @@ card in place, and the salesperson told — each step asserted on what each pers
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -103,6 +104,23 @@ async def test_an_arrival_in_the_past_comes_back_under_its_field(
     assert answer.json() == {
         "response_action": "errors",
         "errors": {"arrival": ZH("rcp.error.arrival_past")},
+    }
+
+
+async def test_the_modal_hints_only_what_it_has_and_a_field_a_rule_requires_says_the_rule(
+    slack: FakeSlack, standin: WebApiStandIn, li: str
+) -> None:
+    await slack.command(li, "reception")
+    view = standin.opened_views()[-1]
+    shown = json.dumps(view, ensure_ascii=False)
+    assert ZH("flow.done") not in shown  # no "选好了" button in a modal to tap
+    purposes = next(b for b in view["blocks"] if b.get("block_id") == "purposes")
+    assert purposes["element"]["type"] == "multi_static_select"
+
+    answer = await slack.submit(li, view, reception_answers(view, "今天下午5点"))  # no notice
+    assert answer.json() == {
+        "response_action": "errors",
+        "errors": {"urgent": "根据前面的回答,这一项必须填写:" + ZH("rcp.ask.urgent", days=1)},
     }
 
 
