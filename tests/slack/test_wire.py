@@ -67,11 +67,14 @@ async def test_link_code_links_the_slack_user_to_the_person(
         code = invite(session, li, clock())
 
     await slack.command("ULIMING", f"link {code}")
-    assert standin.texts("ULIMING") == [
-        EN("link.welcome", name="李明")  # en-US Slack, no profile locale
-        + "\n\nSend /visitdesk help to see what you can do — for example /visitdesk reception "
-        "to request a reception."
-    ]
+    assert (
+        standin.texts("ULIMING")
+        == [
+            EN("link.welcome", name="李明")  # en-US Slack, no profile locale
+            + "\n\nSend /visitdesk help to see what you can do — for example /visitdesk reception "
+            "to request a reception."
+        ]
+    )
     with core.db.session() as session:
         identity = session.scalars(select(Identity).where(Identity.platform == "slack")).one()
         assert (identity.platform_user, identity.chat_id) == (f"{TEAM}:ULIMING", dm_of("ULIMING"))
