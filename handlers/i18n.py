@@ -73,9 +73,13 @@ def _babel_locale(locale: str) -> Locale:
 
 @dataclass(frozen=True)
 class Translator:
-    """Messages and formats in one locale."""
+    """Messages and formats in one locale.
+
+    `today` is the reader's date: a date in another year is shown with its year (2027年1月5日),
+    since 1月5日 read in December is ambiguous. Unknown (None), dates are shown without one."""
 
     locale: str
+    today: dt.date | None = None
 
     @property
     def lang(self) -> str:
@@ -94,10 +98,16 @@ class Translator:
 
     # `dt.`: inside the class the methods `datetime`, `date` and `time` shadow the types.
     def datetime(self, value: dt.datetime, tz: dt.tzinfo) -> str:
-        return format_datetime(value.astimezone(tz), self("fmt.datetime"), locale=self._babel)
+        local = value.astimezone(tz)
+        pattern = self(self._with_year("fmt.datetime", local.date()))
+        return format_datetime(local, pattern, locale=self._babel)
 
     def date(self, value: dt.date) -> str:
-        return format_date(value, self("fmt.date"), locale=self._babel)
+        return format_date(value, self(self._with_year("fmt.date", value)), locale=self._babel)
+
+    def _with_year(self, key: str, day: dt.date) -> str:
+        """The pattern's key, its `_year` form for a day outside the reader's current year."""
+        return f"{key}_year" if self.today is not None and day.year != self.today.year else key
 
     def time(self, value: dt.datetime, tz: dt.tzinfo) -> str:
         return format_time(value.astimezone(tz), "HH:mm", locale=self._babel)

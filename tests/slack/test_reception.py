@@ -102,7 +102,7 @@ async def test_an_arrival_in_the_past_comes_back_under_its_field(
     answer = await slack.submit(li, view, reception_answers(view, "昨天上午10点"))
     assert answer.json() == {
         "response_action": "errors",
-        "errors": {"arrival": ZH("rcp.error.arrival_past")},
+        "errors": {"arrival": ZH("rcp.error.arrival_past", when="11月17日(周二) 10:00")},
     }
 
 

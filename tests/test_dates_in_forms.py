@@ -1,0 +1,84 @@
+"""Dates as people type them into whole conversations (issue 19): a day just past is refused
+with its date, another year's date is echoed with its year, an unusual arrival or stay is
+asked to be confirmed, and a wrong hour is called a wrong hour."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import Company
+from tests.test_reception import B_CLASS_ANSWERS
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+TO_ARRIVAL = [answer for answer, _ in B_CLASS_ANSWERS[:6]]  # client .. purposes
+
+
+def on_december_4(company: Company) -> None:
+    """Friday 2026-12-04 10:00 in Shanghai, the day of issue 19's examples."""
+    company.clock.advance(days=16, hours=1)
+
+
+def at_arrival(company: Company, who: str = "李明") -> None:
+    company.say(who, "/reception")
+    for answer in TO_ARRIVAL:
+        reply = company.say(who, answer)
+    assert "什么时候到" in reply
+
+
+def test_a_day_just_past_is_refused_with_its_date_not_moved_a_year_on(company: Company) -> None:
+    on_december_4(company)
+    at_arrival(company)
+    reply = company.say("李明", "12月3日 下午3点")
+    assert "到访时间 12月3日(周四) 15:00 已经过去了" in reply
+    assert "2027" not in reply and "对吗" not in reply
+    reply = company.say("李明", "12月3日")  # a day without an hour: refused for the day
+    assert "到访时间 12月3日(周四) 已经过去了" in reply
+    reply = company.say("李明", "今天上午9点")  # an hour gone today
+    assert "到访时间 12月4日(周五) 09:00 已经过去了" in reply
+
+
+def test_a_date_in_next_year_is_echoed_with_its_year(company: Company) -> None:
+    on_december_4(company)
+    at_arrival(company)
+    reply = company.say("李明", "1月5日 上午10点")
+    assert "2027年1月5日(周二) 10:00,对吗" in reply
+    assert "注意" not in reply
+    reply = company.say("李明", "对")
+    assert "什么时候离开" in reply
+
+
+def test_a_date_in_this_year_is_echoed_without_one(company: Company) -> None:
+    on_december_4(company)
+    at_arrival(company)
+    reply = company.say("李明", "12月8日 下午3点")
+    assert "我理解为:12月8日(周二) 15:00,对吗" in reply
+
+
+def test_an_arrival_over_a_year_ahead_is_asked_to_be_confirmed(company: Company) -> None:
+    on_december_4(company)
+    at_arrival(company)
+    reply = company.say("李明", "2099年1月1日 10点")
+    assert "注意:2099年1月1日(周四) 10:00 是一年多以后,请确认年份没有写错。" in reply
+    assert "对吗" in reply
+
+
+def test_a_stay_over_the_policy_maximum_is_asked_to_be_confirmed(company: Company) -> None:
+    on_december_4(company)
+    at_arrival(company)
+    company.say("李明", "12月8日 上午10点")
+    company.say("李明", "对")
+    reply = company.say("李明", "明年3月1日 下午3点")
+    assert "注意:这样要停留 83 天,超过规定的最长 14 天" in reply
+    assert "2027年3月1日(周一) 15:00,对吗" in reply
+    reply = company.say("李明", "12月10日 下午3点")  # two days: no note
+    assert "注意" not in reply
+
+
+def test_a_wrong_hour_is_called_a_wrong_hour(company: Company) -> None:
+    at_arrival(company)
+    reply = company.say("李明", "明天下午25点")
+    assert "没有这个钟点" in reply
+    assert "日历上没有这一天" not in reply
+    reply = company.say("李明", "2月30日 下午3点")  # a day that does not exist still says so
+    assert "日历上没有这一天" in reply
