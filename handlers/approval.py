@@ -449,7 +449,9 @@ def delegate(ctx: Ctx, argument: str) -> None:
         when_text = when_text.removeprefix(word).strip()
     try:
         when = parse_when(when_text, ctx.local_now, ctx.t.lang)
-    except DateNotUnderstood:
+    except DateNotUnderstood as error:
+        if error.reason != "empty":  # the date's own problem (25点), then how to write it
+            ctx.say(f"flow.error.date.{error.reason}")
         ctx.say("delegate.usage")
         return
     until = when.value if when.has_time else when.value + timedelta(days=1)
@@ -459,13 +461,13 @@ def delegate(ctx: Ctx, argument: str) -> None:
     ctx.person.delegate_id = target.id
     ctx.person.delegate_until = until
     ctx.audit("delegate.on", "person", ctx.person.id, to=target.id, until=until.isoformat())
-    ctx.say("delegate.on", name=target.name, until=ctx.t.datetime(until, ctx.tz))
-    t = translator_for(ctx.session, target, ctx.policy)
+    ctx.say("delegate.on", name=target.name, until=ctx.t.until(until, ctx.tz))
+    t = translator_for(ctx.session, target, ctx.policy, now=ctx.now)
     note = Message(
         t(
             "delegate.told",
             name=ctx.person.name,
-            until=t.datetime(until, zone_of(target, ctx.policy)),
+            until=t.until(until, zone_of(target, ctx.policy)),
         )
     )
     ctx.notify(target, note, f"delegate:{ctx.person.id}:{until.isoformat()}")

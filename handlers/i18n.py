@@ -105,6 +105,14 @@ class Translator:
     def date(self, value: dt.date) -> str:
         return format_date(value, self(self._with_year("fmt.date", value)), locale=self._babel)
 
+    def until(self, value: dt.datetime, tz: dt.tzinfo) -> str:
+        """The end of a span: a local midnight is the end of the day before ("到下周五" lasts
+        through Friday, shown so), not 00:00 of a day the person never named."""
+        local = value.astimezone(tz)
+        if local.time() != dt.time(0):
+            return self.datetime(value, tz)
+        return self("fmt.end_of_day", date=self.date(local.date() - dt.timedelta(days=1)))
+
     def _with_year(self, key: str, day: dt.date) -> str:
         """The pattern's key, its `_year` form for a day outside the reader's current year."""
         return f"{key}_year" if self.today is not None and day.year != self.today.year else key

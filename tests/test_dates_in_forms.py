@@ -82,3 +82,31 @@ def test_a_wrong_hour_is_called_a_wrong_hour(company: Company) -> None:
     assert "日历上没有这一天" not in reply
     reply = company.say("李明", "2月30日 下午3点")  # a day that does not exist still says so
     assert "日历上没有这一天" in reply
+
+
+def test_a_delegation_until_friday_lasts_through_friday(company: Company) -> None:
+    on_december_4(company)
+    said = company.say("王经理", "/delegate 张伟 到 下周五")
+    assert "好的,12月11日(周五) 24:00 之前由 张伟 代您审批" in said
+    assert "12月12日" not in said
+    assert "直到 12月11日(周五) 24:00" in company.last("张伟")
+    said = company.say("王经理", "/delegate 张伟 到 下周五 18:00")  # an hour said stays
+    assert "12月11日(周五) 18:00 之前" in said
+    said = company.say("王经理", "/delegate 张伟 到 1月8日")
+    assert "2027年1月8日(周五) 24:00 之前" in said
+
+
+def test_a_delegation_with_a_wrong_hour_says_the_hour_is_wrong(company: Company) -> None:
+    said = company.say("王经理", "/delegate 张伟 到 明天下午25点")
+    assert "没有这个钟点" in said and "用法:/delegate" in said
+    said = company.say("王经理", "/delegate 张伟")  # no date at all: just how to write it
+    assert said.startswith("用法:/delegate")
+
+
+def test_an_export_in_an_unknown_format_says_the_format_not_the_month(company: Company) -> None:
+    said = company.say("钱会计", "/export receptions 2026-12 pdf")
+    assert said == "不能导出「pdf」格式,可选:csv, xlsx。"
+    assert "不能导出「docx」格式" in company.say("钱会计", "/export receptions docx 上个月")
+    assert "不能导出「json」格式" in company.say("钱会计", "/export visits json")
+    # A month that cannot be read is still said to be the month.
+    assert "看不懂月份「2026-13」" in company.say("钱会计", "/export receptions 2026-13 csv")
