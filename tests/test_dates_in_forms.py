@@ -1,13 +1,20 @@
-"""Dates as people type them into whole conversations (issue 19): a day just past is refused
-with its date, another year's date is echoed with its year, an unusual arrival or stay is
-asked to be confirmed, and a wrong hour is called a wrong hour."""
+"""Dates and times as people type and read them, in whole conversations (issue 19): a day
+just past is refused with its date, another year's date is echoed with its year, an unusual
+arrival or stay is asked to be confirmed, a wrong hour is called a wrong hour, and a time
+arranged in another zone is shown labelled in both."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 import pytest
+from icalendar import Calendar
 
 from tests.support import Company
+from tests.test_digest import digest_of
 from tests.test_reception import B_CLASS_ANSWERS
+from tests.test_scheduler import BERLIN, at, english_reception, jump
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
@@ -110,3 +117,26 @@ def test_an_export_in_an_unknown_format_says_the_format_not_the_month(company: C
     assert "不能导出「json」格式" in company.say("钱会计", "/export visits json")
     # A month that cannot be read is still said to be the month.
     assert "看不懂月份「2026-13」" in company.say("钱会计", "/export receptions 2026-13 csv")
+
+
+def test_a_berlin_hosts_times_reach_other_zones_labelled_in_both(company: Company) -> None:
+    """Anna Schmidt (Berlin) receives guests next Wednesday at 3pm, Berlin time: her manager
+    (Singapore), the admin office and the front desk (Shanghai) see 15:00 Berlin time first,
+    then their own clock, labelled; she sees her own time without labels."""
+    on_december_4(company)
+    english_reception(company, "Anna Schmidt", "Nordic Tools", "next Wed 3pm", "next Wed 6pm")
+    summary = "\n".join(company.inbox["Anna Schmidt"])
+    assert "Wed 9 Dec 15:00" in summary and "Berlin time" not in summary
+    card = company.last("Grace Lee")
+    assert "Wed 9 Dec 15:00 Berlin time · 22:00 Singapore time" in card
+    company.press("Grace Lee", "Approve")
+    checklist = company.last("孙行政")
+    assert "12月9日(周三) 15:00 柏林时间 · 22:00 北京时间" in checklist
+    ics = next(m for m in reversed(company.inbox["Anna Schmidt"]) if "(file:" in m)
+    calendar = Path(ics.split("(file: ")[1].rstrip(")")).read_bytes()
+    event = Calendar.from_ical(calendar).walk("VEVENT")[0]
+    assert event["dtstart"].params["TZID"] == "Europe/Berlin"
+    assert event.decoded("dtstart") == datetime(2026, 12, 9, 15, 0, tzinfo=BERLIN)
+    jump(company, at("2026-12-09 08:30"))
+    assert "15:00 柏林时间 · 22:00 北京时间" in digest_of(company, "孙行政")
+    assert "15:00 柏林时间 · 22:00 北京时间" in company.say("周前台", "/today")
