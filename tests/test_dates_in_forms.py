@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from tests.support import Company
 from tests.test_digest import digest_of
+from tests.test_export import RECEPTION_KEYS, csv_rows, exported
 from tests.test_reception import B_CLASS_ANSWERS
 from tests.test_scheduler import BERLIN, at, english_reception, jump
 
@@ -140,3 +141,19 @@ def test_a_berlin_hosts_times_reach_other_zones_labelled_in_both(company: Compan
     jump(company, at("2026-12-09 08:30"))
     assert "15:00 柏林时间 · 22:00 北京时间" in digest_of(company, "孙行政")
     assert "15:00 柏林时间 · 22:00 北京时间" in company.say("周前台", "/today")
+    message = exported(company.core, "钱会计", "/export receptions 2026-12 csv")
+    (row,) = csv_rows(message, RECEPTION_KEYS)
+    assert row["arrival_at"] == "2026-12-09 22:00"  # the reader's zone, named in the header
+    assert row["local_arrival"] == "2026-12-09 15:00 柏林时间"
+
+
+def test_a_visit_on_a_day_just_gone_is_logged_on_that_day(company: Company) -> None:
+    """Visits are in the past: 11月17日 typed on 11月18日 is yesterday's visit, not one in
+    2027 refused as in the future."""
+    company.say("李明", "/visit")
+    company.say("李明", "华东机电")
+    reply = company.say("李明", "11月17日")
+    assert "在 华东机电 见了谁" in reply and "将来" not in reply
+    company.say("李明", "/back")
+    reply = company.say("李明", "12月5日")
+    assert "拜访日期不能在将来(12月5日(周六))" in reply
