@@ -83,6 +83,19 @@ def test_a_stay_over_the_policy_maximum_is_asked_to_be_confirmed(company: Compan
     assert "注意" not in reply
 
 
+def test_the_summary_says_the_caution_again_beside_submit(company: Company) -> None:
+    """Submit is the last confirming (and the only one a Slack modal's answers get)."""
+    on_december_4(company)
+    at_arrival(company)
+    for answer in ["12月8日 上午10点", "对", "明年3月1日 下午3点", "对"]:
+        company.say("李明", answer)
+    for answer, _ in B_CLASS_ANSWERS[10:-1]:
+        company.say("李明", answer)
+    summary = company.say("李明", "-")
+    assert "请核对接待申请" in summary
+    assert "注意:这样要停留 83 天,超过规定的最长 14 天" in summary
+
+
 def test_a_wrong_hour_is_called_a_wrong_hour(company: Company) -> None:
     at_arrival(company)
     reply = company.say("李明", "明天下午25点")
