@@ -4,7 +4,7 @@ and the promise that no text makes parse_when raise anything but DateNotUndersto
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -91,6 +91,9 @@ NEW_YORK_MORNING = datetime(2026, 11, 18, 9, 0, tzinfo=NEW_YORK)
 BEFORE_DST = datetime(2026, 3, 7, 12, 0, tzinfo=NEW_YORK)  # clocks go forward 03-08 02:00
 DECEMBER_4 = datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)  # issue 19's day
 MARCH_1_2028 = datetime(2028, 3, 1, 10, 0, tzinfo=SHANGHAI)
+BERLIN = ZoneInfo("Europe/Berlin")
+BERLIN_BEFORE_SPRING = datetime(2027, 3, 27, 12, 0, tzinfo=BERLIN)
+BERLIN_BEFORE_AUTUMN = datetime(2027, 10, 30, 12, 0, tzinfo=BERLIN)
 
 OTHER_NOWS = [
     # Saturday 22:30: this week's Friday is past, tonight's evening nearly so.
@@ -143,6 +146,11 @@ OTHER_NOWS = [
     (DECEMBER_4, "zh", "明天24点", "2026-12-06T00:00"),
     (DECEMBER_4, "en", "Dec 3 3pm", "2026-12-03T15:00"),
     (DECEMBER_4, "en", "Jan 5", "2027-01-05"),
+    # Berlin's clocks: 02:30 does not exist on 2027-03-28 (moved on to 03:30), and comes
+    # twice on 2027-10-31 (the first, summer-time one is taken).
+    (BERLIN_BEFORE_SPRING, "zh", "明天凌晨2点半", "2027-03-28T03:30"),
+    (BERLIN_BEFORE_SPRING, "en", "tomorrow 3pm", "2027-03-28T15:00"),
+    (BERLIN_BEFORE_AUTUMN, "en", "tomorrow 2:30am", "2027-10-31T02:30"),
     (MARCH_1_2028, "zh", "2月29日", "2028-02-29"),  # a leap year's day just past
     (MARCH_1_2028, "zh", "2月28日", "2028-02-28"),
     # New York, and a night when its clocks go forward.
@@ -174,6 +182,12 @@ def test_relative_hours_count_real_time_across_dst() -> None:
     when = parse_when("in 24 hours", BEFORE_DST, "en")
     assert when.value.timestamp() - BEFORE_DST.timestamp() == 24 * 3600
     assert when.value.utcoffset() != BEFORE_DST.utcoffset()
+
+
+def test_a_doubled_berlin_hour_is_the_summer_time_one() -> None:
+    """02:30 on the night clocks go back is read at its first (CEST, +02:00) instant."""
+    when = parse_when("tomorrow 2:30am", BERLIN_BEFORE_AUTUMN, "en")
+    assert when.value.utcoffset() == timedelta(hours=2)
 
 
 def test_relative_moment_drops_seconds() -> None:
