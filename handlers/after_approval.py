@@ -18,7 +18,7 @@ from handlers.context import Ctx, named_by, people_with, translator_for, zone_of
 from handlers.flow import Data, Form, Kind, Step
 from handlers.i18n import N_, Translator
 from handlers.messages import Attachment, Button, Message, rows
-from handlers.reception_card import BUDGET_LINES, budget, reception_summary
+from handlers.reception_card import BUDGET_LINES, budget, place_zone, reception_summary
 from handlers.registry import Command, Feature
 from handlers.workdays import WorkCalendar
 from storage.models import AuditEntry, ChecklistItem, Person, Reception, Reminder
@@ -66,12 +66,14 @@ def on_called_off(ctx: Ctx, reception: Reception) -> None:
     if not items:
         return
     for person in people_with(ctx.session, "admin_office"):
-        t = translator_for(ctx.session, person, ctx.policy)
+        t = translator_for(ctx.session, person, ctx.policy, now=ctx.now)
         text = t(
             "ck.called_off",
             id=reception.id,
             client=reception.client.name,
-            arrival=t.datetime(reception.arrival_at, zone_of(person, ctx.policy)),
+            arrival=t.datetime(
+                reception.arrival_at, zone_of(person, ctx.policy), place_zone(ctx.policy, reception)
+            ),
             state=t(f"rcp.state.{reception.state}"),
         )
         done = [t(f"ck.item.{i.item}") for i in items if i.done_at]
@@ -100,16 +102,17 @@ def checklist_progress(session: Session, reception: Reception) -> tuple[int, int
 
 
 def checklist_card(ctx: Ctx, reception: Reception, reader: Person) -> Message:
-    t = translator_for(ctx.session, reader, ctx.policy)
+    t = translator_for(ctx.session, reader, ctx.policy, now=ctx.now)
     tz = zone_of(reader, ctx.policy)
+    place = place_zone(ctx.policy, reception)
     lines = [
         t(
             "ck.title",
             id=reception.id,
             client=reception.client.name,
-            arrival=t.datetime(reception.arrival_at, tz),
+            arrival=t.datetime(reception.arrival_at, tz, place),
         ),
-        reception_summary(ctx.session, ctx.policy, reception.answers, t, tz),
+        reception_summary(ctx.session, ctx.policy, reception.answers, t, tz, place),
     ]
     buttons = [
         Button(("✅ " if i.done_at else "⬜ ") + t(f"ck.item.{i.item}"), f"ck:{i.id}")
@@ -175,12 +178,17 @@ def calendar_file(ctx: Ctx, reception: Reception, t: Translator) -> bytes:
     event.add("uid", f"reception-{reception.id}@visitdesk")
     event.add("sequence", reception.round)
     event.add("dtstamp", ctx.now)
-    event.add("dtstart", reception.arrival_at)
-    event.add("dtend", reception.departure_at)
+    # In the place's zone, named (TZID, with its VTIMEZONE rules): a calendar shows the
+    # reception at 15:00 Berlin time wherever it is opened, and keeps it so across DST.
+    place = place_zone(ctx.policy, reception)
+    event.add("dtstart", reception.arrival_at.astimezone(place))
+    event.add("dtend", reception.departure_at.astimezone(place))
     event.add("summary", t("rcp.title_of", id=reception.id, client=reception.client.name))
-    tz = zone_of(reception.requester, ctx.policy)
-    event.add("description", reception_summary(ctx.session, ctx.policy, reception.answers, t, tz))
+    event.add(
+        "description", reception_summary(ctx.session, ctx.policy, reception.answers, t, place)
+    )
     calendar.add_component(event)
+    calendar.add_missing_timezones()
     ical: bytes = calendar.to_ical()  # icalendar leaves to_ical() unannotated
     return ical
 
@@ -213,7 +221,7 @@ def todays_guests(ctx: Ctx, argument: str) -> None:
         answers = item.answers
         text = ctx.t(
             "desk.item",
-            time=ctx.t.time(item.arrival_at, ctx.tz),
+            time=ctx.t.time(item.arrival_at, ctx.tz, place_zone(ctx.policy, item)),
             client=item.client.name,
             n=item.visitors,
             guest=answers["guest"],

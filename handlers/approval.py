@@ -146,7 +146,7 @@ def _open(ctx: Ctx, step: ApprovalStep) -> None:
     for person in card_readers(ctx, step):
         ctx.notify(
             person,
-            card_message(ctx.session, ctx.policy, step, person),
+            card_message(ctx.session, ctx.policy, step, person, ctx.now),
             f"apv:{step.id}:{person.id}",
         )
     _schedule_reminders(ctx, step)
@@ -179,8 +179,14 @@ def active_delegate(ctx: Ctx, person: Person) -> Person | None:
     return None
 
 
-def card_message(session: Session, policy: Policy, step: ApprovalStep, reader: Person) -> Message:
-    t = translator_for(session, reader, policy)
+def card_message(
+    session: Session,
+    policy: Policy,
+    step: ApprovalStep,
+    reader: Person,
+    now: datetime | None = None,  # the reader's year, for dates of another (2027年1月5日)
+) -> Message:
+    t = translator_for(session, reader, policy, now=now)
     subject = SUBJECTS[step.subject]
     steps = steps_of(session, step.subject, step.subject_id, step.round)
     text = subject.card(session, policy, step.subject_id, steps, t, zone_of(reader, policy))
@@ -248,7 +254,7 @@ def _cancel_reminders(ctx: Ctx, step: ApprovalStep) -> None:
 
 
 def _tell(ctx: Ctx, person: Person, step: ApprovalStep, key: str, **params: str) -> None:
-    t = translator_for(ctx.session, person, ctx.policy)
+    t = translator_for(ctx.session, person, ctx.policy, now=ctx.now)
     title = SUBJECTS[step.subject].title(ctx.session, step.subject_id, t)
     message = Message(t(key, title=title, **params), _follow_up_buttons(step, key, t))
     ctx.notify(person, message, f"{key}:{step.id}:{person.id}")
@@ -318,7 +324,7 @@ def press(ctx: Ctx, parts: list[str]) -> None:
 
 def _already(ctx: Ctx, step: ApprovalStep) -> None:
     """Someone (maybe this person, a moment ago) decided first: show what happened."""
-    ctx.replies.append(card_message(ctx.session, ctx.policy, step, ctx.person))
+    ctx.replies.append(card_message(ctx.session, ctx.policy, step, ctx.person, ctx.now))
     ctx.say("approval.already", outcome=outcome_line(step, ctx.t, ctx.tz))
 
 
@@ -358,7 +364,7 @@ def decide(ctx: Ctx, step_id: int, decision: str, note: str) -> None:
 
 def _update_cards(ctx: Ctx, step: ApprovalStep) -> None:
     for person in card_readers(ctx, step):
-        message = card_message(ctx.session, ctx.policy, step, person)
+        message = card_message(ctx.session, ctx.policy, step, person, ctx.now)
         ctx.notify(person, message, f"apv:{step.id}:{person.id}:{step.state}")
 
 
@@ -429,7 +435,7 @@ def pending(ctx: Ctx, argument: str) -> None:
         return
     ctx.say("approval.queue", n=len(steps))
     for step in steps:
-        ctx.replies.append(card_message(ctx.session, ctx.policy, step, ctx.person))
+        ctx.replies.append(card_message(ctx.session, ctx.policy, step, ctx.person, ctx.now))
 
 
 def delegate(ctx: Ctx, argument: str) -> None:
@@ -454,7 +460,9 @@ def delegate(ctx: Ctx, argument: str) -> None:
         when_text = when_text.removeprefix(word).strip()
     try:
         when = parse_when(when_text, ctx.local_now, ctx.t.lang)
-    except DateNotUnderstood:
+    except DateNotUnderstood as error:
+        if error.reason != "empty":  # the date's own problem (25点), then how to write it
+            ctx.say(f"flow.error.date.{error.reason}")
         ctx.say("delegate.usage")
         return
     until = when.value if when.has_time else when.value + timedelta(days=1)
@@ -464,13 +472,13 @@ def delegate(ctx: Ctx, argument: str) -> None:
     ctx.person.delegate_id = target.id
     ctx.person.delegate_until = until
     ctx.audit("delegate.on", "person", ctx.person.id, to=target.id, until=until.isoformat())
-    ctx.say("delegate.on", name=target.name, until=ctx.t.datetime(until, ctx.tz))
-    t = translator_for(ctx.session, target, ctx.policy)
+    ctx.say("delegate.on", name=target.name, until=ctx.t.until(until, ctx.tz))
+    t = translator_for(ctx.session, target, ctx.policy, now=ctx.now)
     note = Message(
         t(
             "delegate.told",
             name=ctx.person.name,
-            until=t.datetime(until, zone_of(target, ctx.policy)),
+            until=t.until(until, zone_of(target, ctx.policy)),
         )
     )
     ctx.notify(target, note, f"delegate:{ctx.person.id}:{until.isoformat()}")

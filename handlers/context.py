@@ -38,7 +38,9 @@ class Ctx:
 
     @cached_property
     def t(self) -> Translator:
-        return translator_for(self.session, self.person, self.policy, self.platform_locale)
+        return translator_for(
+            self.session, self.person, self.policy, self.platform_locale, now=self.now
+        )
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -102,13 +104,20 @@ def latest_identity(session: Session, person: Person) -> Identity | None:
 
 
 def translator_for(
-    session: Session, person: Person, policy: Policy, platform_locale: str | None = None
+    session: Session,
+    person: Person,
+    policy: Policy,
+    platform_locale: str | None = None,
+    now: datetime | None = None,
 ) -> Translator:
-    """A person's language: their profile, else their platform's, else the org default."""
+    """A person's language: their profile, else their platform's, else the org default; with
+    `now`, their today too, so that a date of another year is shown with its year."""
     if not person.locale and platform_locale is None:
         identity = latest_identity(session, person)
         platform_locale = identity.platform_locale if identity else None
-    return Translator(choose_locale(person.locale, platform_locale, policy.org.default_locale))
+    locale = choose_locale(person.locale, platform_locale, policy.org.default_locale)
+    today = now.astimezone(zone_of(person, policy)).date() if now else None
+    return Translator(locale, today)
 
 
 def enqueue(

@@ -5,7 +5,9 @@ day or moment raises `DateNotUnderstood` with a reason the bot can explain:
 
 * ``"empty"`` — nothing but white space;
 * ``"unrecognised"`` — not read as a date (also any text over `MAX_LENGTH` characters);
-* ``"invalid_date"`` — reads as a date or time that does not exist (2月30日, Feb 30, 25点, 13pm);
+* ``"invalid_date"`` — reads as a date that does not exist (2月30日, Feb 30, 13/40);
+* ``"invalid_time"`` — a day that exists at an hour or minute that does not (明天下午25点,
+  13pm, 上午15点, 9:75): the person is told it is the time, not the day, that is wrong;
 * ``"no_single_date"`` — a period, a range, alternatives or a vague word
   (下周, 12月, 周末, 周三或周四, 3-5点, 随便, whenever, next week).
 
@@ -27,6 +29,10 @@ Decisions (each one tested in tests/test_dates.py)
       time: 晚上八点, 10am) is the first such moment not yet past, today included. Days the
       text fixes (今天, 明天, 这周一, 下周三, 2026-03-01, 3天后, yesterday, last Friday) are
       returned as named even when past; the caller decides whether the past is allowed.
+    * But a month and day without a year (12月3日, Dec 3, 圣诞节) is the nearest such day:
+      typed on 12月4日, 12月3日 is yesterday, returned as past (the caller says so with the
+      date), not 2027-12-03 — a year on is never what a one-day slip meant. Today's date at
+      an hour already gone is today's, past, too. 1月5日 typed in December is next January's.
     * Weeks start on Monday: on Wed 2026-11-18, 这周日 = 11-22 and 下周日 = 11-29. English
       "next Friday" is the Friday of next week, as 下周五; "this Friday" is the coming one.
     * An hour with no am/pm and no day part: 1-6 means the afternoon (3点 = 15:00, "at 3" =
@@ -69,7 +75,7 @@ from dateparser.timezone_parser import pop_tz_offset_from_string
 
 __all__ = ["MAX_LENGTH", "DateNotUnderstood", "Reason", "When", "parse_when"]
 
-Reason = Literal["empty", "unrecognised", "invalid_date", "no_single_date"]
+Reason = Literal["empty", "unrecognised", "invalid_date", "invalid_time", "no_single_date"]
 
 MAX_LENGTH = 200
 """Longer text is refused unread: nobody types a date that long, and it bounds the work."""
@@ -232,7 +238,7 @@ def _hour_in_part(part: _Part, hour: int) -> tuple[int, int]:
             return hour, 0
         case _Part.SMALL_HOURS if hour <= 6 or hour == 12:
             return hour % 12, 0
-    raise DateNotUnderstood("invalid_date")  # 上午15点, 凌晨9点: the part contradicts the hour
+    raise DateNotUnderstood("invalid_time")  # 上午15点, 凌晨9点: the part contradicts the hour
 
 
 @dataclass(frozen=True)
@@ -247,10 +253,10 @@ class _Clock:
     def on(self, part: _Part | None) -> tuple[int, int, int]:
         """(hour, minute, days to add) once `part` (which may be None) is applied."""
         if not (0 <= self.minute <= 59 and 0 <= self.hour <= 24):
-            raise DateNotUnderstood("invalid_date")
+            raise DateNotUnderstood("invalid_time")
         if self.hour == 24:
             if self.minute:
-                raise DateNotUnderstood("invalid_date")
+                raise DateNotUnderstood("invalid_time")
             return 0, 0, 1  # 24点, midnight: the end of the day
         if self.meridiem is not None:
             hour = self._meridiem_hour()
@@ -264,7 +270,7 @@ class _Clock:
     def _meridiem_hour(self) -> int:
         """12am = 00, 12pm = 12, 3pm = 15; 0am or 13pm do not exist."""
         if not 1 <= self.hour <= 12:
-            raise DateNotUnderstood("invalid_date")
+            raise DateNotUnderstood("invalid_time")
         return self.hour % 12 + (12 if self.meridiem == "p" else 0)
 
 
@@ -537,11 +543,19 @@ def _on_year(reading: _Reading, year: int, month: int, day: int) -> None:
 
 
 def _month_and_day(reading: _Reading, year: str | None, month: int, day: int) -> None:
-    """A month and day, with the year when one was written, else the nearest future."""
-    if year is None:
-        reading.fill("day", _Yearly(month, day))
-    else:
+    """A month and day, with the year when one was written, else the nearest such day:
+    this year's when it is today or just past (nearer than next year's), kept though past."""
+    if year is not None:
         _on_year(reading, int(year), month, day)
+        return
+    today = reading.today
+    this_year = _date(today.year, month, day)
+    behind = this_year if this_year is not None and this_year <= today else None
+    ahead = _date(today.year + 1, month, day)
+    if behind is not None and (ahead is None or today - behind < ahead - today):
+        reading.fill("day", _On(behind))
+    else:
+        reading.fill("day", _Yearly(month, day))
 
 
 def _in_month(reading: _Reading, months_ahead: int, day: int) -> None:
@@ -575,7 +589,7 @@ def _numeric_date(match: re.Match[str], reading: _Reading) -> None:
 
 def _holiday(match: re.Match[str], reading: _Reading) -> None:
     """元旦, 圣诞节, Christmas: a fixed day of the year."""
-    reading.fill("day", _Yearly(*_HOLIDAYS[match[0]]))
+    _month_and_day(reading, None, *_HOLIDAYS[match[0]])
 
 
 _HOLIDAYS = {

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, TypeVarTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
@@ -122,8 +123,14 @@ class DigestView:
         start = datetime.combine(self.day + timedelta(days=first), time(0), self.tz)
         return start, start + timedelta(days=days)
 
-    def when(self, moment: datetime) -> str:
-        return self.t.time(moment, self.tz)
+    def when(self, moment: datetime, place: tzinfo | None = None) -> str:
+        """A time of day; with the zone of where it happens, labelled in both where that
+        clock differs from the reader's."""
+        return self.t.time(moment, self.tz, place)
+
+    def host_zone(self, timezone: str | None) -> ZoneInfo:
+        """A reception's place, from its host's `Person.timezone` (None: the org's)."""
+        return ZoneInfo(timezone or self.policy.org.default_timezone)
 
 
 @dataclass(frozen=True)
@@ -168,7 +175,7 @@ def build(
     session: Session, policy: Policy, person: Person, now: datetime, day: date
 ) -> Message | None:
     """The person's digest for `day`, or None when there is nothing to say."""
-    t = translator_for(session, person, policy)
+    t = translator_for(session, person, policy, now=now)
     view = DigestView(session, policy, person, t, zone_of(person, policy), now, day)
     topics: dict[str, list[Line]] = {}
     unread: Counter[str] = Counter()
@@ -384,11 +391,11 @@ def pending_approvals(view: DigestView) -> Iterable[Line | More]:
 
 
 def _guests(*columns: Any) -> Select[*tuple[Any, ...]]:
-    """Receptions in arrival order, as the id, arrival time and client name the lines about
-    guests show, then `columns` (the requester is `Person`): not whole receptions and all
-    that their relationships load."""
+    """Receptions in arrival order, as the id, arrival time, client name and host's zone (for
+    `DigestView.when`) the lines about guests show, then `columns` (the requester is
+    `Person`): not whole receptions and all that their relationships load."""
     return (
-        select(Reception.id, Reception.arrival_at, Client.name, *columns)
+        select(Reception.id, Reception.arrival_at, Client.name, Person.timezone, *columns)
         .join(Client, Client.id == Reception.client_id)
         .join(Person, Person.id == Reception.requester_id)
         .order_by(Reception.arrival_at, Reception.id)
@@ -427,12 +434,12 @@ def team_arrivals(view: DigestView) -> Iterable[Line | More]:
         ),
         "arrivals",
     )
-    for number, arrival, client, host in guests:
+    for number, arrival, client, zone, host in guests:
         yield Line(
             "arrivals",
             view.t(
                 "digest.item.arrival",
-                time=view.when(arrival),
+                time=view.when(arrival, view.host_zone(zone)),
                 client=client,
                 name=host,
                 id=number,
@@ -538,13 +545,13 @@ def _checklists(view: DigestView, day: int, topic: str) -> Iterator[Line | More]
     for reception_id, name in view.session.execute(  # one query, not one per reception
         select(ChecklistItem.reception_id, ChecklistItem.item)
         .where(
-            ChecklistItem.reception_id.in_([number for number, _, _ in receptions]),
+            ChecklistItem.reception_id.in_([number for number, *_ in receptions]),
             ChecklistItem.done_at.is_(None),
         )
         .order_by(ChecklistItem.id)
     ):
         open_by_reception.setdefault(reception_id, []).append(name)
-    for number, arrival, client in receptions:
+    for number, arrival, client, zone in receptions:
         things = t("flow.list_sep").join(t(f"ck.item.{name}") for name in open_by_reception[number])
         yield Line(
             topic,
@@ -552,7 +559,7 @@ def _checklists(view: DigestView, day: int, topic: str) -> Iterator[Line | More]
                 "digest.item.checklist",
                 id=number,
                 client=client,
-                time=view.when(arrival),
+                time=view.when(arrival, view.host_zone(zone)),
                 items=things,
             ),
         )
@@ -576,12 +583,12 @@ def guests_today(view: DigestView) -> Iterable[Line | More]:
         ),
         "guests",
     )
-    for number, arrival, client, visitors, answers, host in guests:
+    for number, arrival, client, zone, visitors, answers, host in guests:
         yield Line(
             "guests",
             t(
                 "digest.item.guest",
-                time=view.when(arrival),
+                time=view.when(arrival, view.host_zone(zone)),
                 client=client,
                 n=visitors,
                 guest=answers.get("guest", ""),

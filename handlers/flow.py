@@ -103,6 +103,8 @@ class Step:
     params: Callable[[Ctx, Data], dict[str, Any]] | None = None  # fills the prompt
     read: Callable[[Ctx, Data, str], Any] | None = None  # replaces the kind's own reading
     default: Callable[[Ctx, Data], str | None] | None = None  # a choice to mark as default
+    # An answer allowed but unusual (an arrival in 2099): the text asking to confirm it, or None.
+    caution: Callable[[Ctx, Data, Any], str | None] | None = None
 
     def applies(self, ctx: Ctx, data: Data) -> bool:
         return self.when is None or self.when(ctx, data)
@@ -681,8 +683,9 @@ def _drop_pending(ctx: Ctx, draft: Draft, step: Step) -> None:
 def _confirm_date(ctx: Ctx, form: Form, draft: Draft, step: Step) -> None:
     value = draft.data[PENDING]["value"]
     shown = show_value(ctx, step, {step.name: value})
+    caution = step.caution(ctx, draft.data, value) if step.caution else None
     ctx.reply(
-        ctx.t("flow.date_confirm", when=shown),
+        "\n".join(filter(None, (caution, ctx.t("flow.date_confirm", when=shown)))),
         rows(
             _button(ctx.t("flow.date_ok"), form, draft, step.name, "ok", "primary"),
             _button(ctx.t("flow.date_retype"), form, draft, step.name, "retype"),
@@ -732,14 +735,26 @@ SUMMARY_ACTIONS = (
 
 
 def _show_summary(ctx: Ctx, form: Form, draft: Draft) -> None:
+    answers = form.answers(ctx, draft.data)
     ctx.reply(
-        form.summary(ctx, form.answers(ctx, draft.data)),
+        "\n".join([form.summary(ctx, answers), *_cautions(ctx, form, answers)]),
         rows(
             _button(ctx.t("flow.submit"), form, draft, SUMMARY, "submit", "primary"),
             _button(ctx.t("flow.edit"), form, draft, SUMMARY, "edit"),
             _button(ctx.t("flow.cancel"), form, draft, SUMMARY, "cancel", "danger"),
         ),
     )
+
+
+def _cautions(ctx: Ctx, form: Form, answers: Data) -> list[str]:
+    """What is unusual in the answers, said again beside Submit: a whole form (a Slack modal)
+    is never asked each date's confirmation, and Submit is then the confirming."""
+    found = (
+        step.caution(ctx, answers, answers[step.name])
+        for step in form.steps
+        if step.caution and answers.get(step.name) is not None
+    )
+    return [text for text in found if text]
 
 
 def _summary_action(ctx: Ctx, form: Form, draft: Draft, value: str) -> None:

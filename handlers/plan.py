@@ -104,7 +104,7 @@ def _in_month(ctx: Ctx, data: Data, value: str) -> None:
     if (day.year, day.month) != (year, month):
         raise Invalid(N_("plan.error.not_in_month"), month=month_label(ctx.t, year, month))
     if day < ctx.local_now.date():
-        raise Invalid(N_("plan.error.past"))
+        raise Invalid(N_("plan.error.past"), date=ctx.t.date(day))
 
 
 STEPS = (

@@ -239,6 +239,8 @@ class ReceptionPolicy(_Section):
     leaders_needing_longer_lead: Keys = Field(("gm", "chairman"), validate_default=True)
     follow_up_after_working_days: Count = 1
     close_out_after_departure_hours: Hours = 2.0
+    # A longer stay, or an arrival over a year ahead, is asked to be confirmed (a slipped year).
+    max_stay_days: Annotated[int, _Number, Field(ge=1, le=366)] = 14
 
     @field_validator("min_lead_days_with_leaders")
     @classmethod

@@ -9,7 +9,7 @@ asked only once the answers that trigger them are known.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -63,8 +63,33 @@ PAYER_CHOICES = tuple(Choice(p, f"rcp.payer.{p}") for p in HOTEL_PAYERS)
 
 
 def _arrival_ahead(ctx: Ctx, data: Data, value: str) -> None:
-    if datetime.fromisoformat(value) <= ctx.now:
-        raise Invalid(N_("rcp.error.arrival_past"))
+    arrival = datetime.fromisoformat(value)
+    if arrival > ctx.now:
+        return
+    # Said with its date: 12月3日 typed on 12月4日 is yesterday's. A day typed without an hour
+    # is checked at its last instant (flow._read_when), which is no time anyone typed.
+    local = arrival.astimezone(ctx.tz)
+    day_only = local.time() == time.max
+    shown = ctx.t.date(local.date()) if day_only else ctx.t.datetime(arrival, ctx.tz)
+    raise Invalid(N_("rcp.error.arrival_past"), when=shown)
+
+
+def _far_arrival(ctx: Ctx, data: Data, value: str) -> str | None:
+    """An arrival more than a year ahead is most often a year typed wrong: asked to confirm."""
+    arrival = datetime.fromisoformat(value)
+    if arrival - ctx.now <= timedelta(days=365):
+        return None
+    return ctx.t("rcp.caution.far", when=ctx.t.datetime(arrival, ctx.tz))
+
+
+def _long_stay(ctx: Ctx, data: Data, value: str) -> str | None:
+    """A stay over the policy's longest (明年3月1日 for 3月1日) is asked to be confirmed."""
+    if "arrival" not in data:
+        return None
+    arrival = datetime.fromisoformat(data["arrival"]).astimezone(ctx.tz).date()
+    days = (datetime.fromisoformat(value).astimezone(ctx.tz).date() - arrival).days
+    longest = ctx.policy.reception.max_stay_days
+    return ctx.t("rcp.caution.long_stay", days=days, max=longest) if days > longest else None
 
 
 def _departure_after_arrival(ctx: Ctx, data: Data, value: str) -> None:
@@ -137,8 +162,16 @@ STEPS = (
     Step("guest", N_("rcp.ask.guest"), max_length=50),
     Step("guest_title", N_("rcp.ask.guest_title"), max_length=50),
     Step("purposes", N_("rcp.ask.purposes"), Kind.MULTI, _purpose_choices),
-    Step("arrival", N_("rcp.ask.arrival"), Kind.DATETIME, check=_arrival_ahead),
-    Step("departure", N_("rcp.ask.departure"), Kind.DATETIME, check=_departure_after_arrival),
+    Step(
+        "arrival", N_("rcp.ask.arrival"), Kind.DATETIME, check=_arrival_ahead, caution=_far_arrival
+    ),
+    Step(
+        "departure",
+        N_("rcp.ask.departure"),
+        Kind.DATETIME,
+        check=_departure_after_arrival,
+        caution=_long_stay,
+    ),
     Step("pickup", N_("rcp.ask.pickup"), Kind.YESNO),
     Step("pickup_place", N_("rcp.ask.pickup_place"), when=answered("pickup"), max_length=100),
     Step("pickup_ref", N_("rcp.ask.pickup_ref"), when=answered("pickup"), optional=True),

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from handlers.context import zone_of
 from handlers.i18n import Translator
 from handlers.policy import Policy
 from handlers.visit_rules import recent_visits
@@ -50,8 +52,14 @@ def client_name(session: Session, data: dict[str, Any]) -> str:
     return client.name if client else "?"
 
 
-def _when(t: Translator, tz: tzinfo, value: str) -> str:
-    return t.datetime(datetime.fromisoformat(value), tz)
+def place_zone(policy: Policy, reception: Reception) -> ZoneInfo:
+    """The zone where a reception happens, whose clock its times are arranged by: its host's
+    (a Berlin salesperson receives guests in Berlin, at 15:00 Berlin time)."""
+    return zone_of(reception.requester, policy)
+
+
+def _when(t: Translator, tz: tzinfo, value: str, place: tzinfo | None) -> str:
+    return t.datetime(datetime.fromisoformat(value), tz, place)
 
 
 def _listed(t: Translator, prefix: str, values: list[str] | None) -> str:
@@ -59,9 +67,15 @@ def _listed(t: Translator, prefix: str, values: list[str] | None) -> str:
 
 
 def reception_summary(
-    session: Session, policy: Policy, data: dict[str, Any], t: Translator, tz: tzinfo
+    session: Session,
+    policy: Policy,
+    data: dict[str, Any],
+    t: Translator,
+    tz: tzinfo,
+    place: tzinfo | None = None,
 ) -> str:
-    """The request in a few dense lines, decision-relevant facts first."""
+    """The request in a few dense lines, decision-relevant facts first; its times in the
+    reader's zone `tz`, and in the `place`'s too (labelled) where that clock differs."""
     cls = policy.class_policy(data["cls"])
     lines = [
         t(
@@ -73,8 +87,8 @@ def reception_summary(
         t("rcp.line.visitors", n=data["visitors"], guest=data["guest"], title=data["guest_title"]),
         t(
             "rcp.line.when",
-            arrival=_when(t, tz, data["arrival"]),
-            departure=_when(t, tz, data["departure"]),
+            arrival=_when(t, tz, data["arrival"], place),
+            departure=_when(t, tz, data["departure"], place),
         ),
         t("rcp.line.purposes", purposes=_listed(t, "rcp.purpose", data.get("purposes"))),
     ]
@@ -210,7 +224,7 @@ def reception_card(
         t("rcp.card.title", id=reception.id)
         + (t("rcp.card.resubmitted", round=reception.round) if reception.round > 1 else ""),
         t("rcp.card.requester", name=requester.name, department=requester.department),
-        reception_summary(session, policy, reception.answers, t, tz),
+        reception_summary(session, policy, reception.answers, t, tz, place_zone(policy, reception)),
     ]
     history = recent_history(session, reception, t, tz)
     if history:

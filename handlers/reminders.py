@@ -33,6 +33,7 @@ from handlers.context import Ctx, named_by, translator_for, zone_of
 from handlers.i18n import Translator
 from handlers.messages import Button, Message, action_id
 from handlers.policy import Policy
+from handlers.reception_card import place_zone
 from handlers.registry import Feature
 from handlers.workdays import WorkCalendar
 from storage.models import ApprovalStep, Person, Reception, Reminder, utcnow
@@ -111,7 +112,7 @@ def view_of(
         policy,
         reminder,
         person,
-        translator_for(session, person, policy),
+        translator_for(session, person, policy, now=now),
         zone_of(person, policy),
         now,
     )
@@ -154,7 +155,7 @@ def _waited(view: ReminderView, step: ApprovalStep) -> str:
 def _to_decide(view: ReminderView, step: ApprovalStep, head: str) -> Message:
     """`head` over the step's card with its buttons (and as that card), so the approver can
     decide from the reminder."""
-    card = card_message(view.session, view.policy, step, view.person)
+    card = card_message(view.session, view.policy, step, view.person, view.now)
     return reminder_message(view, f"{head}\n{card.text}", *card.buttons, card=card.card)
 
 
@@ -173,7 +174,7 @@ def _approval_escalate(view: ReminderView) -> Message | None:
     step = _pending_step(view)
     if step is None:
         return None
-    card = card_message(view.session, view.policy, step, view.person)
+    card = card_message(view.session, view.policy, step, view.person, view.now)
     head = view.t("reminder.approval.escalate", name=step.approver.name, hours=_waited(view, step))
     return reminder_message(view, f"{head}\n{card.text}")
 
@@ -189,7 +190,7 @@ def _approval_at_risk(view: ReminderView) -> Message | None:
     if reception is None or reception.state != "pending" or reception.arrival_at <= view.now:
         return None
     t = view.t
-    arrival = t.datetime(reception.arrival_at, view.tz)
+    arrival = t.datetime(reception.arrival_at, view.tz, place_zone(view.policy, reception))
     title = t("rcp.title_of", id=reception.id, client=reception.client.name)
     if view.person.id == step.approver_id:
         return _to_decide(view, step, t("reminder.at_risk.approver", title=title, arrival=arrival))

@@ -130,8 +130,9 @@ _BARE_WEEKDAY = re.compile(
 
 
 def _not_future(ctx: Ctx, data: Data, value: str) -> None:
-    if date.fromisoformat(value) > _today(ctx):
-        raise Invalid(N_("visit.error.future"))
+    day = date.fromisoformat(value)
+    if day > _today(ctx):
+        raise Invalid(N_("visit.error.future"), date=ctx.t.date(day))
 
 
 def _contact_choices(ctx: Ctx, data: Data) -> list[Choice]:
@@ -162,7 +163,7 @@ def _due_ahead(ctx: Ctx, data: Data, value: str) -> None:
     due = date.fromisoformat(value)
     visited = date.fromisoformat(data["date"]) if data.get("date") else _today(ctx)
     if due < max(_today(ctx), visited):
-        raise Invalid(N_("visit.error.due_past"))
+        raise Invalid(N_("visit.error.due_past"), date=ctx.t.date(due))
 
 
 def _client_params(ctx: Ctx, data: Data) -> dict[str, Any]:

@@ -66,8 +66,11 @@ def test_the_calendar_file_holds_the_schedule(company: Company) -> None:
     path = Path(line.split("(file: ")[1].rstrip(")"))
     event = Calendar.from_ical(path.read_bytes()).walk("VEVENT")[0]
     assert str(event["summary"]) == "接待申请 #1 华东机电"
-    assert event.decoded("dtstart").isoformat() == "2026-11-25T02:00:00+00:00"
-    assert event.decoded("dtend").isoformat() == "2026-11-26T07:00:00+00:00"
+    # In the place's named zone (with its VTIMEZONE), not bare UTC: 10:00 there, everywhere.
+    assert event.decoded("dtstart").isoformat() == "2026-11-25T10:00:00+08:00"
+    assert event.decoded("dtend").isoformat() == "2026-11-26T15:00:00+08:00"
+    assert event["dtstart"].params["TZID"] == "Asia/Shanghai"
+    assert b"BEGIN:VTIMEZONE" in path.read_bytes()
 
 
 def test_front_desk_checks_guests_in_and_the_host_is_told(company: Company) -> None:

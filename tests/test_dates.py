@@ -4,7 +4,7 @@ and the promise that no text makes parse_when raise anything but DateNotUndersto
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ DEV_CORPUS_SIZE = 26
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
 WEDNESDAY = datetime(2026, 11, 18, 9, 0, tzinfo=SHANGHAI)  # the corpus's `now`
-REASONS = {"empty", "unrecognised", "invalid_date", "no_single_date"}
+REASONS = {"empty", "unrecognised", "invalid_date", "invalid_time", "no_single_date"}
 ISO = re.compile(r"\d{4}-\d\d-\d\d(T\d\d:\d\d)?")
 
 
@@ -89,6 +89,11 @@ SATURDAY_NIGHT = datetime(2026, 11, 21, 22, 30, tzinfo=SHANGHAI)
 NEW_YEARS_EVE = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
 NEW_YORK_MORNING = datetime(2026, 11, 18, 9, 0, tzinfo=NEW_YORK)
 BEFORE_DST = datetime(2026, 3, 7, 12, 0, tzinfo=NEW_YORK)  # clocks go forward 03-08 02:00
+DECEMBER_4 = datetime(2026, 12, 4, 10, 0, tzinfo=SHANGHAI)  # issue 19's day
+MARCH_1_2028 = datetime(2028, 3, 1, 10, 0, tzinfo=SHANGHAI)
+BERLIN = ZoneInfo("Europe/Berlin")
+BERLIN_BEFORE_SPRING = datetime(2027, 3, 27, 12, 0, tzinfo=BERLIN)
+BERLIN_BEFORE_AUTUMN = datetime(2027, 10, 30, 12, 0, tzinfo=BERLIN)
 
 OTHER_NOWS = [
     # Saturday 22:30: this week's Friday is past, tonight's evening nearly so.
@@ -111,8 +116,11 @@ OTHER_NOWS = [
     (NEW_YEARS_EVE, "zh", "明天", "2027-01-01"),
     (NEW_YEARS_EVE, "zh", "1月5日", "2027-01-05"),
     (NEW_YEARS_EVE, "zh", "12月31日", "2026-12-31"),
-    (NEW_YEARS_EVE, "zh", "12月31日上午9点", "2027-12-31T09:00"),
-    (NEW_YEARS_EVE, "zh", "12月30日", "2027-12-30"),
+    # A month and day just past is that day, past (the form says so), never a year on.
+    (NEW_YEARS_EVE, "zh", "12月31日上午9点", "2026-12-31T09:00"),
+    (NEW_YEARS_EVE, "zh", "12月30日", "2026-12-30"),
+    (NEW_YEARS_EVE, "en", "Dec 30", "2026-12-30"),
+    (NEW_YEARS_EVE, "zh", "圣诞节", "2026-12-25"),
     (NEW_YEARS_EVE, "zh", "5号", "2027-01-05"),
     (NEW_YEARS_EVE, "zh", "31号上午9点", "2027-01-31T09:00"),
     (NEW_YEARS_EVE, "zh", "下个月5号", "2027-01-05"),
@@ -122,6 +130,29 @@ OTHER_NOWS = [
     (NEW_YEARS_EVE, "en", "Jan 1", "2027-01-01"),
     (NEW_YEARS_EVE, "en", "next Friday", "2027-01-08"),
     (NEW_YEARS_EVE, "en", "in 3 months", "2027-03-31"),
+    # Early December (issue 19): yesterday's date is yesterday; January is next year's.
+    (DECEMBER_4, "zh", "12月3日 下午3点", "2026-12-03T15:00"),
+    (DECEMBER_4, "zh", "12月4日上午9点", "2026-12-04T09:00"),
+    (DECEMBER_4, "zh", "12月4日下午3点", "2026-12-04T15:00"),
+    (DECEMBER_4, "zh", "1月5日", "2027-01-05"),
+    (DECEMBER_4, "zh", "元旦", "2027-01-01"),
+    (DECEMBER_4, "zh", "7月1日", "2026-07-01"),  # 156 days ago is nearer than 209 ahead
+    (DECEMBER_4, "zh", "6月3日", "2027-06-03"),  # 182 ahead is nearer than 184 ago
+    (DECEMBER_4, "zh", "2月29日", "ERROR"),  # neither 2026 nor 2027 has one
+    (DECEMBER_4, "zh", "2028年2月29日", "2028-02-29"),
+    (DECEMBER_4, "zh", "明年3月1日", "2027-03-01"),
+    (DECEMBER_4, "zh", "2099年1月1日 10点", "2099-01-01T10:00"),  # read; the form asks
+    (DECEMBER_4, "zh", "明天0点", "2026-12-05T00:00"),
+    (DECEMBER_4, "zh", "明天24点", "2026-12-06T00:00"),
+    (DECEMBER_4, "en", "Dec 3 3pm", "2026-12-03T15:00"),
+    (DECEMBER_4, "en", "Jan 5", "2027-01-05"),
+    # Berlin's clocks: 02:30 does not exist on 2027-03-28 (moved on to 03:30), and comes
+    # twice on 2027-10-31 (the first, summer-time one is taken).
+    (BERLIN_BEFORE_SPRING, "zh", "明天凌晨2点半", "2027-03-28T03:30"),
+    (BERLIN_BEFORE_SPRING, "en", "tomorrow 3pm", "2027-03-28T15:00"),
+    (BERLIN_BEFORE_AUTUMN, "en", "tomorrow 2:30am", "2027-10-31T02:30"),
+    (MARCH_1_2028, "zh", "2月29日", "2028-02-29"),  # a leap year's day just past
+    (MARCH_1_2028, "zh", "2月28日", "2028-02-28"),
     # New York, and a night when its clocks go forward.
     (NEW_YORK_MORNING, "en", "in 2 hours", "2026-11-18T11:00"),
     (NEW_YORK_MORNING, "en", "tomorrow 3pm", "2026-11-19T15:00"),
@@ -151,6 +182,12 @@ def test_relative_hours_count_real_time_across_dst() -> None:
     when = parse_when("in 24 hours", BEFORE_DST, "en")
     assert when.value.timestamp() - BEFORE_DST.timestamp() == 24 * 3600
     assert when.value.utcoffset() != BEFORE_DST.utcoffset()
+
+
+def test_a_doubled_berlin_hour_is_the_summer_time_one() -> None:
+    """02:30 on the night clocks go back is read at its first (CEST, +02:00) instant."""
+    when = parse_when("tomorrow 2:30am", BERLIN_BEFORE_AUTUMN, "en")
+    assert when.value.utcoffset() == timedelta(hours=2)
 
 
 def test_relative_moment_drops_seconds() -> None:
@@ -206,12 +243,18 @@ def test_empty(text: str) -> None:
     assert reason(text) == "empty"
 
 
-@pytest.mark.parametrize(
-    "text", ["2月30日", "Feb 30", "4月31日", "13/40", "25点", "13pm", "上午15点"]
-)
+@pytest.mark.parametrize("text", ["2月30日", "Feb 30", "4月31日", "13/40", "2月30日下午3点"])
 def test_invalid_date(text: str) -> None:
-    """Dates and times that do not exist are 'invalid_date'."""
+    """Dates that do not exist are 'invalid_date'."""
     assert reason(text) == "invalid_date"
+
+
+@pytest.mark.parametrize(
+    "text", ["25点", "13pm", "上午15点", "明天下午25点", "明天9:75", "明天24:30", "凌晨9点", "0am"]
+)
+def test_invalid_time(text: str) -> None:
+    """A day that exists at a time that does not is 'invalid_time', not a missing day."""
+    assert reason(text) == "invalid_time"
 
 
 @pytest.mark.parametrize(

@@ -190,9 +190,9 @@ def test_arrival_in_the_past_and_departure_before_arrival_are_re_asked(company: 
     company.say("李明", "/reception")
     for answer in ["东方精密", "C", "2", "王工", "经理", "会议"]:
         company.say("李明", answer)
-    assert "到访时间已经过去了" in company.say("李明", "2026-11-01 10:00")
+    assert "到访时间 11月1日(周日) 10:00 已经过去了" in company.say("李明", "2026-11-01 10:00")
     # A day no time of which could do is refused for that, not first asked for its time.
-    assert "到访时间已经过去了" in company.say("李明", "昨天")
+    assert "到访时间 11月17日(周二) 已经过去了" in company.say("李明", "昨天")
     assert "还需要具体时间" in company.say("李明", "今天")  # later today still can
     company.say("李明", "下周一上午9点")
     company.say("李明", "对")

@@ -185,13 +185,13 @@ def test_answers_that_cannot_be_right_are_asked_again(company: Company) -> None:
     company.say("李明", "/visit")
     company.say("李明", "华东机电")
     reply = company.say("李明", "12月5日")
-    assert "拜访日期不能在将来" in reply and "哪天拜访的" in reply
+    assert "拜访日期不能在将来(12月5日(周六))" in reply and "哪天拜访的" in reply
     reply = company.say("李明", "周一")  # the Monday just gone, not the coming one
     assert "在 华东机电 见了谁" in reply
     for answer in ["张总", "建立关系", "客户关怀", "聊了交期", "-", "-", "有希望", "打电话"]:
         company.say("李明", answer)
     reply = company.say("李明", "2026-11-10")
-    assert "这一天已经过去了" in reply and "下一步哪天到期" in reply
+    assert "11月10日(周二) 已经过去了" in reply and "下一步哪天到期" in reply
     company.say("李明", "明天")
     company.say("李明", "对")
     summary = company.say("李明", "-")

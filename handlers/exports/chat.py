@@ -10,6 +10,8 @@ when a format is named. Every export is audited: who took which month of what, h
 from __future__ import annotations
 
 import io
+import re
+from datetime import date
 
 from handlers.context import Ctx
 from handlers.exports import (
@@ -64,8 +66,36 @@ def parse(ctx: Ctx, argument: str) -> tuple[str, Month, Format | None]:
     if kind is None:
         raise ExportError("exp.usage")
     today = ctx.local_now.date()
-    month = Month.parse(" ".join(said), today) if said else Month.of(today)
+    month = _month(said, today) if said else Month.of(today)
     return kind, month, fmt
+
+
+_FILE_TYPE = re.compile(r"\.?[a-z][a-z0-9]{1,4}")  # pdf, docx, .json: a word of a file's name
+
+
+def _month(said: list[str], today: date) -> Month:
+    """The month the words say. When they say none, but would without one word that looks
+    like a file type ("2026-12 pdf"), that word is the problem: a format we do not make."""
+    try:
+        return Month.parse(" ".join(said), today)
+    except ExportError:
+        for word in said:
+            rest = [other for other in said if other is not word]
+            if _FILE_TYPE.fullmatch(word.lower()) and _reads_as_month(rest, today):
+                raise ExportError(
+                    "exp.error.format", fmt=word, formats=", ".join(FORMATS)
+                ) from None
+        raise
+
+
+def _reads_as_month(words: list[str], today: date) -> bool:
+    if not words:  # "receptions pdf": this month's
+        return True
+    try:
+        Month.parse(" ".join(words), today)
+    except ExportError:
+        return False
+    return True
 
 
 def export_command(ctx: Ctx, argument: str) -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any, get_args
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import aliased
 
 from handlers.exports.common import Request
-from handlers.exports.table import Column
+from handlers.exports.table import Column, local
 from handlers.policy import Approver
 from handlers.reception_card import BUDGET_LINES, budget
 from storage.models import ApprovalStep, Client, Person, Reception
@@ -35,6 +36,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("submitted_at", "datetime"),
     Column("arrival_at", "datetime"),
     Column("departure_at", "datetime"),
+    Column("local_arrival", width=26),  # at the host's clock, named: 2026-12-09 15:00 柏林时间
     Column("visitors", "int"),
     Column("guest"),
     Column("guest_title"),
@@ -75,6 +77,7 @@ def query(request: Request) -> Select[*tuple[Any, ...]]:
             Reception.class_key,
             Requester.name.label("requester"),
             Requester.department,
+            Requester.timezone,
             Reception.submitted_at,
             Reception.arrival_at,
             Reception.departure_at,
@@ -149,6 +152,14 @@ def _int(value: Any) -> int | None:
     return None if value in (None, "") else int(Decimal(str(value)))
 
 
+def _local_arrival(request: Request, item: Row[Any]) -> str:
+    """The arrival as the host arranged it, by their zone's clock, with the zone's name: the
+    other columns are in the reader's zone, which for a Berlin host is not the guests'."""
+    place = ZoneInfo(item.timezone or request.policy.org.default_timezone)
+    wall = local(item.arrival_at, place).strftime("%Y-%m-%d %H:%M")
+    return request.t("fmt.in_zone", time=wall, zone=request.t.zone(place))
+
+
 def _row(request: Request, item: Row[Any], steps: StepCells) -> tuple[Any, ...]:
     t = request.t
     answers: dict[str, Any] = item.answers or {}
@@ -176,6 +187,7 @@ def _row(request: Request, item: Row[Any], steps: StepCells) -> tuple[Any, ...]:
         item.submitted_at,
         item.arrival_at,
         item.departure_at,
+        _local_arrival(request, item),
         item.visitors,
         answers.get("guest"),
         answers.get("guest_title"),

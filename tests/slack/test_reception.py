@@ -103,7 +103,7 @@ async def test_an_arrival_in_the_past_comes_back_under_its_field(
     answer = await slack.submit(li, view, reception_answers(view, "昨天上午10点"))
     assert answer.json() == {
         "response_action": "errors",
-        "errors": {"arrival": ZH("rcp.error.arrival_past")},
+        "errors": {"arrival": ZH("rcp.error.arrival_past", when="11月17日(周二) 10:00")},
     }
 
 
@@ -234,3 +234,17 @@ async def test_an_edit_modal_whose_draft_was_cancelled_files_no_new_request(
     assert standin.last(li).text == ZH("flow.form_gone", title=ZH("rcp.title"))
     assert _count(core, Draft) == 0
     assert _count(core, Reception) == 1
+
+
+async def test_a_modal_with_a_slipped_year_is_told_so_beside_submit(
+    slack: FakeSlack, standin: WebApiStandIn, li: str
+) -> None:
+    """A modal's dates get no one-by-one confirmation: the summary says what is unusual."""
+    await slack.command(li, "reception")
+    view = standin.opened_views()[-1]
+    answers = reception_answers(view, "下周三上午10点") | {"departure": "明年11月26日下午4点"}
+    await slack.submit(li, view, answers)
+    summary = standin.last(li)
+    assert summary.text.startswith(ZH("rcp.summary_title"))
+    assert "2027年11月26日(周五) 16:00" in summary.text
+    assert ZH("rcp.caution.long_stay", days=366, max=14) in summary.text
