@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, select, update
+from sqlalchemy import CursorResult, Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from handlers import flow
@@ -262,6 +262,21 @@ def _follow_up_buttons(
         label, action = resubmit
         return rows(Button(t(label), action.format(id=step.subject_id), "primary"))
     return ()
+
+
+def hand_over(ctx: Ctx, step: ApprovalStep, approver: Person) -> None:
+    """The step's approver has left: it is `approver`'s now. An open step's card goes to
+    them with reminders of their own (the leaver's are deleted, so the keys can be reused)."""
+    ctx.session.execute(
+        delete(Reminder).where(
+            Reminder.subject == "approval_step",
+            Reminder.subject_id == step.id,
+            Reminder.kind.in_(("approval.remind", "approval.escalate")),
+        )
+    )
+    step.approver = approver
+    if step.state == "pending":
+        _open(ctx, step)
 
 
 # ---------------------------------------------------------------------------- deciding
