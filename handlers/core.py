@@ -145,8 +145,9 @@ class Core:
         command, argument = split_command(event.text or "")
         t = self._fallback_translator(event)
         if command in ("start", "link") and argument:
+            valid_for = timedelta(days=self.policy.org.link_code_valid_days)
             try:
-                person = link_identity(session, event, argument, self.clock())
+                person = link_identity(session, event, argument, self.clock(), valid_for)
             except LinkRefused as refused:
                 self._audit_stranger(session, event, "link.refused")
                 return [Message(t(f"link.{refused.reason}"))]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -56,22 +56,26 @@ def invite(session: Session, person: Person, now: datetime) -> str:
 
 
 class LinkRefused(Exception):
-    """A link code that links nobody; `reason` names its catalog line (`link.bad_code`)."""
+    """A link code that links nobody; `reason` is `bad_code` or `expired` (catalog `link.*`)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
 
-def link_identity(session: Session, event: Event, code: str, now: datetime) -> Person:
-    """Link the event's platform account to the person the code was made for, once, and
-    only while that person is active; else LinkRefused."""
+def link_identity(
+    session: Session, event: Event, code: str, now: datetime, valid_for: timedelta
+) -> Person:
+    """Link the event's platform account to the person the code was made for, once, within
+    `valid_for` of its making, and only while that person is active; else LinkRefused."""
     link = session.get(LinkCode, code.strip().upper()[:32])
     if link is None or link.used_at is not None:
         raise LinkRefused("bad_code")
     person = session.get(Person, link.person_id)
     if person is None or not person.active:
         raise LinkRefused("bad_code")
+    if link.created_at + valid_for <= now:
+        raise LinkRefused("expired")
     # An UPDATE's result is a CursorResult (with rowcount); Session.execute is typed as Result.
     claimed = cast(
         CursorResult[Any],
