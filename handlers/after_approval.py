@@ -241,6 +241,13 @@ def check_in(ctx: Ctx, parts: list[str]) -> None:
     if item.checked_in_at:
         ctx.say("desk.already", at=ctx.t.time(item.checked_in_at, ctx.tz))
         return
+    today_start, today_end = _local_day(ctx)
+    # Today's expected guests, and yesterday's who come late at night; never a forged
+    # button's guests of another week.
+    if not today_start - timedelta(days=1) <= item.arrival_at < today_end:
+        ctx.audit("checkin.refused", "reception", item.id, reason="not_today")
+        ctx.say("desk.not_today", date=ctx.t.date(item.arrival_at.astimezone(ctx.tz).date()))
+        return
     item.checked_in_at = ctx.now
     ctx.audit("reception.check_in", "reception", item.id)
     ctx.say("desk.done", client=item.client.name)

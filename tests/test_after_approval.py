@@ -8,7 +8,9 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from storage.models import Draft, Reception, Reminder
+from handlers.core import CONSOLE
+from handlers.messages import Event
+from storage.models import AuditEntry, Draft, Reception, Reminder
 from tests.support import Company
 from tests.test_reception import fill_b_class
 
@@ -280,3 +282,31 @@ def test_an_old_follow_up_button_does_not_overwrite_the_logged_result(company: C
     with company.core.db.session() as session:
         assert session.scalars(select(Reception.follow_up)).one() == "客户满意,下周发合同"
         assert session.scalars(select(Draft)).all() == []
+
+
+def test_the_front_desk_checks_in_only_todays_or_last_nights_guests(company: Company) -> None:
+    """A check-in button forged (or kept from a list) for guests due next week changes
+    nothing; on their day, and the day after for a late night, it works."""
+    approved_b(company)  # arriving Wednesday 25 Nov, 10:00; today is Wednesday the 18th
+    with company.core.db.session() as session:
+        reception_id = session.scalars(select(Reception.id)).one()
+    refused = company.core.handle(Event(CONSOLE, "周前台", action=f"in:{reception_id}"))
+    assert [m.text for m in refused] == [
+        "这批客人预计 11月25日(周三) 到访。只能登记今天(或昨晚)预约的客人。"
+    ]
+    with company.core.db.session() as session:
+        assert session.scalars(select(Reception.checked_in_at)).one() is None
+        audit = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id.desc())).first()
+        assert audit == "checkin.refused"
+    company.clock.advance(days=7, hours=15)  # Thursday 26 Nov, 00:00 in Shanghai: late
+    done = company.core.handle(Event(CONSOLE, "周前台", action=f"in:{reception_id}"))
+    assert [m.text for m in done] == ["已登记:华东机电 到达,接待人已收到通知。"]
+
+
+def test_guests_of_the_day_before_yesterday_cannot_be_checked_in(company: Company) -> None:
+    approved_b(company)
+    with company.core.db.session() as session:
+        reception_id = session.scalars(select(Reception.id)).one()
+    company.clock.advance(days=8, hours=15)  # Friday 27 Nov, 00:00 in Shanghai
+    refused = company.core.handle(Event(CONSOLE, "周前台", action=f"in:{reception_id}"))
+    assert "只能登记今天" in refused[0].text
