@@ -200,8 +200,10 @@ def _end_what_was_theirs(session: Session, leaver: Person, now: datetime) -> Non
     )
     for reminder in escalations:
         step = session.get(ApprovalStep, reminder.subject_id or 0)
-        above = step.approver.manager if step is not None else None
-        if above is not None and above.active and above.id != leaver.id:
+        # By id: the import may just have changed the approver's manager.
+        above_id = step.approver.manager_id if step is not None else None
+        above = session.get(Person, above_id) if above_id is not None else None
+        if above is not None and above.active:
             reminder.person_id = above.id
     session.execute(
         update(Reminder)

@@ -211,3 +211,35 @@ def test_deactivating_oneself_or_by_a_forged_button_is_refused(company: Company)
 def test_an_invite_for_a_removed_person_is_refused(company: Company) -> None:
     reimport(company, without(load_org_file(EXAMPLE_ORG), "张伟"))
     assert company.say("孙行政", "/invite 张伟") == ZH("invite.inactive", name="张伟")
+
+
+def test_a_removed_approvers_delegate_can_no_longer_decide_for_them(company: Company) -> None:
+    company.say("王经理", "/delegate 刘芳 until 下周五")
+    plain_reception(company, "张伟", "华南电子", "C")
+    card = company.button("刘芳", "同意")  # her copy, as 王经理's delegate
+    reimport(company, without(load_org_file(EXAMPLE_ORG), "王经理"))
+
+    assert company.say("刘芳", card) == ZH("approval.not_yours")
+    with company.core.db.session() as session:
+        step = session.scalars(select(ApprovalStep)).one()
+        assert (step.state, step.approver.name) == ("pending", "赵总")
+
+
+def test_an_escalation_meant_for_a_removed_manager_goes_to_the_approvers_new_manager(
+    company: Company,
+) -> None:
+    plain_reception(company, "李明", "东方精密", "C")  # 王经理 decides; 赵总 is escalated to
+    org = without(load_org_file(EXAMPLE_ORG), "赵总")
+    grace = next(p for p in org["person"] if p["name"] == "Grace Lee")
+    grace["roles"].append("gm")
+    for entry in org["person"]:
+        if entry["name"] in ("王经理", "钱会计", "孙行政"):
+            entry["manager"] = "Grace Lee"
+    reimport(company, org)
+
+    grace_id = person(company, "Grace Lee").id
+    with company.core.db.session() as session:
+        escalation = session.scalars(
+            select(Reminder).where(Reminder.kind == "approval.escalate")
+        ).one()
+        assert (escalation.person_id, escalation.state) == (grace_id, "pending")
