@@ -266,7 +266,9 @@ def _follow_up_buttons(
 
 def hand_over(ctx: Ctx, step: ApprovalStep, approver: Person) -> None:
     """The step's approver has left: it is `approver`'s now. An open step's card goes to
-    them with reminders of their own (the leaver's are deleted, so the keys can be reused)."""
+    them with reminders of their own (the leaver's are deleted, so the keys can be reused).
+    If `approver` already has a step of this round, this one is dropped: as in `resolve`,
+    a person decides a request once."""
     ctx.session.execute(
         delete(Reminder).where(
             Reminder.subject == "approval_step",
@@ -274,6 +276,14 @@ def hand_over(ctx: Ctx, step: ApprovalStep, approver: Person) -> None:
             Reminder.kind.in_(("approval.remind", "approval.escalate")),
         )
     )
+    steps = steps_of(ctx.session, step.subject, step.subject_id, step.round)
+    if any(s.approver_id == approver.id and s.state in ("waiting", "pending") for s in steps):
+        was_open = step.state == "pending"
+        step.state = "cancelled"
+        step.decided_at = ctx.now
+        if was_open:
+            _advance(ctx, step)
+        return
     step.approver = approver
     if step.state == "pending":
         _open(ctx, step)

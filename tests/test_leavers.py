@@ -243,3 +243,17 @@ def test_an_escalation_meant_for_a_removed_manager_goes_to_the_approvers_new_man
             select(Reminder).where(Reminder.kind == "approval.escalate")
         ).one()
         assert (escalation.person_id, escalation.state) == (grace_id, "pending")
+
+
+def test_a_successor_who_already_approves_the_next_step_decides_once(company: Company) -> None:
+    plain_reception(company, "李明", "华东机电", "B")  # 王经理, then 赵总
+    reimport(company, without(load_org_file(EXAMPLE_ORG), "王经理"))
+
+    assert "已同意" in company.press("赵总", "同意")
+    assert "已获批准" in "\n".join(company.inbox["李明"][-2:])
+    with company.core.db.session() as session:
+        steps = session.scalars(select(ApprovalStep).order_by(ApprovalStep.position)).all()
+        assert [(s.state, s.approver.name) for s in steps] == [
+            ("cancelled", "王经理"),
+            ("approved", "赵总"),
+        ]
