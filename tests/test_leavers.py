@@ -257,3 +257,11 @@ def test_a_successor_who_already_approves_the_next_step_decides_once(company: Co
             ("cancelled", "王经理"),
             ("approved", "赵总"),
         ]
+
+
+def test_the_admin_may_change_their_mind_and_a_huge_name_is_not_echoed(company: Company) -> None:
+    company.say("孙行政", "/deactivate 张伟")
+    assert company.press("孙行政", "取消") == ZH("deactivate.kept", name="张伟")
+    assert person(company, "张伟").active
+    reply = company.say("孙行政", "/deactivate " + "张" * 100_000)
+    assert reply == ZH("deactivate.unknown", name="张" * 100)
