@@ -14,12 +14,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.app import App, build
 from bot.config import SettingError, load_settings
+from handlers import leavers
 from handlers.dates import DateNotUnderstood, parse_when
 from handlers.i18n import Translator
-from handlers.org import OrgError, import_org, invite, load_org_file
+from handlers.org import ImportReport, OrgError, import_org, invite, load_org_file
 from handlers.policy import PolicyError, load_policy
 from storage.models import Person, utcnow
 
@@ -147,24 +149,40 @@ def org(app: App, args: argparse.Namespace) -> int:
         with app.db.session() as session:
             if args.org_command == "import":
                 report = import_org(session, load_org_file(args.file), app.policy, utcnow())
-                for label, items in (
-                    ("created", report.created),
-                    ("changed", report.changed),
-                    ("kept", report.kept),
-                ):
-                    print(f"{label}: {len(items)}" + "".join(f"\n  {i}" for i in items))
-                for name, code in report.codes.items():
-                    print(f"link code for {name}: {code}")
+                print_report(session, report)
                 return 0
             person = session.scalars(select(Person).where(Person.name == args.name)).first()
             if person is None:
                 print(f"nobody called {args.name!r} in the org chart", file=sys.stderr)
+                return 1
+            if not person.active:
+                print(f"{person.name} is deactivated: add them back to the org file and import it")
                 return 1
             print(f"link code for {person.name}: {invite(session, person, utcnow())}")
             return 0
     except OrgError as error:
         print(error, file=sys.stderr)
         return 1
+
+
+def print_report(session: Session, report: ImportReport) -> None:
+    """What an import did: each person and client by what happened to them, each removed
+    person with where what they held went, then the link codes."""
+    for label, items in (
+        ("created", report.created),
+        ("changed", report.changed),
+        ("kept", report.kept),
+        ("reactivated", report.reactivated),
+    ):
+        print(f"{label}: {len(items)}" + "".join(f"\n  {i}" for i in items))
+    print(f"removed: {len(report.removed)}")
+    t = Translator("en")
+    for handover in report.removed:
+        print(f"  person {handover.person.name}")
+        for line in leavers.describe(session, handover, t):
+            print(f"    {line}")
+    for name, code in report.codes.items():
+        print(f"link code for {name}: {code}")
 
 
 def export(app: App, args: argparse.Namespace) -> int:

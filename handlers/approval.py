@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, select, update
+from sqlalchemy import CursorResult, Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from handlers import flow
@@ -268,6 +268,31 @@ def _follow_up_buttons(
         label, action = resubmit
         return rows(Button(t(label), action.format(id=step.subject_id), "primary"))
     return ()
+
+
+def hand_over(ctx: Ctx, step: ApprovalStep, approver: Person) -> None:
+    """The step's approver has left: it is `approver`'s now. An open step's card goes to
+    them with reminders of their own (the leaver's are deleted, so the keys can be reused).
+    If `approver` already has a step of this round, this one is dropped: as in `resolve`,
+    a person decides a request once."""
+    ctx.session.execute(
+        delete(Reminder).where(
+            Reminder.subject == "approval_step",
+            Reminder.subject_id == step.id,
+            Reminder.kind.in_(("approval.remind", "approval.escalate")),
+        )
+    )
+    steps = steps_of(ctx.session, step.subject, step.subject_id, step.round)
+    if any(s.approver_id == approver.id and s.state in ("waiting", "pending") for s in steps):
+        was_open = step.state == "pending"
+        step.state = "cancelled"
+        step.decided_at = ctx.now
+        if was_open:
+            _advance(ctx, step)
+        return
+    step.approver = approver
+    if step.state == "pending":
+        _open(ctx, step)
 
 
 # ---------------------------------------------------------------------------- deciding

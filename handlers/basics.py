@@ -30,7 +30,10 @@ def invite_person(ctx: Ctx, argument: str) -> None:
         return
     person = ctx.session.scalars(select(Person).where(Person.name == name)).first()
     if person is None:
-        ctx.say("invite.unknown", name=name)
+        ctx.say("invite.unknown", name=name[:100])
+        return
+    if not person.active:  # their code would link nobody (handlers.org.link_identity)
+        ctx.say("invite.inactive", name=person.name)
         return
     code = invite(ctx.session, person, ctx.now)
     ctx.audit("person.invite", "person", person.id)

@@ -20,7 +20,7 @@ from handlers import flow
 from handlers.context import Ctx, translator_for
 from handlers.i18n import Translator, choose_locale
 from handlers.messages import Event, Message
-from handlers.org import link_identity
+from handlers.org import LinkRefused, link_identity
 from handlers.policy import Policy
 from handlers.registry import Command, Feature
 from storage.db import Database
@@ -145,10 +145,12 @@ class Core:
         command, argument = split_command(event.text or "")
         t = self._fallback_translator(event)
         if command in ("start", "link") and argument:
-            person = link_identity(session, event, argument, self.clock())
-            if person is None:
+            valid_for = timedelta(days=self.policy.org.link_code_valid_days)
+            try:
+                person = link_identity(session, event, argument, self.clock(), valid_for)
+            except LinkRefused as refused:
                 self._audit_stranger(session, event, "link.refused")
-                return [Message(t("link.bad_code"))]
+                return [Message(t(f"link.{refused.reason}"))]
             t = translator_for(session, person, self.policy, event.platform_locale)
             return [Message(t("link.welcome", name=person.name) + "\n\n" + t("help.hint"))]
         # How to link differs by platform (Slack users cannot type a bare /start).

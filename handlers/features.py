@@ -5,6 +5,7 @@ from handlers import (
     approval,
     basics,
     client_timeline,
+    deactivate,
     plan,
     receptions,
     reminders,
@@ -25,4 +26,5 @@ FEATURES: tuple[Feature, ...] = (
     reminders.FEATURE,
     exports.FEATURE,
     basics.FEATURE,
+    deactivate.FEATURE,
 )

@@ -1,33 +1,32 @@
 """The org chart: importing it from a TOML file, invitation codes, and linking accounts.
 
 An import is idempotent: people and clients are matched by name, and the report says what
-was created, changed or kept. Every new person gets a one-time link code.
+was created, changed, kept, reactivated or removed. The file is the truth: a person it no
+longer lists is deactivated and what they held handed over (`handlers.leavers`). Every new
+or returning person gets a one-time link code.
 """
 
 from __future__ import annotations
 
 import secrets
-import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from handlers import leavers
 from handlers.messages import Event
+from handlers.org_file import ROLES as ROLES
+from handlers.org_file import OrgError as OrgError
+from handlers.org_file import check_org, entries
+from handlers.org_file import load_org_file as load_org_file
 from handlers.policy import Policy
 from storage.models import AuditEntry, Client, Contact, Identity, LinkCode, Person
 
-ROLES = frozenset({"sales", "manager", "gm", "finance", "admin_office", "front_desk", "org_admin"})
-REGIONS = ("local", "province", "other")
+IMPORT = "import"  # the audit trail's platform for what an import does
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes get typed off screens
-
-
-class OrgError(ValueError):
-    """A bad org file; the message names the entry and what is wrong."""
 
 
 @dataclass
@@ -35,7 +34,9 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
-    codes: dict[str, str] = field(default_factory=dict)  # new person -> link code
+    reactivated: list[str] = field(default_factory=list)
+    removed: list[leavers.Handover] = field(default_factory=list)
+    codes: dict[str, str] = field(default_factory=dict)  # new or returning person -> code
 
 
 def new_code() -> str:
@@ -54,11 +55,27 @@ def invite(session: Session, person: Person, now: datetime) -> str:
     return code
 
 
-def link_identity(session: Session, event: Event, code: str, now: datetime) -> Person | None:
-    """Link the event's platform account to the person the code was made for, once."""
-    link = session.get(LinkCode, code.strip().upper())
+class LinkRefused(Exception):
+    """A link code that links nobody; `reason` is `bad_code` or `expired` (catalog `link.*`)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def link_identity(
+    session: Session, event: Event, code: str, now: datetime, valid_for: timedelta
+) -> Person:
+    """Link the event's platform account to the person the code was made for, once, within
+    `valid_for` of its making, and only while that person is active; else LinkRefused."""
+    link = session.get(LinkCode, code.strip().upper()[:32])
     if link is None or link.used_at is not None:
-        return None
+        raise LinkRefused("bad_code")
+    person = session.get(Person, link.person_id)
+    if person is None or not person.active:
+        raise LinkRefused("bad_code")
+    if link.created_at + valid_for <= now:
+        raise LinkRefused("expired")
     # An UPDATE's result is a CursorResult (with rowcount); Session.execute is typed as Result.
     claimed = cast(
         CursorResult[Any],
@@ -69,7 +86,7 @@ def link_identity(session: Session, event: Event, code: str, now: datetime) -> P
         ),
     )
     if claimed.rowcount != 1:  # someone else used it a moment ago
-        return None
+        raise LinkRefused("bad_code")
     identity = session.scalars(
         select(Identity).where(
             Identity.platform == event.platform, Identity.platform_user == event.user
@@ -93,33 +110,20 @@ def link_identity(session: Session, event: Event, code: str, now: datetime) -> P
         )
     )
     session.flush()
-    return session.get(Person, link.person_id)
+    return person
 
 
 # ---------------------------------------------------------------------------- import
 
 
-def load_org_file(path: str | Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise OrgError(f"{path}: {error}") from None
-    except OSError as error:
-        raise OrgError(f"{path}: {error.strerror}") from None
-
-
 def import_org(
     session: Session, org: dict[str, Any], policy: Policy, now: datetime
 ) -> ImportReport:
-    """Create or update people and clients; raises OrgError before writing on a bad entry."""
-    people = org.get("person", [])
-    clients = org.get("client", [])
-    names = {p.get("name") for p in people} | set(session.scalars(select(Person.name)).all())
-    for index, entry in enumerate(people, start=1):
-        _check_person(index, entry, names)
-    for index, entry in enumerate(clients, start=1):
-        _check_client(index, entry, names, policy)
+    """Create, update, reactivate and deactivate people, and create or update clients, as the
+    file says; raises OrgError before writing on a bad file."""
+    check_org(org, policy)
+    people = entries(org, "person")
+    clients = entries(org, "client")
 
     report = ImportReport()
     by_name: dict[str, Person] = {p.name: p for p in session.scalars(select(Person))}
@@ -127,7 +131,7 @@ def import_org(
         person = by_name.get(entry["name"])
         fields = {
             "department": entry.get("department", ""),
-            "roles": " ".join(sorted(entry.get("roles", []))),
+            "roles": " ".join(sorted(set(entry.get("roles", [])))),
             "locale": entry.get("locale"),
             "timezone": entry.get("timezone"),
         }
@@ -136,6 +140,11 @@ def import_org(
             session.add(person)
             by_name[person.name] = person
             report.created.append(f"person {person.name}")
+        elif not person.active:
+            person.active = True
+            for key, value in fields.items():
+                setattr(person, key, value)
+            report.reactivated.append(f"person {person.name}")
         else:
             _apply(person, fields, f"person {person.name}", report)
     session.flush()
@@ -145,17 +154,39 @@ def import_org(
         if person.manager_id != manager:
             person.manager_id = manager
             label = f"person {person.name}"
-            if label not in report.created and label not in report.changed:
+            if label in report.kept:
                 report.kept.remove(label)
                 report.changed.append(label)
     for entry in clients:
         _import_client(session, entry, by_name, now, report)
     session.flush()
-    for label in report.created:
+    _remove_the_unlisted(session, policy, {entry["name"] for entry in people}, now, report)
+    for label in report.created + report.reactivated:
         if label.startswith("person "):
             person = by_name[label.removeprefix("person ")]
             report.codes[person.name] = invite(session, person, now)
     return report
+
+
+def _remove_the_unlisted(
+    session: Session, policy: Policy, listed: set[str], now: datetime, report: ImportReport
+) -> None:
+    """Deactivate whoever is active but not in the file. All of them first, so that nobody
+    hands anything to another leaver."""
+    gone = [
+        person
+        for person in session.scalars(
+            select(Person).where(Person.active.is_(True)).order_by(Person.id)
+        )
+        if person.name not in listed
+    ]
+    for person in gone:
+        person.active = False
+    session.flush()
+    for person in gone:
+        handover = leavers.plan(session, person)
+        leavers.carry_out(session, policy, handover, now, IMPORT, actor=None)
+        report.removed.append(handover)
 
 
 def _apply(record: Any, fields: dict[str, Any], label: str, report: ImportReport) -> None:
@@ -197,33 +228,3 @@ def _import_client(
         if label in report.kept:
             report.kept.remove(label)
             report.changed.append(label)
-
-
-def _check_person(index: int, entry: dict[str, Any], names: set[Any]) -> None:
-    where = f"person #{index} ({entry.get('name', '?')})"
-    if not isinstance(entry.get("name"), str) or not entry["name"].strip():
-        raise OrgError(f"{where}: needs a name")
-    unknown = set(entry.get("roles", [])) - ROLES
-    if unknown:
-        raise OrgError(f"{where}: unknown roles {sorted(unknown)}; known: {sorted(ROLES)}")
-    if entry.get("manager") and entry["manager"] not in names:
-        raise OrgError(f"{where}: manager {entry['manager']!r} is not in the org")
-    if entry.get("locale") not in (None, "zh_CN", "en"):
-        raise OrgError(f"{where}: locale must be zh_CN or en")
-    if entry.get("timezone"):
-        try:
-            ZoneInfo(entry["timezone"])
-        except (ZoneInfoNotFoundError, ValueError):
-            raise OrgError(f"{where}: unknown time zone {entry['timezone']!r}") from None
-
-
-def _check_client(index: int, entry: dict[str, Any], names: set[Any], policy: Policy) -> None:
-    where = f"client #{index} ({entry.get('name', '?')})"
-    if not isinstance(entry.get("name"), str) or not entry["name"].strip():
-        raise OrgError(f"{where}: needs a name")
-    if entry.get("class") not in policy.classes:
-        raise OrgError(f"{where}: class must be one of {sorted(policy.classes)}")
-    if entry.get("region", "local") not in REGIONS:
-        raise OrgError(f"{where}: region must be one of {list(REGIONS)}")
-    if entry.get("owner") not in names:
-        raise OrgError(f"{where}: owner {entry.get('owner')!r} is not in the org")

@@ -162,6 +162,8 @@ class OrgPolicy(_Section):
     default_timezone: Annotated[str, AfterValidator(_zone)] = DEFAULT_TIMEZONE
     currency: Annotated[str, _matching(_CURRENCY, "a currency code like CNY")] = "CNY"
     employee_meal_cap: Amount = Decimal(50)
+    # A link code not used within this many days stops working (`org invite` makes a new one).
+    link_code_valid_days: Annotated[int, _Number, Field(ge=1, le=366)] = 30
 
 
 class ClassPolicy(_Section):

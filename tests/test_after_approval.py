@@ -310,3 +310,12 @@ def test_an_old_follow_up_button_does_not_overwrite_the_logged_result(company: C
     with company.core.db.session() as session:
         assert session.scalars(select(Reception.follow_up)).one() == "客户满意,下周发合同"
         assert session.scalars(select(Draft)).all() == []
+
+
+def test_guests_of_the_day_before_yesterday_cannot_be_checked_in(company: Company) -> None:
+    approved_b(company)
+    with company.core.db.session() as session:
+        reception_id = session.scalars(select(Reception.id)).one()
+    company.clock.advance(days=8, hours=15)  # Friday 27 Nov, 00:00 in Shanghai
+    refused = company.core.handle(Event(CONSOLE, "周前台", action=f"in:{reception_id}"))
+    assert "只能在当天或次日登记到达" in refused[0].text

@@ -44,3 +44,12 @@ def test_catalogs_hold_the_same_keys_and_placeholders() -> None:
     assert sorted(set(zh) ^ set(en)) == []
     differing = [k for k in zh if placeholders(zh[k]) != placeholders(en[k])]
     assert differing == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_key_is_defined_twice(locale: str) -> None:
+    """A key twice (two branches adding the same message) would silently keep the last."""
+    ids: list[str] = []
+    for path in sorted((ROOT / "locales" / locale).glob("*.po")):
+        ids += re.findall(r'^msgid "(.+)"$', path.read_text(encoding="utf-8"), re.MULTILINE)
+    assert sorted({key for key in ids if ids.count(key) > 1}) == []

@@ -89,3 +89,43 @@ def test_bare_visitdesk_opens_the_console_demo_with_no_network(tmp_path: Path) -
     assert "visitdesk console — you are 李明" in result.stdout
     assert "哪位客户来访" in result.stdout and "来访多少人" in result.stdout
     assert "(you are now 王经理)" in result.stdout and "没有等您审批" in result.stdout
+
+
+def org_text_without(name: str) -> str:
+    """examples/org.toml as an admin edits it when `name` leaves: their entry and their
+    clients' entries taken out (the import hands the clients to their manager)."""
+    head, *blocks = (ROOT / "examples/org.toml").read_text(encoding="utf-8").split("\n[[")
+    kept = [b for b in blocks if f'name = "{name}"' not in b and f'owner = "{name}"' not in b]
+    return "\n[[".join([head, *kept])
+
+
+def test_org_import_prints_who_was_removed_and_where_what_they_held_went(
+    tmp_path: Path,
+) -> None:
+    env = _bare_env(tmp_path)
+    command = [sys.executable, "-m", "bot.cli", "org", "import"]
+    subprocess.run([*command, str(ROOT / "examples/org.toml")], env=env, check=True, cwd=tmp_path)
+    edited = tmp_path / "org.toml"
+    edited.write_text(org_text_without("张伟"), encoding="utf-8")
+    result = subprocess.run(
+        [*command, str(edited)], env=env, capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "removed: 1\n"
+        "  person 张伟\n"
+        "    client 信达物流 → 王经理\n"
+        "    client 华南电子 → 王经理\n"
+        "    open drafts dropped: 0\n"
+        "    reminders ended: 0\n"
+    ) in result.stdout
+    again = subprocess.run(
+        [*command, str(ROOT / "examples/org.toml")],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    )
+    assert "reactivated: 1\n  person 张伟\n" in again.stdout
+    assert "link code for 张伟: " in again.stdout and again.stdout.count("link code for") == 1

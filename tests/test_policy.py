@@ -451,3 +451,9 @@ def test_load_policy_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         load_policy(path)
     assert str(caught.value).startswith(f"{path}:2: approval.finance_threshold")
+
+
+@pytest.mark.parametrize("days", ["0", "367", "30.5", '"30"', "true", "1e9"])
+def test_link_code_days_outside_1_to_366_are_refused_naming_the_line(days: str) -> None:
+    error = error_of(f"[org]\nlink_code_valid_days = {days}\n")
+    assert (error.line, error.message.split(":")[0]) == (2, "org.link_code_valid_days")
