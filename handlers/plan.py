@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from handlers import approval, flow, visit, visit_rules
 from handlers.approval import Subject
-from handlers.clients import client_choices
+from handlers.clients import client_choices, may_see_work_of
 from handlers.context import Ctx, named_by, zone_of
 from handlers.flow import Data, Form, Invalid, Kind, Step
 from handlers.i18n import N_, Translator
@@ -442,6 +442,10 @@ approval.register(
         card,
         _concluded,
         _round,
+        lambda person_id: select(VisitPlan.id).where(VisitPlan.person_id == person_id),
+        lambda session, plan_id, reader: may_see_work_of(
+            session, reader, _requester(session, plan_id)
+        ),
         resubmit=(N_("plan.edit_resubmit"), "pl:show:{id}"),
     )
 )

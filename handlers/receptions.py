@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from handlers import after_approval, approval, reception
 from handlers.approval import Subject
+from handlers.clients import may_see
 from handlers.context import Ctx, named_by
 from handlers.i18n import N_, Translator
 from handlers.messages import Button, action_id, rows
@@ -63,6 +64,11 @@ def _round(session: Session, reception_id: int) -> int:
     return item.round if item else 0
 
 
+def _readable_by(session: Session, reception_id: int, reader: Person) -> bool:
+    item = session.get(Reception, reception_id)
+    return item is not None and may_see(session, reader, item.client)
+
+
 approval.register(
     Subject(
         "reception",
@@ -71,6 +77,8 @@ approval.register(
         _card,
         _concluded,
         _round,
+        lambda person_id: select(Reception.id).where(Reception.requester_id == person_id),
+        _readable_by,
         resubmit=(N_("rcp.edit_resubmit"), "rcp:edit:{id}"),
     )
 )
