@@ -379,8 +379,10 @@ def _refused(ctx: Ctx, step: ApprovalStep) -> bool:
         ctx.say("approval.own_request", name=step.approver.name)
     elif why == "moved":
         _moved(ctx, step)
+    elif why == "not_open":
+        ctx.say("approval.not_open")
     else:
-        ctx.say(f"approval.{why}")
+        ctx.say("approval.not_yours")
     return True
 
 
@@ -485,7 +487,6 @@ def decide(ctx: Ctx, step_id: int, decision: str, note: str) -> None:
         return
     ctx.audit(f"approval.{decision}", step.subject, step.subject_id, step=step.id, note=note)
     _cancel_reminders(ctx, step)
-    _update_cards(ctx, step)
     ctx.say(
         f"approval.done.{decision}",
         title=SUBJECTS[step.subject].title(ctx.session, step.subject_id, ctx.t),
@@ -494,6 +495,7 @@ def decide(ctx: Ctx, step_id: int, decision: str, note: str) -> None:
         _advance(ctx, step)
     else:
         _end_round(ctx, step, decision)
+    _update_cards(ctx, step)  # once the chain has moved on: the card shows where it went
 
 
 def _update_cards(ctx: Ctx, step: ApprovalStep, version: str = "") -> None:

@@ -58,18 +58,23 @@ def _listed(t: Translator, prefix: str, values: list[str] | None) -> str:
     return t("flow.list_sep").join(t(f"{prefix}.{v}") for v in values or [])
 
 
+def client_line(session: Session, policy: Policy, data: dict[str, Any], t: Translator) -> str:
+    label = policy.class_policy(data["cls"]).label(t.locale)
+    return t("rcp.line.client", client=client_name(session, data), cls=data["cls"], label=label)
+
+
 def reception_summary(
-    session: Session, policy: Policy, data: dict[str, Any], t: Translator, tz: tzinfo
+    session: Session,
+    policy: Policy,
+    data: dict[str, Any],
+    t: Translator,
+    tz: tzinfo,
+    with_client: bool = True,
 ) -> str:
-    """The request in a few dense lines, decision-relevant facts first."""
-    cls = policy.class_policy(data["cls"])
-    lines = [
-        t(
-            "rcp.line.client",
-            client=client_name(session, data),
-            cls=data["cls"],
-            label=cls.label(t.locale),
-        ),
+    """The request in a few dense lines, decision-relevant facts first; the card puts the
+    client in its header instead (`with_client`)."""
+    lines = [client_line(session, policy, data, t)] if with_client else []
+    lines += [
         t("rcp.line.visitors", n=data["visitors"], guest=data["guest"], title=data["guest_title"]),
         t(
             "rcp.line.when",
@@ -136,12 +141,27 @@ def flags(policy: Policy, data: dict[str, Any], t: Translator) -> list[str]:
         )
         found.append(line)
     if data.get("urgent"):
-        found.append(t("rcp.flag.late", reason=data["urgent"]))
+        found.append(t("rcp.flag.late", rule=_lead_rule(policy, data, t), reason=data["urgent"]))
     if data.get("over_cap"):
         found.append(t("rcp.flag.over_cap", reason=data["over_cap"]))
     if data.get("hotel") and data.get("hotel_payer") == "company":
         found.append(t("rcp.flag.company_hotel"))
+    threshold = policy.approval.finance_threshold
+    total = budget(policy, data).total
+    if total > threshold and "finance" not in policy.chain_for(data["cls"]):
+        found.append(t("rcp.flag.finance", total=t.money(total), threshold=t.money(threshold)))
     return found
+
+
+def _lead_rule(policy: Policy, data: dict[str, Any], t: Translator) -> str:
+    """Which notice rule the request is short of: the plain one, or the longer one the
+    leaders it asks for need (seed 000: 提前1天, 总经理/董事长出席提前2天)."""
+    leaders = data.get("leaders") or []
+    days = policy.lead_days(leaders)
+    longer = [k for k in leaders if k in policy.reception.leaders_needing_longer_lead]
+    if not longer:
+        return t("rcp.rule.lead", days=days)
+    return t("rcp.rule.lead_leaders", days=days, leaders=_listed(t, "rcp.leader", longer))
 
 
 def recent_history(session: Session, reception: Reception, t: Translator, tz: tzinfo) -> str | None:
@@ -206,11 +226,13 @@ def reception_card(
 ) -> str:
     """The approver's card: one look to decide."""
     requester = reception.requester
+    answers = reception.answers
     head = [
         t("rcp.card.title", id=reception.id)
+        + client_line(session, policy, answers, t)
         + (t("rcp.card.resubmitted", round=reception.round) if reception.round > 1 else ""),
         t("rcp.card.requester", name=requester.name, department=requester.department),
-        reception_summary(session, policy, reception.answers, t, tz),
+        reception_summary(session, policy, answers, t, tz, with_client=False),
     ]
     history = recent_history(session, reception, t, tz)
     if history:

@@ -247,7 +247,10 @@ def test_an_english_approver_reads_an_english_card(company: Company) -> None:
     assert "Visit: Mon 23 Nov 10:00 — Mon 23 Nov 17:00" in summary
     company.press("Tom Walker", "Submit")
     card = company.last("Grace Lee")
-    assert card.startswith("[Reception #1]\nRequested by Tom Walker (International Sales)")
+    assert card.startswith(
+        "[Reception #1] ACME Industrial · class B (Important)\n"
+        "Requested by Tom Walker (International Sales)\n"
+    )
     assert "meals 3×1×100=300" in card and "total CNY 300" in card
     assert "Approve" in card and "Ask for changes" in card
     company.press("Grace Lee", "Approve")

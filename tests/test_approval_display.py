@@ -33,3 +33,47 @@ def test_a_delegate_lists_and_decides_what_waits_for_them(company: Company) -> N
 )
 def test_delegate_says_why_it_cannot(company: Company, typed: str, said: str) -> None:
     assert said in company.say("王经理", typed)
+
+
+URGENT_B = ["华东机电", "B", "5", "张总", "采购总监", "参观考察", "明天上午10点", "对"]
+URGENT_B += ["明天下午5点", "对", "否", "否", "0", "否", "-", "总经理", "-", "-", "6000", "-"]
+URGENT_B += ["客户临时提前行程"]
+
+
+def urgent_b_with_finance(company: Company) -> None:
+    """A B-class reception tomorrow with the GM to meet (short of the 2 days' notice that
+    needs), and a total above the finance line: 王经理, 赵总, then 钱会计."""
+    company.say("李明", "/reception")
+    for answer in URGENT_B:
+        company.say("李明", answer)
+    company.press("李明", "提交")
+
+
+def test_the_card_says_which_rule_flagged_it_and_why_finance_is_asked(company: Company) -> None:
+    urgent_b_with_finance(company)
+    card = company.last("王经理")
+    assert card.splitlines()[0] == "【接待申请 #1】华东机电 · B类(比较重要)"
+    assert card.count("华东机电") == 1
+    assert "⚠ 距到访不足2天(总经理出席) — 加急理由:客户临时提前行程" in card
+    assert "合计 ¥6,000 超过财务审核线 ¥5,000,需财务审批" in card
+    assert "审批链:王经理(部门) ⏳ → 赵总(总经理) … → 钱会计(财务) …" in card
+
+
+def test_after_the_final_decision_every_copy_shows_it(company: Company) -> None:
+    urgent_b_with_finance(company)
+    for approver in ("王经理", "赵总", "钱会计"):
+        company.press(approver, "同意")
+    final = "审批链:王经理(部门) ✅ → 赵总(总经理) ✅ → 钱会计(财务) ✅"
+    for approver in ("王经理", "赵总", "钱会计"):
+        copy = company.last(approver)
+        assert copy.startswith("(card updated)") and final in copy, (approver, copy)
+
+
+def test_after_a_rejection_every_copy_shows_it(company: Company) -> None:
+    urgent_b_with_finance(company)
+    company.press("王经理", "同意")
+    company.press("赵总", "驳回")
+    company.say("赵总", "时间太紧")
+    ended = "审批链:王经理(部门) ✅ → 赵总(总经理) ❌ → 钱会计(财务) —"
+    assert ended in company.last("王经理") and ended in company.last("赵总")
+    assert not any("华东机电" in text for text in company.inbox["钱会计"])
