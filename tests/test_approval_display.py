@@ -5,9 +5,14 @@ digest's buttons, every copy of a card at the end, and an edited approved reques
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from storage.models import VisitPlan
 from tests.support import Company
 from tests.test_approval import plain_reception
+from tests.test_digest import digest_of
+from tests.test_plan import december_plan
+from tests.test_scheduler import at, jump
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
@@ -77,3 +82,15 @@ def test_after_a_rejection_every_copy_shows_it(company: Company) -> None:
     ended = "审批链:王经理(部门) ✅ → 赵总(总经理) ❌ → 钱会计(财务) —"
     assert ended in company.last("王经理") and ended in company.last("赵总")
     assert not any("华东机电" in text for text in company.inbox["钱会计"])
+
+
+def test_digest_buttons_name_their_subject(company: Company) -> None:
+    december_plan(company)  # 计划 #1
+    plain_reception(company, "李明", "东方精密", "C")  # 接待 #1
+    jump(company, at("2026-11-19 08:30"))
+    digest = digest_of(company, "王经理")
+    assert "] 同意 接待#1  [" in digest and "] 同意 计划#1  [" in digest
+    assert "同意 #1" not in digest
+    assert "已同意「接待申请 #1 东方精密」" in company.press("王经理", "同意 接待#1")
+    with company.core.db.session() as session:
+        assert session.scalars(select(VisitPlan.state)).one() == "pending"
