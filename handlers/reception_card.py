@@ -21,6 +21,9 @@ from handlers.visit_rules import recent_visits
 from storage.models import ApprovalStep, Client, Reception
 
 BUDGET_LINES = ("meals", "transport", "hotel", "gifts", "other")
+# In a resubmitted request's answers: [field, was, now] for what the edit changed.
+CHANGES = "@changes"
+CHANGE_ECHO = 24  # characters of a changed text shown; longer ones are only named
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,38 @@ def chain_line(steps: list[ApprovalStep], t: Translator) -> str:
     return t("approval.chain", chain=" → ".join(parts))
 
 
+def changes_line(session: Session, data: dict[str, Any], t: Translator, tz: tzinfo) -> str | None:
+    """改动:人数 5→6 · 到访时间 … — what an edit changed, in the reader's words."""
+    parts = []
+    for name, was, now in data.get(CHANGES) or []:
+        label = t(f"rcp.field.{name}")
+        shown = [_answer(session, t, tz, name, value) for value in (was, now)]
+        if any(len(value) > CHANGE_ECHO for value in shown):
+            parts.append(label)
+        else:
+            parts.append(f"{label} {shown[0]}→{shown[1]}")
+    return t("rcp.card.changes", changes=" · ".join(parts)) if parts else None
+
+
+def _answer(session: Session, t: Translator, tz: tzinfo, name: str, value: Any) -> str:
+    """One stored answer as the summary shows it."""
+    if value is None or value == "" or value == []:
+        return t("rcp.change.none")
+    if isinstance(value, bool):
+        return t("flow.yes" if value else "flow.no")
+    if name in ("arrival", "departure"):
+        return _when(t, tz, value)
+    if name == "client":
+        return client_name(session, {"client": value})
+    if name in ("purposes", "leaders"):
+        return _listed(t, "rcp.purpose" if name == "purposes" else "rcp.leader", value)
+    if name == "hotel_payer":
+        return t(f"rcp.payer.{value}")
+    if isinstance(value, (int, float, Decimal)) or str(value).replace(".", "", 1).isdigit():
+        return t.number(Decimal(str(value)))
+    return str(value)
+
+
 def reception_card(
     session: Session,
     policy: Policy,
@@ -232,8 +267,11 @@ def reception_card(
         + client_line(session, policy, answers, t)
         + (t("rcp.card.resubmitted", round=reception.round) if reception.round > 1 else ""),
         t("rcp.card.requester", name=requester.name, department=requester.department),
-        reception_summary(session, policy, answers, t, tz, with_client=False),
     ]
+    changes = changes_line(session, answers, t, tz) if reception.round > 1 else None
+    if changes:
+        head.append(changes)
+    head.append(reception_summary(session, policy, answers, t, tz, with_client=False))
     history = recent_history(session, reception, t, tz)
     if history:
         head.append(history)

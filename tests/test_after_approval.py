@@ -45,6 +45,7 @@ def test_the_admin_office_is_told_to_stand_down_when_an_edit_ends_the_reception(
     if ending == "withdrawn":
         company.say("李明", "/my")
         company.press("李明", "撤回")
+        company.press("李明", "确定撤回")  # it was approved once: asked first
         state = "已撤回"
     else:
         company.press("王经理", "驳回")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from storage.models import VisitPlan
+from storage.models import Reception, VisitPlan
 from tests.support import Company
 from tests.test_approval import plain_reception
 from tests.test_digest import digest_of
@@ -15,6 +15,11 @@ from tests.test_plan import december_plan
 from tests.test_scheduler import at, jump
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+def _reception_state(company: Company) -> str:
+    with company.core.db.session() as session:
+        return session.scalars(select(Reception.state)).one()
 
 
 def test_a_delegate_lists_and_decides_what_waits_for_them(company: Company) -> None:
@@ -94,3 +99,59 @@ def test_digest_buttons_name_their_subject(company: Company) -> None:
     assert "已同意「接待申请 #1 东方精密」" in company.press("王经理", "同意 接待#1")
     with company.core.db.session() as session:
         assert session.scalars(select(VisitPlan.state)).one() == "pending"
+
+
+def test_an_edited_approved_reception_says_what_changed(company: Company) -> None:
+    plain_reception(company, "李明", "东方精密", "C")  # 2 visitors
+    company.press("王经理", "同意")
+    assert "东方精密" in company.last("孙行政")  # the admin office's checklist
+    company.say("李明", "/my")
+    company.press("李明", "修改")
+    company.press("李明", "修改某项")
+    company.press("李明", "人数")
+    company.say("李明", "3")
+    company.press("李明", "提交")
+    card = company.last("王经理")
+    assert card.splitlines()[0] == "【接待申请 #1】东方精密 · C类(普通)(第2次提交)"
+    assert "改动:人数 2→3" in card
+    told = company.last("孙行政")
+    assert "接待 #1 东方精密 已修改,正在重新审批" in told and "改动:人数 2→3" in told
+    # Withdrawing what was approved once (the admin office may have booked) asks first.
+    company.say("李明", "/my")
+    asked = company.press("李明", "撤回")
+    assert "接待申请 #1 已批准过,行政部可能已经在安排。确定撤回吗?" in asked
+    assert _reception_state(company) == "pending"
+    assert "不撤回" in asked and "已保留" in company.press("李明", "不撤回")
+    assert _reception_state(company) == "pending"
+    assert "已撤回" in company.press("李明", "确定撤回")
+    assert _reception_state(company) == "withdrawn"
+    assert "不用再准备了" in company.last("孙行政")
+
+
+def test_a_request_never_approved_is_withdrawn_at_once(company: Company) -> None:
+    plain_reception(company, "李明", "东方精密", "C")
+    company.say("李明", "/my")
+    assert "已撤回" in company.press("李明", "撤回")
+    assert _reception_state(company) == "withdrawn"
+
+
+def test_removing_a_visit_from_an_approved_plan_asks_first(company: Company) -> None:
+    december_plan(company)
+    company.press("王经理", "同意")
+    company.say("李明", "/plan 2026-12")
+    asked = company.press("李明", "删除 2")
+    assert "计划已批准。删除第2项(12月10日(周四) 北京宏达)后需要重新提交审批,确定吗?" in asked
+    with company.core.db.session() as session:
+        assert session.scalars(select(VisitPlan.state)).one() == "approved"
+    shown = company.press("李明", "确定删除")
+    assert "计划有改动,需要重新提交审批" in shown and "北京宏达" not in shown
+
+
+def test_the_managers_note_shows_on_the_plan(company: Company) -> None:
+    december_plan(company)
+    company.press("王经理", "退回修改")
+    company.say("王经理", "北京宏达改到下旬")
+    shown = company.press("李明", "修改计划")
+    assert "↩ 王经理:北京宏达改到下旬" in shown
+    company.press("李明", "提交给经理")
+    assert "↩ 王经理:北京宏达改到下旬" in company.last("王经理")  # the round before's note
