@@ -17,6 +17,7 @@ from storage.models import ApprovalStep, AuditEntry, Person, Reception
 from tests.conftest import EXAMPLE_ORG
 from tests.support import Company
 from tests.test_approval import plain_reception
+from tests.test_scheduler import at, jump
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
@@ -144,3 +145,25 @@ def test_a_forged_button_for_a_step_not_yet_open_decides_nothing(company: Compan
     with company.core.db.session() as session:
         states = session.scalars(select(ApprovalStep.state).order_by(ApprovalStep.id)).all()
         assert states == ["pending", "waiting"]
+
+
+def test_the_requester_as_a_later_approvers_delegate_gets_nothing_to_decide(
+    company: Company,
+) -> None:
+    company.say("赵总", "/delegate 李明 到 12月5日")
+    company.say("王经理", "/delegate 李明 到 12月5日")
+    plain_reception(company, "李明", "华东机电", "B")  # 王经理, then 赵总
+    company.press("王经理", "同意")
+    assert "李明 是申请人,不能代您审批" in company.last("赵总")
+    assert not any("【接待申请 #1】" in text for text in company.inbox["李明"])
+    jump(company, at("2026-11-19 08:30"))
+    assert "待您审批" not in "\n".join(company.inbox["李明"])  # nor in his digest
+    assert "待您审批:接待申请 #1" in company.last("赵总")
+
+
+def test_a_reason_typed_after_a_demotion_decides_nothing(company: Company) -> None:
+    plain_reception(company, "李明", "东方精密", "C")
+    assert "驳回原因" in company.press("王经理", "驳回")
+    reimport(company, lambda org: person_entry(org, "王经理").update(roles=["sales"]))
+    assert "这一步已转由 赵总 审批" in company.say("王经理", "预算不够")
+    assert _state(company) == "pending"
