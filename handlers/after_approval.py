@@ -18,7 +18,13 @@ from handlers.context import Ctx, named_by, people_with, translator_for, zone_of
 from handlers.flow import Data, Form, Kind, Step
 from handlers.i18n import N_, Translator
 from handlers.messages import Attachment, Button, Message, rows
-from handlers.reception_card import BUDGET_LINES, budget, place_zone, reception_summary
+from handlers.reception_card import (
+    BUDGET_LINES,
+    budget,
+    changes_line,
+    place_zone,
+    reception_summary,
+)
 from handlers.registry import Command, Feature
 from handlers.workdays import WorkCalendar
 from storage.models import AuditEntry, ChecklistItem, Person, Reception, Reminder
@@ -80,6 +86,32 @@ def on_called_off(ctx: Ctx, reception: Reception) -> None:
         if done:
             text += "\n" + t("ck.undo", items=t("flow.list_sep").join(done))
         ctx.notify(person, Message(text), f"ck.off:{reception.id}:{reception.round}:{person.id}")
+
+
+def on_reopened(ctx: Ctx, reception: Reception) -> None:
+    """An approved reception edited and sent for approval again: the admin office, which
+    may be arranging it, is told it is back under review, and what changed."""
+    if not _items(ctx, reception):
+        return
+    for person in people_with(ctx.session, "admin_office"):
+        t = translator_for(ctx.session, person, ctx.policy)
+        tz = zone_of(person, ctx.policy)
+        text = t(
+            "ck.reopened",
+            id=reception.id,
+            client=reception.client.name,
+            arrival=t.datetime(reception.arrival_at, tz),
+        )
+        changes = changes_line(ctx.session, reception.answers, t, tz)
+        if changes:
+            text += "\n" + changes
+        key = f"ck.reopen:{reception.id}:{reception.round}:{person.id}"
+        ctx.notify(person, Message(text), key)
+
+
+def was_approved(ctx: Ctx, reception: Reception) -> bool:
+    """Approved once (its checklist exists): the admin office may have booked for it."""
+    return bool(_items(ctx, reception))
 
 
 def _items(ctx: Ctx, reception: Reception) -> list[ChecklistItem]:

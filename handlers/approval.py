@@ -5,16 +5,21 @@ step is pending at a time; its approver (or their active delegate) decides once 
 decision is an UPDATE that matches only a pending row, so double taps, redelivered events
 and two people tapping together yield one decision, and the loser is told politely. Every
 copy of the card is then updated to show the outcome, and the requester is told.
+
+Nobody decides a request they filed, directly or as anyone's delegate (SPEC §1), and a
+decision is checked against the org as it is now: an approver demoted or moved by a
+re-import since the step opened finds it handed to whoever holds that place today.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, delete, select, update
+from sqlalchemy import CursorResult, Select, and_, delete, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from handlers import flow
@@ -26,7 +31,7 @@ from handlers.messages import Button, Message, rows
 from handlers.policy import Policy
 from handlers.registry import Command, Feature
 from handlers.workdays import WorkCalendar
-from storage.models import ApprovalStep, Person, Reception, Reminder, VisitPlan
+from storage.models import ApprovalStep, OutboxMessage, Person, Reception, Reminder, VisitPlan
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,10 @@ class Subject:
     # Called once the chain ends: "approved", "rejected" or "changes" (with the note).
     concluded: Callable[[Ctx, int, str, str], None]
     current_round: Callable[[Session, int], int]
+    # The ids of this subject filed by a person, as a query (to keep them off their queue).
+    filed_by: Callable[[int], Select[int]]
+    # Whether a person may read the subject (a reception: whoever may see its client).
+    readable_by: Callable[[Session, int, Person], bool]
     # The button sent with "changes asked": (label key, action with {id}), e.g.
     # ("rcp.edit_resubmit", "rcp:edit:{id}"); None for no button.
     resubmit: tuple[str, str] | None = None
@@ -55,25 +64,49 @@ def register(subject: Subject) -> None:
 # ---------------------------------------------------------------------------- chains
 
 
+# Roles that make someone a manager in the chain's sense: the manager step goes to the
+# nearest of them above the requester.
+MANAGING = frozenset({"manager", "vp", "gm", "chairman"})
+
+
 def resolve(ctx: Ctx, requester: Person, kinds: list[str]) -> list[tuple[str, Person]]:
-    """Approver kinds → people. The manager is the requester's own; GM and finance are the
-    people holding those roles. A person appears once, and never approves their own."""
+    """Approver kinds → people, as `approver_now` finds them. A person appears once."""
     people: list[tuple[str, Person]] = []
     for kind in kinds:
-        person = requester.manager if kind == "manager" else _role_holder(ctx.session, kind)
-        if person is None and kind == "manager":
-            person = _role_holder(ctx.session, "gm")  # nobody above: the GM decides
-        if person is None or person.id == requester.id:
-            continue
-        if any(p.id == person.id for _, p in people):
+        person = approver_now(ctx.session, requester, kind)
+        if person is None or any(p.id == person.id for _, p in people):
             continue
         people.append((kind, person))
     return people
 
 
+def approver_now(session: Session, requester: Person, kind: str) -> Person | None:
+    """Who decides a `kind` step of `requester`'s today: for the manager, the nearest active
+    person above them holding a managing role (the GM when nobody is); for another kind,
+    the first active holder of that role. Never the requester: None when nobody else."""
+    if kind == "manager":
+        person = _managing_boss(session, requester)
+        if person is None:
+            person = _role_holder(session, "gm")  # nobody above: the GM decides
+    else:
+        person = _role_holder(session, kind)
+    return None if person is None or person.id == requester.id else person
+
+
 def _role_holder(session: Session, role: str) -> Person | None:
     holders = people_with(session, role)
     return holders[0] if holders else None
+
+
+def _managing_boss(session: Session, requester: Person) -> Person | None:
+    seen: set[int] = {requester.id}
+    boss = requester.manager
+    while boss is not None and boss.id not in seen:
+        if boss.active and boss.role_set & MANAGING:
+            return boss
+        seen.add(boss.id)
+        boss = boss.manager
+    return None
 
 
 def _start_chain(
@@ -150,7 +183,7 @@ def _open(ctx: Ctx, step: ApprovalStep) -> None:
             f"apv:{step.id}:{person.id}",
         )
     _schedule_reminders(ctx, step)
-    requester = SUBJECTS[step.subject].requester(ctx.session, step.subject_id)
+    requester = requester_of(ctx.session, step)
     if requester.id != ctx.person.id or step.position > 0:
         _tell(ctx, requester, step, "approval.told.waiting", name=step.approver.name)
     else:
@@ -164,38 +197,64 @@ def _open(ctx: Ctx, step: ApprovalStep) -> None:
         )
 
 
+def requester_of(session: Session, step: ApprovalStep) -> Person:
+    return SUBJECTS[step.subject].requester(session, step.subject_id)
+
+
 def card_readers(ctx: Ctx, step: ApprovalStep) -> list[Person]:
-    """The approver, and their delegate while the delegation runs."""
+    """Who may decide the step now: its approver, and their delegate while the delegation
+    runs, unless the delegate filed the request (then the approver alone: `card_message`
+    says so)."""
+    return deciders(ctx.session, step, ctx.now)
+
+
+def deciders(session: Session, step: ApprovalStep, now: datetime) -> list[Person]:
     readers = [step.approver]
-    delegate = active_delegate(ctx, step.approver)
-    if delegate is not None:
+    delegate = active_delegate(session, step.approver, now)
+    if delegate is not None and delegate.id != requester_of(session, step).id:
         readers.append(delegate)
     return readers
 
 
-def active_delegate(ctx: Ctx, person: Person) -> Person | None:
-    if person.delegate_id and person.delegate_until and person.delegate_until > ctx.now:
-        return ctx.session.get(Person, person.delegate_id)
+def active_delegate(session: Session, person: Person, now: datetime) -> Person | None:
+    if person.delegate_id and person.delegate_until and person.delegate_until > now:
+        delegate = session.get(Person, person.delegate_id)
+        return delegate if delegate is not None and delegate.active else None
     return None
 
 
+def _shown_to(ctx: Ctx, step: ApprovalStep) -> list[Person]:
+    """Whoever may decide the step now, and everyone its card was ever sent to (an
+    ex-delegate, an approver it moved from): each copy is brought up to date."""
+    sent = ctx.session.scalars(
+        select(Person)
+        .join(OutboxMessage, OutboxMessage.person_id == Person.id)
+        .where(OutboxMessage.key.like(f"apv:{step.id}:%"))
+    ).all()
+    people = [*card_readers(ctx, step), *sent]
+    return list({p.id: p for p in people}.values())
+
+
 def card_message(
-    session: Session,
-    policy: Policy,
-    step: ApprovalStep,
-    reader: Person,
-    now: datetime | None = None,  # the reader's year, for dates of another (2027年1月5日)
+    session: Session, policy: Policy, step: ApprovalStep, reader: Person, now: datetime
 ) -> Message:
+    """The step's card as `reader` sees it: with the buttons when they may decide it now,
+    else with the outcome, or whom it waits for. `now` also gives the reader's year, for
+    dates of another (2027年1月5日)."""
     t = translator_for(session, reader, policy, now=now)
+    tz = zone_of(reader, policy)
     subject = SUBJECTS[step.subject]
     steps = steps_of(session, step.subject, step.subject_id, step.round)
-    text = subject.card(session, policy, step.subject_id, steps, t, zone_of(reader, policy))
+    text = subject.card(session, policy, step.subject_id, steps, t, tz)
     if step.state != "pending":
-        return Message(
-            text + "\n" + outcome_line(step, t, zone_of(reader, policy)),
-            card=f"apv:{step.id}",
-            replace=True,
-        )
+        return Message(text + "\n" + outcome_line(step, t, tz), card=f"apv:{step.id}", replace=True)
+    if reader.id not in {p.id for p in deciders(session, step, now)}:
+        waiting = t("approval.waiting_for", name=step.approver.name)
+        return Message(text + "\n" + waiting, card=f"apv:{step.id}", replace=True)
+    delegate = active_delegate(session, step.approver, now)
+    filed = requester_of(session, step)
+    if reader.id == step.approver_id and delegate is not None and delegate.id == filed.id:
+        text += "\n" + t("approval.delegate_filed", name=delegate.name)
     buttons = rows(
         Button(t("approval.approve"), f"apv:{step.id}:ok", "primary"),
         Button(t("approval.reject"), f"apv:{step.id}:no", "danger"),
@@ -206,6 +265,8 @@ def card_message(
 
 def outcome_line(step: ApprovalStep, t: Translator, tz: tzinfo) -> str:
     who = step.decided_by.name if step.decided_by else ""
+    if step.decided_by is not None and step.decided_by_id != step.approver_id:
+        who = t("approval.on_behalf", name=who, approver=step.approver.name)
     at = t.datetime(step.decided_at, tz) if step.decided_at else ""
     line = t(f"approval.outcome.{step.state}", name=who, at=at)
     return line + (f" — {step.note}" if step.note else "")
@@ -213,20 +274,21 @@ def outcome_line(step: ApprovalStep, t: Translator, tz: tzinfo) -> str:
 
 def _schedule_reminders(ctx: Ctx, step: ApprovalStep) -> None:
     """A reminder to the approver after the policy's working hours, and after twice that
-    one to their own manager too. The hours are the approver's, in their own zone: a
-    request sent at their evening waits for their morning, wherever the org's office is."""
+    one up the approver's chain too: to the nearest above them who may read the request
+    (finance's own manager may not see a salesperson's client; SPEC §2). The hours are the
+    approver's, in their own zone: a request sent at their evening waits for their morning,
+    wherever the org's office is."""
     calendar = approvers_hours(ctx.policy, step)
     hours = ctx.policy.approval
     local = ctx.now.astimezone(calendar.tz)
     plan = [("approval.remind", step.approver, hours.remind_after_working_hours)]
-    if step.approver.manager is not None:
-        plan.append(
-            ("approval.escalate", step.approver.manager, hours.escalate_after_working_hours)
-        )
+    above = escalation_to(ctx.session, step)
+    if above is not None:
+        plan.append(("approval.escalate", above, hours.escalate_after_working_hours))
     for kind, person, after in plan:
         ctx.session.add(
             Reminder(
-                key=f"{kind}:{step.id}",
+                key=f"{kind}:{step.id}:{step.approver_id}",  # again when it moves
                 person_id=person.id,
                 kind=kind,
                 subject="approval_step",
@@ -235,6 +297,24 @@ def _schedule_reminders(ctx: Ctx, step: ApprovalStep) -> None:
                 created_at=ctx.now,
             )
         )
+
+
+def escalation_to(session: Session, step: ApprovalStep) -> Person | None:
+    """The nearest active person above the approver who may read the request and did not
+    file it; None when the chain has nobody such."""
+    requester = requester_of(session, step)
+    seen = {step.approver_id}
+    boss = step.approver.manager
+    while boss is not None and boss.id not in seen:
+        if boss.active and boss.id != requester.id and may_read(session, step, boss):
+            return boss
+        seen.add(boss.id)
+        boss = boss.manager
+    return None
+
+
+def may_read(session: Session, step: ApprovalStep, person: Person) -> bool:
+    return SUBJECTS[step.subject].readable_by(session, step.subject_id, person)
 
 
 def approvers_hours(policy: Policy, step: ApprovalStep) -> WorkCalendar:
@@ -298,33 +378,90 @@ def hand_over(ctx: Ctx, step: ApprovalStep, approver: Person) -> None:
 # ---------------------------------------------------------------------------- deciding
 
 
-def may_decide(ctx: Ctx, step: ApprovalStep) -> bool:
-    if step.approver_id == ctx.person.id:
-        return True
-    delegate = active_delegate(ctx, step.approver)
-    return delegate is not None and delegate.id == ctx.person.id
+def refusal(ctx: Ctx, step: ApprovalStep) -> str | None:
+    """Why the person may not decide `step` now, or None when they may: "own_request" (they filed
+    it), "moved" (its approver no longer holds that place), "not_open" (not its turn) or
+    "not_yours"."""
+    requester = requester_of(ctx.session, step)
+    if ctx.person.id == requester.id:
+        return "own_request"
+    if step.state == "pending":
+        now = approver_now(ctx.session, requester, step.kind)
+        if now is None or now.id != step.approver_id:
+            return "moved"
+    if ctx.person.id not in {p.id for p in card_readers(ctx, step)}:
+        return "not_yours"
+    return "not_open" if step.state == "waiting" else None
 
 
 def _refused(ctx: Ctx, step: ApprovalStep) -> bool:
-    """True, audited and told, when the person may not decide `step`."""
-    if may_decide(ctx, step):
+    """True, audited and told, when the person may not decide `step`; a step whose approver
+    was demoted or moved goes to whoever holds the place now."""
+    why = refusal(ctx, step)
+    if why is None:
         return False
-    ctx.audit("approval.refused", "approval_step", step.id)
-    ctx.say("approval.not_yours")
+    ctx.audit("approval.refused", "approval_step", step.id, why=why)
+    if why == "own_request":
+        ctx.say("approval.own_request", name=step.approver.name)
+    elif why == "moved":
+        _moved(ctx, step)
+    elif why == "not_open":
+        ctx.say("approval.not_open")
+    else:
+        ctx.say("approval.not_yours")
     return True
 
 
+def _moved(ctx: Ctx, step: ApprovalStep) -> None:
+    """Hand the step to whoever holds its place today; with nobody, it waits (and says so)."""
+    requester = requester_of(ctx.session, step)
+    to = approver_now(ctx.session, requester, step.kind)
+    if to is None:
+        ctx.say("approval.no_approver", kind=ctx.t(f"approval.kind.{step.kind}"))
+        return
+    old = step.approver_id
+    moved = cast(
+        CursorResult[Any],
+        ctx.session.execute(
+            update(ApprovalStep)
+            .where(
+                ApprovalStep.id == step.id,
+                ApprovalStep.state == "pending",
+                ApprovalStep.approver_id == old,
+            )
+            .values(approver_id=to.id)
+        ),
+    )
+    ctx.session.refresh(step)
+    if moved.rowcount == 1:
+        ctx.audit("approval.moved", step.subject, step.subject_id, step=step.id, to=to.id)
+        _cancel_reminders(ctx, step)
+        _update_cards(ctx, step)
+        _open(ctx, step)
+    ctx.say("approval.moved", name=step.approver.name)
+
+
 def decidable_by(session: Session, person: Person, now: datetime) -> Select[ApprovalStep]:
-    """`may_decide` as a query, for lists: the pending steps of `person` and of whoever
-    delegated to them, oldest first. The approvers are a list, not a subquery, so the planner
-    knows how few it looks up (not every pending step of the company)."""
+    """The pending steps of `person` and of whoever delegated to them, oldest first, but
+    not those of requests `person` filed. The approvers are a list, not a subquery, so the
+    planner knows how few it looks up (not every pending step of the company)."""
     deputy_for = select(Person.id).where(
         Person.delegate_id == person.id, Person.delegate_until > now
     )
     approvers = [person.id, *session.scalars(deputy_for)]
+    own = or_(
+        *(
+            and_(ApprovalStep.subject == name, ApprovalStep.subject_id.in_(s.filed_by(person.id)))
+            for name, s in SUBJECTS.items()
+        )
+    )
     return (
         select(ApprovalStep)
-        .where(ApprovalStep.state == "pending", ApprovalStep.approver_id.in_(approvers))
+        .where(
+            ApprovalStep.state == "pending",
+            ApprovalStep.approver_id.in_(approvers),
+            not_(own),
+        )
         .order_by(ApprovalStep.opened_at, ApprovalStep.id)
     )
 
@@ -376,7 +513,6 @@ def decide(ctx: Ctx, step_id: int, decision: str, note: str) -> None:
         return
     ctx.audit(f"approval.{decision}", step.subject, step.subject_id, step=step.id, note=note)
     _cancel_reminders(ctx, step)
-    _update_cards(ctx, step)
     ctx.say(
         f"approval.done.{decision}",
         title=SUBJECTS[step.subject].title(ctx.session, step.subject_id, ctx.t),
@@ -385,12 +521,16 @@ def decide(ctx: Ctx, step_id: int, decision: str, note: str) -> None:
         _advance(ctx, step)
     else:
         _end_round(ctx, step, decision)
+    _update_cards(ctx, step)  # once the chain has moved on: the card shows where it went
 
 
-def _update_cards(ctx: Ctx, step: ApprovalStep) -> None:
-    for person in card_readers(ctx, step):
+def _update_cards(ctx: Ctx, step: ApprovalStep, version: str = "") -> None:
+    """Every copy of the step's card shows it as it is now; `version` names the change (by
+    default its state and approver), so a repeat of one change sends nothing new."""
+    version = version or f"{step.state}:{step.approver_id}"
+    for person in _shown_to(ctx, step):
         message = card_message(ctx.session, ctx.policy, step, person, ctx.now)
-        ctx.notify(person, message, f"apv:{step.id}:{person.id}:{step.state}")
+        ctx.notify(person, message, f"apv:{step.id}:{person.id}:{version}")
 
 
 def _advance(ctx: Ctx, step: ApprovalStep) -> None:
@@ -399,28 +539,40 @@ def _advance(ctx: Ctx, step: ApprovalStep) -> None:
     if following:
         _open(ctx, following[0])
         return
-    requester = SUBJECTS[step.subject].requester(ctx.session, step.subject_id)
+    _round_ended(ctx, steps, step)
+    requester = requester_of(ctx.session, step)
     _tell(ctx, requester, step, "approval.told.approved")
     SUBJECTS[step.subject].concluded(ctx, step.subject_id, "approved", "")
 
 
 def _end_round(ctx: Ctx, step: ApprovalStep, decision: str) -> None:
-    cancel_round(ctx, step.subject, step.subject_id, step.round)
-    requester = SUBJECTS[step.subject].requester(ctx.session, step.subject_id)
+    cancel_round(ctx, step.subject, step.subject_id, step.round, decided=step)
+    requester = requester_of(ctx.session, step)
     _tell(ctx, requester, step, f"approval.told.{decision}", name=ctx.person.name, note=step.note)
     SUBJECTS[step.subject].concluded(ctx, step.subject_id, decision, step.note)
 
 
-def cancel_round(ctx: Ctx, subject: str, subject_id: int, round_: int) -> None:
-    """End a round early (a rejection, a withdrawal): open cards show it and go quiet."""
-    for other in steps_of(ctx.session, subject, subject_id, round_):
+def cancel_round(
+    ctx: Ctx, subject: str, subject_id: int, round_: int, decided: ApprovalStep | None = None
+) -> None:
+    """End a round early (a rejection, a withdrawal): open cards go quiet, and every card
+    the round showed says how it ended. `decided` is the step that ended it, whose cards
+    its decision already updated."""
+    steps = steps_of(ctx.session, subject, subject_id, round_)
+    for other in steps:
         if other.state in ("waiting", "pending"):
-            was_open = other.state == "pending"
             other.state = "cancelled"
             other.decided_at = ctx.now
             _cancel_reminders(ctx, other)
-            if was_open:
-                _update_cards(ctx, other)
+    _round_ended(ctx, steps, decided)
+
+
+def _round_ended(ctx: Ctx, steps: list[ApprovalStep], decided: ApprovalStep | None) -> None:
+    """Each card the round sent shows the final chain: an earlier approver's copy would
+    still show the next one waiting."""
+    for other in steps:
+        if other.opened_at is not None and other is not decided:
+            _update_cards(ctx, other, "end")
 
 
 # ---------------------------------------------------------------------------- why (reject, changes)
@@ -477,8 +629,11 @@ def delegate(ctx: Ctx, argument: str) -> None:
         key=lambda p: -len(p.name),
     )
     target = next((p for p in people if text.startswith(p.name)), None)
-    if target is None or target.id == ctx.person.id:
-        ctx.say("delegate.usage")
+    if target is None:
+        _no_such_colleague(ctx, text)
+        return
+    if target.id == ctx.person.id:
+        ctx.say("delegate.self")
         return
     when_text = text[len(target.name) :].strip()
     for word in ("until", "till", "到", "至"):
@@ -509,9 +664,23 @@ def delegate(ctx: Ctx, argument: str) -> None:
     ctx.notify(target, note, f"delegate:{ctx.person.id}:{until.isoformat()}")
 
 
+def _no_such_colleague(ctx: Ctx, text: str) -> None:
+    """The name typed (what stands before "until"), echoed clipped, or the usage if none."""
+    name = re.split(r"\s|until|till|到|至", text, maxsplit=1)[0]
+    if not name:
+        ctx.say("delegate.usage")
+        return
+    clipped = name if len(name) <= NAME_ECHO else name[:NAME_ECHO] + "…"
+    ctx.say("delegate.unknown", name=clipped)
+
+
+NAME_ECHO = 30  # characters of a mistyped name said back
+
+
 FEATURE = Feature(
     commands=(
-        Command("pending", N_("help.pending"), pending, frozenset({"manager", "gm", "finance"})),
+        # Anyone: a salesperson standing in for their manager decides too.
+        Command("pending", N_("help.pending"), pending),
         Command("delegate", N_("help.delegate"), delegate, frozenset({"manager", "gm", "finance"})),
     ),
     actions={"apv": press},

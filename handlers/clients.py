@@ -41,9 +41,15 @@ def management_chain(session: Session, person: Person) -> list[int]:
 
 def may_see(session: Session, viewer: Person, client: Client) -> bool:
     """Confidential (保守秘密): the owner, the owner's management chain, and org admins."""
-    if viewer.id == client.owner_id or viewer.has_role("org_admin"):
+    return may_see_work_of(session, viewer, client.owner)
+
+
+def may_see_work_of(session: Session, viewer: Person, person: Person) -> bool:
+    """A person's clients, plans and requests: theirs, their management chain's, and org
+    admins'."""
+    if viewer.id == person.id or viewer.has_role("org_admin"):
         return True
-    return viewer.id in management_chain(session, client.owner)
+    return viewer.id in management_chain(session, person)
 
 
 @cache

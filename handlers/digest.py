@@ -377,7 +377,7 @@ def pending_approvals(view: DigestView) -> Iterable[Line | More]:
             title=subject.title(view.session, number, t),
             name=subject.requester(view.session, number).name,
         )
-        tag = f"#{number}"
+        tag = t(f"digest.tag.{kind}", id=number)  # 接待#1 and 计划#1 both have a #1
         yield Line(
             "approvals",
             item,

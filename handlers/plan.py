@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from handlers import approval, flow, visit, visit_rules
 from handlers.approval import Subject
-from handlers.clients import client_choices
+from handlers.clients import client_choices, may_see_work_of
 from handlers.context import Ctx, named_by, zone_of
 from handlers.flow import Data, Form, Invalid, Kind, Step
 from handlers.i18n import N_, Translator
@@ -47,6 +47,7 @@ from storage.models import ApprovalStep, Person, PlanEntry, Reminder, VisitPlan
 FORM_NAME = "plan"
 SUBJECT = "plan"
 SUBMITTABLE = ("draft", "changes", "rejected")
+SENT_BACK = ("changes", "rejected")  # the manager's note says why
 EDITABLE = (*SUBMITTABLE, "approved")
 
 
@@ -206,6 +207,24 @@ def plan_lines(t: Translator, plan: VisitPlan) -> list[str]:
     return lines
 
 
+def manager_note(session: Session, plan: VisitPlan, t: Translator, round_: int) -> str | None:
+    """The note a decision of that round left (what to change, why rejected), by whom."""
+    step = session.scalars(
+        select(ApprovalStep)
+        .where(
+            ApprovalStep.subject == SUBJECT,
+            ApprovalStep.subject_id == plan.id,
+            ApprovalStep.round == round_,
+            ApprovalStep.state.in_(("changes", "rejected")),
+        )
+        .limit(1)
+    ).first()
+    if step is None or step.decided_by is None:
+        return None
+    mark = "❌" if step.state == "rejected" else "↩"
+    return t("plan.note", mark=mark, name=step.decided_by.name, note=step.note)
+
+
 def show(ctx: Ctx, year: int, month: int) -> None:
     """The person's plan for a month, with what they can do with it now."""
     t = ctx.t
@@ -218,6 +237,9 @@ def show(ctx: Ctx, year: int, month: int) -> None:
         return
     head = t("plan.view", month=label, state=t(f"plan.state.{plan.state}"), n=len(plan.entries))
     lines = [head, *plan_lines(t, plan)]
+    note = manager_note(ctx.session, plan, t, plan.round) if plan.state in SENT_BACK else None
+    if note:
+        lines.append(note)
     if plan.state in SUBMITTABLE:
         due = deadline(ctx.policy, year, month)
         key = "plan.deadline_line" if ctx.local_now.date() <= due else "plan.deadline_passed"
@@ -289,7 +311,7 @@ def _own_plan(ctx: Ctx, plan_id: str) -> VisitPlan | None:
 
 def press(ctx: Ctx, parts: list[str]) -> None:
     """`pl:add:<YYYY-MM>`, `pl:show:<YYYY-MM|plan id>`, `pl:sub:<plan>`, `pl:wd:<plan>`,
-    `pl:rm:<entry>` — each only on the person's own plan."""
+    `pl:rm:<entry>` (`pl:rmok:<entry>` once confirmed) — each only on the person's own plan."""
     if len(parts) != 2:
         ctx.say("button.stale")
         return
@@ -303,8 +325,8 @@ def press(ctx: Ctx, parts: list[str]) -> None:
         else:
             show(ctx, *target)
         return
-    if action == "rm":
-        _remove(ctx, value)
+    if action in ("rm", "rmok"):
+        _remove(ctx, value, confirmed=action == "rmok")
         return
     plan = _own_plan(ctx, value)
     if plan is None:
@@ -319,7 +341,9 @@ def press(ctx: Ctx, parts: list[str]) -> None:
         ctx.say("button.stale")
 
 
-def _remove(ctx: Ctx, entry_id: str) -> None:
+def _remove(ctx: Ctx, entry_id: str, confirmed: bool) -> None:
+    """Take a visit off the plan; off an approved plan (which must then be approved again)
+    only once the person confirms."""
     entry = named_by(ctx.session, PlanEntry, [entry_id])
     if entry is None or entry.plan.person_id != ctx.person.id:
         ctx.say("plan.not_yours")
@@ -330,6 +354,14 @@ def _remove(ctx: Ctx, entry_id: str) -> None:
         return
     if entry.visit_id is not None:
         ctx.say("plan.error.done")
+        return
+    if plan.state == "approved" and not confirmed:
+        t = ctx.t
+        n = entries_of(plan).index(entry) + 1
+        what = t("plan.entry_short", date=t.date(entry.planned_on), client=entry.client.name)
+        yes = Button(t("plan.remove_yes"), f"pl:rmok:{entry.id}", "danger")
+        no = Button(t("plan.remove_no"), f"pl:show:{plan.id}")
+        ctx.reply(t("plan.remove_confirm", n=n, what=what), rows(yes, no))
         return
     _close(ctx, report_key(entry.id), "cancelled")
     plan.entries.remove(entry)
@@ -412,6 +444,9 @@ def card(
     if plan.round > 1:
         head += t("rcp.card.resubmitted", round=plan.round)
     lines = [head, *plan_lines(t, plan)]
+    note = manager_note(session, plan, t, plan.round - 1)
+    if note:
+        lines.append(note)  # the round before's: what the manager asked for
     due = deadline(policy, plan.year, plan.month)
     if plan.submitted_at is not None:
         submitted = plan.submitted_at.astimezone(zone_of(person, policy)).date()
@@ -442,6 +477,10 @@ approval.register(
         card,
         _concluded,
         _round,
+        lambda person_id: select(VisitPlan.id).where(VisitPlan.person_id == person_id),
+        lambda session, plan_id, reader: may_see_work_of(
+            session, reader, _requester(session, plan_id)
+        ),
         resubmit=(N_("plan.edit_resubmit"), "pl:show:{id}"),
     )
 )

@@ -13,12 +13,12 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from handlers import approval, flow
+from handlers import after_approval, approval, flow
 from handlers.clients import chosen_client, client_choices, client_reader, submitted_client
 from handlers.context import Ctx
 from handlers.flow import Choice, Data, Form, Gone, Invalid, Kind, Step, answered
 from handlers.i18n import N_
-from handlers.reception_card import budget, reception_summary
+from handlers.reception_card import CHANGES, budget, reception_summary
 from storage.models import Reception
 
 FORM_NAME = "rcp"
@@ -231,6 +231,8 @@ def submit(ctx: Ctx, data: Data) -> None:
     if reception is None:
         reception = Reception(requester_id=ctx.person.id, round=0)
         ctx.session.add(reception)
+    before = dict(reception.answers or {})
+    was_approved = reception.state == "approved"
     lines = budget(ctx.policy, data)
     reception.client_id = client.id
     reception.class_key = data["cls"]
@@ -243,6 +245,8 @@ def submit(ctx: Ctx, data: Data) -> None:
         **{k: v for k, v in data.items() if not k.startswith("@")},
         "client": f"c:{client.id}",
     }
+    if before:  # an edit: the card says what changed since the approvers last saw it
+        reception.answers[CHANGES] = changed(before, reception.answers)
     kinds = ctx.policy.approvers_for(data["cls"], lines.total, reception.company_hotel)
     approval.submit(
         ctx,
@@ -253,6 +257,17 @@ def submit(ctx: Ctx, data: Data) -> None:
         total=str(lines.total),
         late=is_late(ctx, data),
     )
+    if was_approved:
+        after_approval.on_reopened(ctx, reception)
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> list[list[Any]]:
+    """[field, was, now] for each answer that differs, in the form's order."""
+    return [
+        [step.name, before.get(step.name), after.get(step.name)]
+        for step in STEPS
+        if before.get(step.name) != after.get(step.name)
+    ]
 
 
 def _edited(ctx: Ctx, data: Data) -> Reception | None:

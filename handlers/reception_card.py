@@ -23,6 +23,9 @@ from handlers.visit_rules import recent_visits
 from storage.models import ApprovalStep, Client, Reception
 
 BUDGET_LINES = ("meals", "transport", "hotel", "gifts", "other")
+# In a resubmitted request's answers: [field, was, now] for what the edit changed.
+CHANGES = "@changes"
+CHANGE_ECHO = 24  # characters of a changed text shown; longer ones are only named
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,11 @@ def _listed(t: Translator, prefix: str, values: list[str] | None) -> str:
     return t("flow.list_sep").join(t(f"{prefix}.{v}") for v in values or [])
 
 
+def client_line(session: Session, policy: Policy, data: dict[str, Any], t: Translator) -> str:
+    label = policy.class_policy(data["cls"]).label(t.locale)
+    return t("rcp.line.client", client=client_name(session, data), cls=data["cls"], label=label)
+
+
 def reception_summary(
     session: Session,
     policy: Policy,
@@ -73,17 +81,13 @@ def reception_summary(
     t: Translator,
     tz: tzinfo,
     place: tzinfo | None = None,
+    with_client: bool = True,
 ) -> str:
     """The request in a few dense lines, decision-relevant facts first; its times in the
-    reader's zone `tz`, and in the `place`'s too (labelled) where that clock differs."""
-    cls = policy.class_policy(data["cls"])
-    lines = [
-        t(
-            "rcp.line.client",
-            client=client_name(session, data),
-            cls=data["cls"],
-            label=cls.label(t.locale),
-        ),
+    reader's zone `tz`, and in the `place`'s too (labelled) where that clock differs. The
+    card puts the client in its header instead (`with_client`)."""
+    lines = [client_line(session, policy, data, t)] if with_client else []
+    lines += [
         t("rcp.line.visitors", n=data["visitors"], guest=data["guest"], title=data["guest_title"]),
         t(
             "rcp.line.when",
@@ -150,12 +154,27 @@ def flags(policy: Policy, data: dict[str, Any], t: Translator) -> list[str]:
         )
         found.append(line)
     if data.get("urgent"):
-        found.append(t("rcp.flag.late", reason=data["urgent"]))
+        found.append(t("rcp.flag.late", rule=_lead_rule(policy, data, t), reason=data["urgent"]))
     if data.get("over_cap"):
         found.append(t("rcp.flag.over_cap", reason=data["over_cap"]))
     if data.get("hotel") and data.get("hotel_payer") == "company":
         found.append(t("rcp.flag.company_hotel"))
+    threshold = policy.approval.finance_threshold
+    total = budget(policy, data).total
+    if total > threshold and "finance" not in policy.chain_for(data["cls"]):
+        found.append(t("rcp.flag.finance", total=t.money(total), threshold=t.money(threshold)))
     return found
+
+
+def _lead_rule(policy: Policy, data: dict[str, Any], t: Translator) -> str:
+    """Which notice rule the request is short of: the plain one, or the longer one the
+    leaders it asks for need (seed 000: 提前1天, 总经理/董事长出席提前2天)."""
+    leaders = data.get("leaders") or []
+    days = policy.lead_days(leaders)
+    longer = [k for k in leaders if k in policy.reception.leaders_needing_longer_lead]
+    if not longer:
+        return t("rcp.rule.lead", days=days)
+    return t("rcp.rule.lead_leaders", days=days, leaders=_listed(t, "rcp.leader", longer))
 
 
 def recent_history(session: Session, reception: Reception, t: Translator, tz: tzinfo) -> str | None:
@@ -210,6 +229,38 @@ def chain_line(steps: list[ApprovalStep], t: Translator) -> str:
     return t("approval.chain", chain=" → ".join(parts))
 
 
+def changes_line(session: Session, data: dict[str, Any], t: Translator, tz: tzinfo) -> str | None:
+    """改动:人数 5→6 · 到访时间 … — what an edit changed, in the reader's words."""
+    parts = []
+    for name, was, now in data.get(CHANGES) or []:
+        label = t(f"rcp.field.{name}")
+        shown = [_answer(session, t, tz, name, value) for value in (was, now)]
+        if any(len(value) > CHANGE_ECHO for value in shown):
+            parts.append(label)
+        else:
+            parts.append(f"{label} {shown[0]}→{shown[1]}")
+    return t("rcp.card.changes", changes=" · ".join(parts)) if parts else None
+
+
+def _answer(session: Session, t: Translator, tz: tzinfo, name: str, value: Any) -> str:
+    """One stored answer as the summary shows it."""
+    if value is None or value == "" or value == []:
+        return t("rcp.change.none")
+    if isinstance(value, bool):
+        return t("flow.yes" if value else "flow.no")
+    if name in ("arrival", "departure"):
+        return _when(t, tz, value, None)
+    if name == "client":
+        return client_name(session, {"client": value})
+    if name in ("purposes", "leaders"):
+        return _listed(t, "rcp.purpose" if name == "purposes" else "rcp.leader", value)
+    if name == "hotel_payer":
+        return t(f"rcp.payer.{value}")
+    if isinstance(value, (int, float, Decimal)) or str(value).replace(".", "", 1).isdigit():
+        return t.number(Decimal(str(value)))
+    return str(value)
+
+
 def reception_card(
     session: Session,
     policy: Policy,
@@ -220,12 +271,21 @@ def reception_card(
 ) -> str:
     """The approver's card: one look to decide."""
     requester = reception.requester
+    answers = reception.answers
     head = [
         t("rcp.card.title", id=reception.id)
+        + client_line(session, policy, answers, t)
         + (t("rcp.card.resubmitted", round=reception.round) if reception.round > 1 else ""),
         t("rcp.card.requester", name=requester.name, department=requester.department),
-        reception_summary(session, policy, reception.answers, t, tz, place_zone(policy, reception)),
     ]
+    changes = changes_line(session, answers, t, tz) if reception.round > 1 else None
+    if changes:
+        head.append(changes)
+    head.append(
+        reception_summary(
+            session, policy, answers, t, tz, place_zone(policy, reception), with_client=False
+        )
+    )
     history = recent_history(session, reception, t, tz)
     if history:
         head.append(history)

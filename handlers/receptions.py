@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from handlers import after_approval, approval, reception
 from handlers.approval import Subject
+from handlers.clients import may_see
 from handlers.context import Ctx, named_by
 from handlers.i18n import N_, Translator
 from handlers.messages import Button, action_id, rows
@@ -63,6 +64,11 @@ def _round(session: Session, reception_id: int) -> int:
     return item.round if item else 0
 
 
+def _readable_by(session: Session, reception_id: int, reader: Person) -> bool:
+    item = session.get(Reception, reception_id)
+    return item is not None and may_see(session, reader, item.client)
+
+
 approval.register(
     Subject(
         "reception",
@@ -71,6 +77,8 @@ approval.register(
         _card,
         _concluded,
         _round,
+        lambda person_id: select(Reception.id).where(Reception.requester_id == person_id),
+        _readable_by,
         resubmit=(N_("rcp.edit_resubmit"), "rcp:edit:{id}"),
     )
 )
@@ -122,7 +130,8 @@ def _actions(ctx: Ctx, item: Reception) -> list[Button]:
 
 
 def press(ctx: Ctx, parts: list[str]) -> None:
-    """`rcp:edit:<id>` and `rcp:wd:<id>` — only the requester's own, while still open."""
+    """`rcp:edit:<id>`, `rcp:wd:<id>` (then `rcp:wdok:<id>` or `rcp:keep:<id>` when it asks)
+    — only the requester's own, while still open."""
     if len(parts) != 2 or action_id(parts[1]) is None:
         ctx.say("button.stale")
         return
@@ -136,17 +145,25 @@ def press(ctx: Ctx, parts: list[str]) -> None:
         return
     if parts[0] == "edit":
         reception.reopen(ctx, item)
-    elif parts[0] == "wd":
-        withdraw(ctx, item)
+    elif parts[0] in ("wd", "wdok"):
+        withdraw(ctx, item, confirmed=parts[0] == "wdok")
+    elif parts[0] == "keep":
+        ctx.say("rcp.withdraw_kept", id=item.id)
     else:
         ctx.say("button.stale")
 
 
-def withdraw(ctx: Ctx, item: Reception) -> None:
+def withdraw(ctx: Ctx, item: Reception, confirmed: bool = False) -> None:
     """Before the final decision the requester may take a request back: also one sent back
-    for changes, which is otherwise stuck in /my once its visit is over."""
+    for changes, which is otherwise stuck in /my once its visit is over. One approved
+    before (edited since) is asked about first: the admin office may have booked for it."""
     if item.state not in UNDECIDED:
         ctx.say("rcp.withdraw_too_late")
+        return
+    if not confirmed and after_approval.was_approved(ctx, item):
+        yes = Button(ctx.t("rcp.withdraw_yes"), f"rcp:wdok:{item.id}", "danger")
+        no = Button(ctx.t("rcp.withdraw_no"), f"rcp:keep:{item.id}")
+        ctx.reply(ctx.t("rcp.withdraw_confirm", id=item.id), rows(yes, no))
         return
     was_pending = item.state == "pending"
     item.state = "withdrawn"

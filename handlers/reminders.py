@@ -8,7 +8,8 @@ and the row is then dropped instead of sent.
 Kinds rendered here (SPEC §5, §6):
 - `approval.remind` — to the approver, after the policy's working hours; carries the card's
   Approve / Reject / Ask for changes buttons, so the approver can decide from it;
-- `approval.escalate` — to the approver's own manager, after twice that;
+- `approval.escalate` — up the approver's chain, to the nearest who may read the request,
+  after twice that;
 - `approval.at_risk` — to the requester and the approver of a reception still undecided a few
   working days before the guests arrive (the scheduler creates these rows, see
   `bot/scheduler.py`);
@@ -28,7 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers.approval import approvers_hours, card_message
+from handlers.approval import approvers_hours, card_message, may_read
 from handlers.context import Ctx, named_by, translator_for, zone_of
 from handlers.i18n import Translator
 from handlers.messages import Button, Message, action_id
@@ -172,8 +173,8 @@ def _approval_remind(view: ReminderView) -> Message | None:
 def _approval_escalate(view: ReminderView) -> Message | None:
     """To the approver's manager: who is holding what up, and for how long."""
     step = _pending_step(view)
-    if step is None:
-        return None
+    if step is None or not may_read(view.session, step, view.person):
+        return None  # the chain changed since: the card stays with who may read it
     card = card_message(view.session, view.policy, step, view.person, view.now)
     head = view.t("reminder.approval.escalate", name=step.approver.name, hours=_waited(view, step))
     return reminder_message(view, f"{head}\n{card.text}")

@@ -58,7 +58,8 @@ class Company:
             for cell in line.split("  "):
                 if cell.startswith("[") and "] " in cell:
                     number, label = cell[1:].split("] ", 1)
-                    self.buttons_shown[recipient].append((label, int(number.lstrip("#"))))
+                    if number.lstrip("#").isdigit():  # not a card's "[Reception #1] ACME"
+                        self.buttons_shown[recipient].append((label, int(number.lstrip("#"))))
 
     def say(self, person: str, text: str) -> str:
         """Type a line as a person; returns what that person got back, joined."""

@@ -47,6 +47,7 @@ def test_the_admin_office_is_told_to_stand_down_when_an_edit_ends_the_reception(
     if ending == "withdrawn":
         company.say("李明", "/my")
         company.press("李明", "撤回")
+        company.press("李明", "确定撤回")  # it was approved once: asked first
         state = "已撤回"
     else:
         company.press("王经理", "驳回")
@@ -277,7 +278,10 @@ def test_an_english_approver_reads_an_english_card(company: Company) -> None:
     assert "Visit: Mon 23 Nov 10:00 — Mon 23 Nov 17:00" in summary
     company.press("Tom Walker", "Submit")
     card = company.last("Grace Lee")
-    assert card.startswith("[Reception #1]\nRequested by Tom Walker (International Sales)")
+    assert card.startswith(
+        "[Reception #1] ACME Industrial · class B (Important)\n"
+        "Requested by Tom Walker (International Sales)\n"
+    )
     assert "meals 3×1×100=300" in card and "total CNY 300" in card
     assert "Approve" in card and "Ask for changes" in card
     company.press("Grace Lee", "Approve")

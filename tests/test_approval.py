@@ -21,11 +21,14 @@ from tests.test_reception import fill_b_class
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 
-def plain_reception(company: Company, who: str, client: str, cls: str, leaders: str = "-") -> str:
-    """The shortest reception: no pickup, hotel or meals; arriving next Monday."""
+def plain_reception(
+    company: Company, who: str, client: str, cls: str, leaders: str = "-", transport: str = "0"
+) -> str:
+    """The shortest reception: no pickup, hotel or meals; arriving next Monday. A transport
+    budget above the finance threshold brings finance in last."""
     company.say(who, "/reception")
     answers = [client, cls, "2", "王工", "经理", "会议", "下周一上午10点", "对"]
-    answers += ["下周一下午5点", "对", "否", "否", "0", "否", "-", leaders, "-", "-", "0"]
+    answers += ["下周一下午5点", "对", "否", "否", "0", "否", "-", leaders, "-", "-", transport]
     for answer in answers:
         company.say(who, answer)
     summary = company.say(who, "-")
@@ -128,7 +131,7 @@ def test_a_delegate_decides_while_the_delegation_runs(company: Company) -> None:
     plain_reception(company, "李明", "东方精密", "C")
     assert "【接待申请 #1】" in company.last("张伟")  # the delegate got the card too
     company.press("张伟", "同意")
-    assert "✅ 张伟 已同意" in company.last("王经理")  # the approver's copy shows it
+    assert "✅ 张伟(代王经理) 已同意" in company.last("王经理")  # the approver's copy
     assert "已获批准" in "\n".join(company.inbox["李明"][-2:])
     company.say("王经理", "/delegate off")
     plain_reception(company, "李明", "东方精密", "D")
@@ -185,7 +188,7 @@ def test_pending_lists_the_queue_withbuttons_shown(company: Company) -> None:
     plain_reception(company, "张伟", "华南电子", "C")
     queue = company.say("王经理", "/pending")
     assert "等您审批的事项:2 项" in queue and "#1" in queue and "#2" in queue
-    assert "没有使用这个命令的权限" in company.say("李明", "/pending")
+    assert "没有等您审批的事项" in company.say("李明", "/pending")  # anyone may stand in
 
 
 def test_double_taps_and_simultaneous_deciders_give_one_decision(

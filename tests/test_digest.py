@@ -142,9 +142,9 @@ def test_a_managers_digest_decides_from_its_buttons(company: Company) -> None:
         "王经理,早上好 — 11月19日(周四)\n"
         "• 待您审批:接待申请 #1 东方精密(李明) · 接待申请 #2 华南电子(张伟)\n"
     )
-    assert "] 同意 #1  [" in digest and "] 退回 #2" in digest
-    assert "已同意「接待申请 #2 华南电子」" in company.press("王经理", "同意 #2")
-    assert "驳回原因" in company.press("王经理", "驳回 #1")
+    assert "] 同意 接待#1  [" in digest and "] 退回 接待#2" in digest
+    assert "已同意「接待申请 #2 华南电子」" in company.press("王经理", "同意 接待#2")
+    assert "驳回原因" in company.press("王经理", "驳回 接待#1")
     with company.core.db.session() as session:
         states = dict(session.execute(select(Reception.id, Reception.state)).all())
     assert states[2] == "approved"
@@ -458,7 +458,7 @@ def test_an_english_digest(company: Company) -> None:
         "Good morning, Grace Lee — Thu 19 Nov\n"
         "• Waiting for your decision: Reception #1 ACME Industrial (Tom Walker)\n"
     )
-    assert "] Approve #1  [" in digest
+    assert "] Approve reception #1  [" in digest
 
 
 def test_nothing_to_say_means_no_message(company: Company) -> None:

@@ -90,7 +90,7 @@ def test_a_plan_sent_back_for_changes_is_edited_and_resubmitted(company: Company
     shown = company.press("李明", "修改计划")
     assert "📋 2026年12月拜访计划 · 待修改 · 2次" in shown
     shown = company.press("李明", "删除 2")
-    assert "· 1次" in shown and "北京宏达" not in shown
+    assert "· 1次" in shown and "北京宏达 — 签合同" not in shown
     add_entry(company, "李明", "北京宏达", "12月22日", "签合同")
     shown = add_entry(company, "李明", "东方精密", "12月15日", "催收货款")
     assert "2. 12月15日(周二) 东方精密 — 催收货款" in shown

@@ -177,7 +177,7 @@ def test_late_request_and_meals_over_cap_need_reasons_approvers_see(company: Com
     reply = company.say("李明", "客户临时提前行程")
     assert "餐标 ¥150/人 超过 C 类上限 ¥100" in reply
     summary = company.say("李明", "对方董事长同行")
-    assert "⚠ 距到访不足规定时间 — 加急理由:客户临时提前行程" in summary
+    assert "⚠ 距到访不足1天 — 加急理由:客户临时提前行程" in summary
     assert "⚠ 餐标超出上限 — 理由:对方董事长同行" in summary
     with company.core.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Reception)) == 0

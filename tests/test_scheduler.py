@@ -382,8 +382,8 @@ def test_a_decision_after_the_hand_over_leaves_the_digest_as_of_then(company: Co
     assert "已同意「接待申请 #1 东方精密」" in company.press("王经理", "同意")
     jump(company, digest_time)
     digest = company.last("王经理")
-    assert "• 待您审批:接待申请 #1 东方精密(李明)" in digest and "] 同意 #1" in digest
-    again = company.press("王经理", "同意 #1")
+    assert "• 待您审批:接待申请 #1 东方精密(李明)" in digest and "] 同意 接待#1" in digest
+    again = company.press("王经理", "同意 接待#1")
     assert "已经处理过了:✅ 王经理 已同意 11月19日(周四) 08:25" in again
     with company.core.db.session() as session:
         assert session.scalars(select(ApprovalStep.state)).all() == ["approved"]

@@ -154,7 +154,8 @@ async def test_a_bad_field_comes_back_in_the_modal_and_nothing_is_saved(
         "errors": {
             "count": EN("flow.error.number"),
             "when": EN("flow.error.date.past"),
-            "plate": EN("flow.error.empty"),  # a car was chosen, so the plate is needed
+            # A car was chosen, so the plate is needed: the error says so, with its question.
+            "plate": EN("flow.error.required_now", question=EN("tst.ask.plate")),
         },
     }
     assert _count(core, "", Draft) == 0

@@ -38,7 +38,7 @@ async def test_request_manager_approves_gm_approves_requester_told(world: World)
     await request_b_class(li)
 
     card = wang.last
-    assert card.text.startswith("【接待申请 #1】\n申请人:李明(销售一部)\n华东机电 · B类")
+    assert card.text.startswith("【接待申请 #1】华东机电 · B类(比较重要)\n申请人:李明(销售一部)\n")
     assert card.text.endswith("审批链:王经理(部门) ⏳ → 赵总(总经理) …")
     assert card.labels == ["同意", "驳回", "退回修改"]
     assert len(zhao.screen) == 1  # only the welcome: the GM's turn has not come
@@ -52,7 +52,7 @@ async def test_request_manager_approves_gm_approves_requester_told(world: World)
     # The card was edited where it stood: outcome shown, buttons gone.
     assert card.edits == 1 and card.labels == []
     assert card.text.endswith("✅ 王经理 已同意 11月18日(周三) 09:00")
-    assert "王经理(部门) ✅ → 赵总(总经理) …" in card.text
+    assert "王经理(部门) ✅ → 赵总(总经理) ⏳" in card.text  # where the request went
     assert li.last.text == "「接待申请 #1 华东机电」:已送 赵总 审批。"
     gm_card = zhao.last
     assert "王经理(部门) ✅ → 赵总(总经理) ⏳" in gm_card.text
