@@ -44,7 +44,7 @@ def test_the_owner_sees_the_whole_timeline(company: Company) -> None:
         "【客户】华东机电 · B类(比较重要)· 本省 · 负责人:李明",
         "联系人:张总(采购总监)",
         "备注:老客户,关注交期",
-        "下次拜访:2月18日(周四) 前(每 3 个月)",
+        "下次拜访:2027年2月18日(周四) 前(每 3 个月)",  # next year: said with its year
         "待办:11月27日(周五) 回访(李明)",
         "计划拜访:12月3日(周四) 新产品推广(李明)",
         "往来记录:",
@@ -96,7 +96,7 @@ def test_an_english_reader_sees_it_in_english(company: Company) -> None:
         "Client: ACME Industrial · class B (Important) · other region · owner: Tom Walker"
     )
     assert "Contacts: John Smith (Head of Procurement)" in shown
-    assert "Next visit due by Tue 18 May (every 6 months)" in shown
+    assert "Next visit due by Tue 18 May 2027 (every 6 months)" in shown
     assert "No visits or receptions yet." in shown
     assert company.say("Tom Walker", "/client Siemens") == "No client called “Siemens”."
 
