@@ -18,6 +18,10 @@ class Command:
     summary: str  # catalog key: one line for /help and the platforms' command menus
     run: CommandFn
     roles: frozenset[str] = frozenset()  # any of these; empty means every linked person
+    lists_drafts: bool = False  # its answer ends with the person's unfinished forms (/my)
+    # Its cards' buttons that may be typed, by exact label: (label key, the argument they
+    # stand for), as "提交给经理" stands for `/plan submit`.
+    buttons: tuple[tuple[str, str], ...] = ()
 
     def allowed(self, roles: frozenset[str]) -> bool:
         return not self.roles or bool(self.roles & roles) or "org_admin" in roles
