@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from handlers import flow
 from handlers.context import Ctx, named_by, people_with, translator_for, zone_of
-from handlers.flow import Data, Form, Kind, Step
+from handlers.flow import Choice, Data, Form, Kind, Step, folded
 from handlers.i18n import N_, Translator
 from handlers.messages import Attachment, Button, Message, rows
 from handlers.reception_card import BUDGET_LINES, budget, reception_summary
@@ -428,6 +428,38 @@ FOLLOW_UP_FORM = Form(
 )
 
 
+def typed_item(ctx: Ctx, text: str) -> bool:
+    """A checklist item typed by its label ("接站车辆") by the admin office: ticked on the one
+    reception being prepared that has it; with several, which one is asked."""
+    if not (ctx.person.has_role("admin_office") or ctx.person.has_role("org_admin")):
+        return False
+    typed = folded(text)
+    named = [i for i in ITEMS if typed in (folded(n) for n in Choice(i, f"ck.item.{i}").names(ctx))]
+    if not named:
+        return False
+    items = list(
+        ctx.session.scalars(
+            select(ChecklistItem)
+            .join(Reception, Reception.id == ChecklistItem.reception_id)
+            .where(ChecklistItem.item == named[0], Reception.state == "approved")
+            .order_by(Reception.arrival_at, Reception.id)
+        )
+    )
+    if not items:
+        return False
+    if len(items) == 1:
+        tick(ctx, [str(items[0].id)])
+        return True
+    buttons = []
+    for item in items:
+        reception = ctx.session.get(Reception, item.reception_id)
+        assert reception is not None
+        label = f"#{reception.id} {reception.client.name}"
+        buttons.append(Button(("✅ " if item.done_at else "") + label, f"ck:{item.id}"))
+    ctx.reply(ctx.t("ck.which", item=ctx.t(f"ck.item.{named[0]}")), rows(*buttons, per_row=2))
+    return True
+
+
 FEATURE = Feature(
     commands=(
         Command(
@@ -436,4 +468,5 @@ FEATURE = Feature(
     ),
     actions={"ck": tick, "in": check_in, "cls": start_close_out, "fu": start_follow_up},
     forms=(CLOSE_FORM, FOLLOW_UP_FORM),
+    typed=(typed_item,),
 )

@@ -62,6 +62,7 @@ class Core:
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Callable[[Ctx, list[str]], None]] = {}
         self.forms: dict[str, flow.Form] = {}
+        self.typed = [typed for feature in features for typed in feature.typed]
         for feature in features:
             self.commands.update({c.name: c for c in feature.commands})
             self.actions.update(feature.actions)
@@ -207,7 +208,7 @@ class Core:
             return
         form = self.forms.get(draft.flow) if draft else None
         if draft is None or form is None:
-            if not self._offer_drafts(ctx):
+            if not any(typed(ctx, text) for typed in self.typed) and not self._offer_drafts(ctx):
                 ctx.say("help.hint")
             return
         flow.answer_text(ctx, form, draft, text)

@@ -10,6 +10,8 @@ from handlers.flow import Form
 
 CommandFn = Callable[[Ctx, str], None]  # (ctx, the text after the command)
 ActionFn = Callable[[Ctx, list[str]], None]  # (ctx, the action's parts after its prefix)
+# A line typed with no form open, read as one of the feature's buttons: True when it was.
+TypedFn = Callable[[Ctx, str], bool]
 
 
 @dataclass(frozen=True)
@@ -32,3 +34,4 @@ class Feature:
     commands: tuple[Command, ...] = ()
     actions: dict[str, ActionFn] = field(default_factory=dict)
     forms: tuple[Form, ...] = ()
+    typed: tuple[TypedFn, ...] = ()

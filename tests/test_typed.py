@@ -134,3 +134,17 @@ def test_a_typed_line_never_goes_into_a_hidden_draft(company: Company) -> None:
     (draft,) = drafts(company)
     assert draft.flow == "visit" and "visited_on" not in draft.data
     assert "哪天拜访的" in company.say("李明", "/visit")  # asked again where it was
+
+
+def test_a_checklist_item_can_be_typed(company: Company) -> None:
+    from tests.test_after_approval import approved_b
+
+    approved_b(company)
+    ticked = company.say("孙行政", "接站车辆")
+    assert "✅ 接站车辆" in ticked, ticked
+    assert "接站车辆 已准备好(1/7)" in company.last("李明")
+    approved_b(company, client="dfjm")
+    which = company.say("孙行政", "会议室")  # two receptions need one: which is asked
+    assert "哪一场接待" in which and "华东机电" in which and "东方精密" in which, which
+    assert "✅ 会议室" in company.press("孙行政", "#2 东方精密")
+    assert "help" in company.say("李明", "会议室")  # only the admin office ticks
