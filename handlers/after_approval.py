@@ -210,22 +210,28 @@ def todays_guests(ctx: Ctx, argument: str) -> None:
         return
     ctx.say("desk.title", n=len(guests))
     for item in guests:
-        answers = item.answers
-        text = ctx.t(
-            "desk.item",
-            time=ctx.t.time(item.arrival_at, ctx.tz),
-            client=item.client.name,
-            n=item.visitors,
-            guest=answers["guest"],
-            title=answers["guest_title"],
-            host=item.requester.name,
-        )
         if item.checked_in_at:
-            ctx.reply(
-                text + "\n" + ctx.t("desk.checked_in", at=ctx.t.time(item.checked_in_at, ctx.tz))
-            )
+            ctx.reply(_desk_line(ctx, item))
         else:
-            ctx.reply(text, rows(Button(ctx.t("desk.check_in"), f"in:{item.id}", "primary")))
+            button = Button(ctx.t("desk.check_in"), f"in:{item.id}", "primary")
+            ctx.reply(_desk_line(ctx, item), rows(button))
+
+
+def _desk_line(ctx: Ctx, item: Reception) -> str:
+    """One expected guest on the front desk's list; once checked in, with when."""
+    answers = item.answers
+    text = ctx.t(
+        "desk.item",
+        time=ctx.t.time(item.arrival_at, ctx.tz),
+        client=item.client.name,
+        n=item.visitors,
+        guest=answers["guest"],
+        title=answers["guest_title"],
+        host=item.requester.name,
+    )
+    if item.checked_in_at:
+        text += "\n" + ctx.t("desk.checked_in", at=ctx.t.time(item.checked_in_at, ctx.tz))
+    return text
 
 
 def check_in(ctx: Ctx, parts: list[str]) -> None:
@@ -243,6 +249,7 @@ def check_in(ctx: Ctx, parts: list[str]) -> None:
         return
     item.checked_in_at = ctx.now
     ctx.audit("reception.check_in", "reception", item.id)
+    ctx.reply(_desk_line(ctx, item), replace=True)  # the list's button, used, goes
     ctx.say("desk.done", client=item.client.name)
     host = item.requester
     t = translator_for(ctx.session, host, ctx.policy)

@@ -33,6 +33,7 @@ from handlers.messages import ID_MAX, Button, action_id, rows
 from storage.models import Draft
 
 SUMMARY = "_summary"
+FIELDS = "_fields"  # the summary's list of fields to edit
 PENDING = "_pending"  # a parsed date waiting for the person's "yes, that's right"
 
 
@@ -592,7 +593,32 @@ def ask(ctx: Ctx, form: Form, draft: Draft, replace: bool = False) -> None:
     # `meta` lets an adapter that shows whole forms (Slack's modals) see a form begin.
     meta = {"form": form.name, "fresh": not _history(draft)}
     number = step.kind in (Kind.NUMBER, Kind.MONEY)
-    ctx.reply(text, buttons, expects_number=number, meta=meta, replace=replace)
+    card = question_card(draft, step.name)
+    ctx.reply(text, buttons, card=card, expects_number=number, meta=meta, replace=replace)
+
+
+def question_card(draft: Draft, name: str) -> str:
+    """The card key of a draft's question (or its summary, field list, date confirmation):
+    each copy shown, a re-ask's too, loses its buttons once the question is answered."""
+    return f"q:{draft.id}:{name}"
+
+
+def _settle(ctx: Ctx, draft: Draft, name: str, text: str) -> None:
+    """Every copy of a question, tapped or typed, becomes the record of its answer: nothing
+    left on it to tap (a button there would only be refused as stale)."""
+    ctx.reply(text, card=question_card(draft, name), replace=True, settles=True)
+
+
+def _settle_step(ctx: Ctx, draft: Draft, step: Step, value: Any) -> None:
+    shown = show_value(ctx, step, {**draft.data, step.name: value})
+    answered = _question(ctx, step, draft.data) + "\n" + ctx.t("flow.answered", answer=shown)
+    _settle(ctx, draft, step.name, answered)
+    if draft.data.get(PENDING):
+        _settle_date(ctx, draft, step, answered)
+
+
+def _settle_date(ctx: Ctx, draft: Draft, step: Step, text: str) -> None:
+    _settle(ctx, draft, f"{step.name}.date", text)
 
 
 def _question(ctx: Ctx, step: Step, data: Data) -> str:
@@ -642,13 +668,13 @@ def answer_text(ctx: Ctx, form: Form, draft: Draft, text: str) -> None:
     if pending and pending["step"] == step.name:
         word = pick(ctx, DATE_ACTIONS, text) or _yes_or_no(text)
         if word == "ok":
-            _accept(ctx, form, draft, step, pending["value"])
+            _take(ctx, form, draft, step, pending["value"])
             return
         if word == "retype":
             _drop_pending(ctx, draft, step)
             return
     if step.optional and clean_text(text).lower() in SKIP_WORDS:
-        _accept(ctx, form, draft, step, None)
+        _take(ctx, form, draft, step, None)
         return
     try:
         value = read_answer(ctx, step, draft.data, text)
@@ -656,14 +682,12 @@ def answer_text(ctx: Ctx, form: Form, draft: Draft, text: str) -> None:
         ctx.say(error.key, **error.params)
         ask(ctx, form, draft)
         return
-    if step.kind is Kind.MULTI:
-        _accept(ctx, form, draft, step, value)
-    elif step.kind in (Kind.DATE, Kind.DATETIME):
+    if step.kind in (Kind.DATE, Kind.DATETIME):
         data = {**draft.data, PENDING: {"step": step.name, "value": value}}
         _save(ctx, draft, data, step.name, _history(draft))
         _confirm_date(ctx, form, draft, step)
     else:
-        _accept(ctx, form, draft, step, value)
+        _take(ctx, form, draft, step, value)
 
 
 def press(ctx: Ctx, form: Form, draft: Draft, pressed: FormAction) -> None:
@@ -676,8 +700,6 @@ def press(ctx: Ctx, form: Form, draft: Draft, pressed: FormAction) -> None:
         return
     step_name, value = pressed.step, pressed.value
     if step_name == SUMMARY:
-        if value in ("submit", "cancel"):  # whatever comes of it, this summary is done with
-            ctx.reply(form.summary(ctx, form.answers(ctx, draft.data)), replace=True)
         _summary_action(ctx, form, draft, value)
         return
     step = form.step(step_name)
@@ -733,11 +755,9 @@ def _press_choice(ctx: Ctx, form: Form, draft: Draft, step: Step, value: str) ->
 
 
 def _take(ctx: Ctx, form: Form, draft: Draft, step: Step, value: Any) -> None:
-    """A button's answer: the question it was on now shows the answer and no buttons, so the
+    """An answer, tapped or typed: the question now shows the answer and no buttons, so the
     chat reads as a record and nothing there can be tapped twice; then the form goes on."""
-    shown = show_value(ctx, step, {**draft.data, step.name: value})
-    answered = _question(ctx, step, draft.data) + "\n" + ctx.t("flow.answered", answer=shown)
-    ctx.reply(answered, replace=True)
+    _settle_step(ctx, draft, step, value)
     _accept(ctx, form, draft, step, value)
 
 
@@ -753,6 +773,11 @@ def _accept(ctx: Ctx, form: Form, draft: Draft, step: Step, value: Any) -> None:
 
 
 def _drop_pending(ctx: Ctx, draft: Draft, step: Step) -> None:
+    shown = show_value(ctx, step, {step.name: draft.data[PENDING]["value"]})
+    retyped = ctx.t("flow.date_confirm", when=shown) + "\n"
+    _settle_date(
+        ctx, draft, step, retyped + ctx.t("flow.answered", answer=ctx.t("flow.date_retype"))
+    )
     data = {k: v for k, v in draft.data.items() if k != PENDING}
     _save(ctx, draft, data, step.name, _history(draft))
     _shown(ctx, draft)
@@ -778,6 +803,7 @@ def _confirm_date(ctx: Ctx, form: Form, draft: Draft, step: Step) -> None:
             _button(ctx.t("flow.date_ok"), form, draft, step.name, "ok", "primary"),
             _button(ctx.t("flow.date_retype"), form, draft, step.name, "retype"),
         ),
+        card=question_card(draft, f"{step.name}.date"),
     )
 
 
@@ -831,10 +857,23 @@ def _show_summary(ctx: Ctx, form: Form, draft: Draft) -> None:
             _button(ctx.t("flow.edit"), form, draft, SUMMARY, "edit"),
             _button(ctx.t("flow.cancel"), form, draft, SUMMARY, "cancel", "danger"),
         ),
+        card=question_card(draft, SUMMARY),
     )
 
 
 def _summary_action(ctx: Ctx, form: Form, draft: Draft, value: str) -> None:
+    if value in ("submit", "cancel", "edit"):  # whatever comes of it, this summary is done
+        _settle(ctx, draft, SUMMARY, form.summary(ctx, form.answers(ctx, draft.data)))
+    elif value.startswith("edit."):  # typed at the summary, or tapped on its field list
+        _settle(ctx, draft, SUMMARY, form.summary(ctx, form.answers(ctx, draft.data)))
+        step = form.step(value.removeprefix("edit."))
+        label = ctx.t(f"{form.name}.field.{step.name}") if step else ""
+        _settle(
+            ctx,
+            draft,
+            FIELDS,
+            ctx.t("flow.which_field") + "\n" + ctx.t("flow.answered", answer=label),
+        )
     if value == "submit":
         submit(ctx, form, draft)
     elif value == "cancel":
@@ -862,7 +901,9 @@ def _offer_fields(ctx: Ctx, form: Form, draft: Draft) -> None:
         for c in _field_choices(ctx, form, draft)
     ]
     _shown(ctx, draft)
-    ctx.reply(ctx.t("flow.which_field"), rows(*fields, per_row=2))
+    ctx.reply(
+        ctx.t("flow.which_field"), rows(*fields, per_row=2), card=question_card(draft, FIELDS)
+    )
 
 
 def edit_field(ctx: Ctx, form: Form, draft: Draft, name: str) -> None:
