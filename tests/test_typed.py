@@ -8,8 +8,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from handlers import flow
+from handlers.core import CONSOLE, Core
+from handlers.features import FEATURES
+from handlers.flow import Choice, Form, Kind, Step
+from handlers.messages import Event
+from handlers.policy import Policy
+from handlers.registry import Command, Feature
+from storage.db import Database
 from storage.models import Draft, Reception
-from tests.support import Company
+from tests.support import Company, FakeClock
 from tests.test_reception import B_CLASS_ANSWERS
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
@@ -148,3 +156,60 @@ def test_a_checklist_item_can_be_typed(company: Company) -> None:
     assert "哪一场接待" in which and "华东机电" in which and "东方精密" in which, which
     assert "✅ 会议室" in company.press("孙行政", "#2 东方精密")
     assert "help" in company.say("李明", "会议室")  # only the admin office ticks
+
+
+@pytest.mark.parametrize("typed", ["选 好 了", "选好了。", "ＤＯＮＥ"])
+def test_a_label_typed_with_spaces_full_width_or_a_full_stop(company: Company, typed: str) -> None:
+    to_purposes(company)
+    company.press("李明", "业务洽谈")
+    assert "什么时候到" in company.say("李明", typed)
+
+
+def test_a_start_shared_by_two_fields_is_asked_again(company: Company) -> None:
+    company.say("李明", "/reception")
+    for answer, _ in B_CLASS_ANSWERS:
+        reply = company.say("李明", answer)
+    assert "请核对接待申请" in reply
+    again = company.say("李明", "礼品预")  # only 礼品预算 starts so (礼品 does not)
+    assert "礼品预算" in again, again
+    company.say("李明", "400")
+    shared = company.say("李明", "住宿")  # a label whole: 住宿, not 住宿付费 or 住宿预算
+    assert "需要安排住宿" in shared
+    company.say("李明", "是")
+    company.say("李明", "2")
+    company.say("李明", "客户自理")
+    stray = company.say("李明", "餐")  # one character: no guess among 餐数 and 餐标
+    assert stray.startswith("请点下面的按钮")
+
+
+NUMBERED = Form(
+    "tnum",
+    "tst.title",
+    (
+        Step(
+            "rooms",
+            "tst.ask.rooms",
+            Kind.CHOICE,
+            (Choice("three", "3", True), Choice("one", "1", True), Choice("two", "2", True)),
+        ),
+    ),
+    lambda ctx, data: f"rooms: {data.get('rooms')}",
+    lambda ctx, data: ctx.reply(f"booked {data['rooms']}"),
+)
+
+
+def test_a_number_typed_is_a_label_before_it_is_a_position(
+    org_db: Database, policy: Policy, clock: FakeClock
+) -> None:
+    feature = Feature(
+        commands=(Command("tnum", "tst.help", lambda ctx, arg: flow.start(ctx, NUMBERED)),),
+        forms=(NUMBERED,),
+    )
+    core = Core(org_db, policy, (*FEATURES, feature), clock)
+    # As Telegram or Slack send it (the console reads a bare digit as its own button number).
+    core.handle(Event(CONSOLE, "李明", text="/tnum"))
+    replies = core.handle(Event(CONSOLE, "李明", text="1"))
+    assert "rooms: one" in replies[-1].text  # the button "1", not the first one ("3")
+    replies = core.handle(Event(CONSOLE, "李明", text="/back"))
+    replies = core.handle(Event(CONSOLE, "李明", text="4"))  # no such label or position
+    assert replies[0].text.startswith("请从按钮中选择一项")
