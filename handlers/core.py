@@ -98,7 +98,10 @@ class Core:
             if person is None or form is None:
                 return FormResult({}, self._stranger(session, event))
             ctx = self._ctx(session, person, event)
-            return FormResult(flow.fill(ctx, form, texts, opened), ctx.replies)
+            errors = flow.fill(ctx, form, texts, opened)
+            if ctx.shown_drafts:  # its summary is what the person has in front of them now
+                self._set_aside(ctx)
+            return FormResult(errors, ctx.replies)
 
     def form(self, name: str) -> flow.Form | None:
         return self.forms.get(name)

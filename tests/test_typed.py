@@ -213,3 +213,33 @@ def test_a_number_typed_is_a_label_before_it_is_a_position(
     replies = core.handle(Event(CONSOLE, "李明", text="/back"))
     replies = core.handle(Event(CONSOLE, "李明", text="4"))  # no such label or position
     assert replies[0].text.startswith("请从按钮中选择一项")
+
+
+@pytest.mark.parametrize("forged", ["dr:1", "dr:x", "dr:99999999999", "dr:"])
+def test_a_forged_continue_opens_nobody_elses_draft(company: Company, forged: str) -> None:
+    company.say("李明", "/visit")  # draft 1 is 李明's
+    company.say("李明", "/reception")
+    replies = company.core.handle(Event(CONSOLE, "张伟", action=forged))
+    assert [r.text for r in replies] == ["这个按钮已经失效了,请使用最新的消息。"]
+    assert "哪位客户来访" in company.say("李明", "/reception")  # 李明's drafts as they were
+
+
+def test_a_form_filled_in_a_modal_sets_the_open_one_aside(company: Company) -> None:
+    from handlers.flow import Opened
+
+    to_purposes(company)  # a reception open in the DM
+    texts = {
+        "client": "3",
+        "date": "2",
+        "contact": "张总",
+        "kind": "1",
+        "purposes": "3",
+        "summary": "介绍新产品",
+        "outcome": "2",
+    }
+    result = company.core.fill_form(Event(CONSOLE, "李明"), "visit", texts, Opened.of(None))
+    assert result.errors == {}
+    assert "「接待申请」已保留" in result.replies[0].text
+    company.say("李明", "提交")  # the visit's summary, on screen
+    (draft,) = drafts(company)
+    assert draft.flow == "rcp" and "purposes" not in draft.data  # untouched, set aside
