@@ -658,6 +658,8 @@ def answer_text(ctx: Ctx, form: Form, draft: Draft, text: str) -> None:
             ctx.say("flow.use_summary_buttons")
             _show_summary(ctx, form, draft)
             return
+        if action.startswith("edit."):  # a field named at the summary itself: it is done too
+            _settle(ctx, draft, SUMMARY, form.summary(ctx, form.answers(ctx, draft.data)))
         _summary_action(ctx, form, draft, action)
         return
     step = form.step(draft.step)
@@ -864,8 +866,7 @@ def _show_summary(ctx: Ctx, form: Form, draft: Draft) -> None:
 def _summary_action(ctx: Ctx, form: Form, draft: Draft, value: str) -> None:
     if value in ("submit", "cancel", "edit"):  # whatever comes of it, this summary is done
         _settle(ctx, draft, SUMMARY, form.summary(ctx, form.answers(ctx, draft.data)))
-    elif value.startswith("edit."):  # typed at the summary, or tapped on its field list
-        _settle(ctx, draft, SUMMARY, form.summary(ctx, form.answers(ctx, draft.data)))
+    elif value.startswith("edit."):  # the field list is done with
         step = form.step(value.removeprefix("edit."))
         label = ctx.t(f"{form.name}.field.{step.name}") if step else ""
         _settle(
