@@ -49,7 +49,9 @@ class Console:
         action = self._button(text)
         event = Event(CONSOLE, self.person, text=None if action else line, action=action)
         for message in self.core.handle(event):
-            self._show(message, recipient=None)
+            # A typed answer's question, settled: on a terminal the typed line is its record.
+            if not (message.settles and action is None):
+                self._show(message, recipient=None)
         self.deliver()
         return True
 

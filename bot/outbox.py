@@ -12,7 +12,7 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from handlers.messages import Message
@@ -111,6 +111,18 @@ def remember_card(
                 platform=platform,
                 chat_id=chat_id,
                 message_id=message_id,
+            )
+        )
+
+
+def forget_card(db: Database, card: str, person_id: int, platform: str) -> None:
+    """A card settled for good (a question answered): where it was shown is needed no more."""
+    with db.session() as session:
+        session.execute(
+            delete(DeliveredCard).where(
+                DeliveredCard.card == card,
+                DeliveredCard.person_id == person_id,
+                DeliveredCard.platform == platform,
             )
         )
 

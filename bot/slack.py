@@ -564,9 +564,11 @@ class SlackBot:
                 )
             elif pressed is not None:
                 copies = [pressed]
-            if copies:
-                for channel, ts in copies:
-                    await self._update(channel, ts, message)
+            for channel, ts in copies:
+                await self._update(channel, ts, message)
+            if message.settles and message.card and person_id is not None:
+                await asyncio.to_thread(outbox.forget_card, db, message.card, person_id, PLATFORM)
+            if copies or message.settles:
                 return
         ts = await self.sender.post(chat, message)
         if message.card and person_id is not None:

@@ -265,9 +265,13 @@ class TelegramBot:
             targets = set(await self._copies(message.card, person_id))
             if pressed is not None:
                 targets.add((chat_id, pressed))
-            if targets:
-                for target in sorted(targets):
-                    await self._edit(target, message)
+            for target in sorted(targets):
+                await self._edit(target, message)
+            if message.settles and message.card and person_id is not None:
+                await asyncio.to_thread(
+                    outbox.forget_card, self.app.db, message.card, person_id, PLATFORM
+                )
+            if targets or message.settles:
                 return
         sent_id = await self._send(chat_id, message)
         if message.card and person_id is not None and sent_id is not None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from handlers import flow
 from handlers.context import Ctx, named_by, people_with, translator_for, zone_of
-from handlers.flow import Data, Form, Kind, Step
+from handlers.flow import Choice, Data, Form, Kind, Step, folded
 from handlers.i18n import N_, Translator
 from handlers.messages import Attachment, Button, Message, rows
 from handlers.reception_card import (
@@ -250,22 +250,28 @@ def todays_guests(ctx: Ctx, argument: str) -> None:
         return
     ctx.say("desk.title", n=len(guests))
     for item in guests:
-        answers = item.answers
-        text = ctx.t(
-            "desk.item",
-            time=ctx.t.time(item.arrival_at, ctx.tz, place_zone(ctx.policy, item)),
-            client=item.client.name,
-            n=item.visitors,
-            guest=answers["guest"],
-            title=answers["guest_title"],
-            host=item.requester.name,
-        )
         if item.checked_in_at:
-            ctx.reply(
-                text + "\n" + ctx.t("desk.checked_in", at=ctx.t.time(item.checked_in_at, ctx.tz))
-            )
+            ctx.reply(_desk_line(ctx, item))
         else:
-            ctx.reply(text, rows(Button(ctx.t("desk.check_in"), f"in:{item.id}", "primary")))
+            button = Button(ctx.t("desk.check_in"), f"in:{item.id}", "primary")
+            ctx.reply(_desk_line(ctx, item), rows(button))
+
+
+def _desk_line(ctx: Ctx, item: Reception) -> str:
+    """One expected guest on the front desk's list; once checked in, with when."""
+    answers = item.answers
+    text = ctx.t(
+        "desk.item",
+        time=ctx.t.time(item.arrival_at, ctx.tz, place_zone(ctx.policy, item)),
+        client=item.client.name,
+        n=item.visitors,
+        guest=answers["guest"],
+        title=answers["guest_title"],
+        host=item.requester.name,
+    )
+    if item.checked_in_at:
+        text += "\n" + ctx.t("desk.checked_in", at=ctx.t.time(item.checked_in_at, ctx.tz))
+    return text
 
 
 def check_in(ctx: Ctx, parts: list[str]) -> None:
@@ -290,6 +296,7 @@ def check_in(ctx: Ctx, parts: list[str]) -> None:
         return
     item.checked_in_at = ctx.now
     ctx.audit("reception.check_in", "reception", item.id)
+    ctx.reply(_desk_line(ctx, item), replace=True)  # the list's button, used, goes
     ctx.say("desk.done", client=item.client.name)
     host = item.requester
     t = translator_for(ctx.session, host, ctx.policy)
@@ -475,6 +482,38 @@ FOLLOW_UP_FORM = Form(
 )
 
 
+def typed_item(ctx: Ctx, text: str) -> bool:
+    """A checklist item typed by its label ("接站车辆") by the admin office: ticked on the one
+    reception being prepared that has it; with several, which one is asked."""
+    if not (ctx.person.has_role("admin_office") or ctx.person.has_role("org_admin")):
+        return False
+    typed = folded(text)
+    named = [i for i in ITEMS if typed in (folded(n) for n in Choice(i, f"ck.item.{i}").names(ctx))]
+    if not named:
+        return False
+    items = list(
+        ctx.session.scalars(
+            select(ChecklistItem)
+            .join(Reception, Reception.id == ChecklistItem.reception_id)
+            .where(ChecklistItem.item == named[0], Reception.state == "approved")
+            .order_by(Reception.arrival_at, Reception.id)
+        )
+    )
+    if not items:
+        return False
+    if len(items) == 1:
+        tick(ctx, [str(items[0].id)])
+        return True
+    buttons = []
+    for item in items:
+        reception = ctx.session.get(Reception, item.reception_id)
+        assert reception is not None
+        label = f"#{reception.id} {reception.client.name}"
+        buttons.append(Button(("✅ " if item.done_at else "") + label, f"ck:{item.id}"))
+    ctx.reply(ctx.t("ck.which", item=ctx.t(f"ck.item.{named[0]}")), rows(*buttons, per_row=2))
+    return True
+
+
 FEATURE = Feature(
     commands=(
         Command(
@@ -483,4 +522,5 @@ FEATURE = Feature(
     ),
     actions={"ck": tick, "in": check_in, "cls": start_close_out, "fu": start_follow_up},
     forms=(CLOSE_FORM, FOLLOW_UP_FORM),
+    typed=(typed_item,),
 )

@@ -35,6 +35,7 @@ class Ctx:
     replies: list[Message] = field(default_factory=list)
     said: list[str] = field(default_factory=list)  # catalog keys said, so the core can audit
     audited: list[str] = field(default_factory=list)  # audit actions written so far
+    shown_drafts: set[int] = field(default_factory=set)  # drafts whose question went out
 
     @cached_property
     def t(self) -> Translator:

@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session, joinedload
 
 from handlers import flow
 from handlers.context import Ctx, translator_for
-from handlers.i18n import Translator, choose_locale
-from handlers.messages import Event, Message
+from handlers.i18n import LOCALES, Translator, choose_locale
+from handlers.messages import Event, Message, action_id, rows
 from handlers.org import LinkRefused, link_identity
 from handlers.policy import Policy
 from handlers.registry import Command, Feature
 from storage.db import Database
 from storage.inserts import insert_new
-from storage.models import AuditEntry, Identity, InboundEvent, Person, utcnow
+from storage.models import AuditEntry, Draft, Identity, InboundEvent, Person, utcnow
 
 log = logging.getLogger(__name__)
 # Built once: every update asks it, and building the statement cost more than running it
@@ -62,6 +62,7 @@ class Core:
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Callable[[Ctx, list[str]], None]] = {}
         self.forms: dict[str, flow.Form] = {}
+        self.typed = [typed for feature in features for typed in feature.typed]
         for feature in features:
             self.commands.update({c.name: c for c in feature.commands})
             self.actions.update(feature.actions)
@@ -97,7 +98,10 @@ class Core:
             if person is None or form is None:
                 return FormResult({}, self._stranger(session, event))
             ctx = self._ctx(session, person, event)
-            return FormResult(flow.fill(ctx, form, texts, opened), ctx.replies)
+            errors = flow.fill(ctx, form, texts, opened)
+            if ctx.shown_drafts:  # its summary is what the person has in front of them now
+                self._set_aside(ctx)
+            return FormResult(errors, ctx.replies)
 
     def form(self, name: str) -> flow.Form | None:
         return self.forms.get(name)
@@ -187,6 +191,8 @@ class Core:
     def _route(self, ctx: Ctx, event: Event) -> None:
         if event.action:
             self._press(ctx, event.action)
+            if ctx.shown_drafts:  # a form's question: others go out of sight (a card's
+                self._set_aside(ctx)  # button, answered beside the question, does not)
             return
         text = event.text or ""
         command, argument = split_command(text)
@@ -196,12 +202,59 @@ class Core:
             command, argument = self._said(ctx, text, form_open=draft is not None)
         if command is not None:
             self._command(ctx, command, argument)
+            if command in ("help", "start"):  # help is read beside the question
+                return
+            listing = self.commands.get(command)
+            if listing is not None and listing.lists_drafts:  # the list tells of them itself
+                flow.set_aside_others(ctx)
+                self._offer_drafts(ctx)
+            else:
+                self._set_aside(ctx)
             return
         form = self.forms.get(draft.flow) if draft else None
         if draft is None or form is None:
-            ctx.say("help.hint")
+            if not any(typed(ctx, text) for typed in self.typed) and not self._offer_drafts(ctx):
+                ctx.say("help.hint")
             return
         flow.answer_text(ctx, form, draft, text)
+
+    def _set_aside(self, ctx: Ctx) -> None:
+        """Whatever this event showed is now in front of the person: a draft whose question
+        it did not show is set aside, and they are told first, where to find it again."""
+        notices = [
+            Message(ctx.t("flow.set_aside", title=ctx.t(form.title)))
+            for draft in flow.set_aside_others(ctx)
+            if (form := self.forms.get(draft.flow)) is not None
+        ]
+        ctx.replies[:0] = notices
+
+    def drafts_set_aside(self, ctx: Ctx) -> list[tuple[flow.Form, Draft]]:
+        return [
+            (form, draft)
+            for draft in flow.open_drafts(ctx)
+            if flow.set_aside(draft) and (form := self.forms.get(draft.flow)) is not None
+        ]
+
+    def _offer_drafts(self, ctx: Ctx) -> bool:
+        """A line typed with no question in front of the person, who has drafts set aside:
+        it goes into none of them; they are offered instead. False when there are none."""
+        aside = self.drafts_set_aside(ctx)
+        if not aside:
+            return False
+        titles = ctx.t("flow.list_sep").join(ctx.t(form.title) for form, _ in aside)
+        buttons = [flow.resume_button(ctx, form, draft) for form, draft in aside]
+        ctx.reply(ctx.t("flow.drafts_aside", titles=titles), rows(*buttons))
+        return True
+
+    def _resume(self, ctx: Ctx, parts: list[str]) -> None:
+        """`dr:<draft>` — Continue on a draft set aside (offered by /my and stray lines)."""
+        draft_id = action_id(parts[0]) if parts else None
+        draft = ctx.session.get(Draft, draft_id) if draft_id is not None else None
+        form = self.forms.get(draft.flow) if draft else None
+        if draft is None or form is None or draft.person_id != ctx.person.id:
+            ctx.say("button.stale")
+            return
+        flow.resume(ctx, form, draft)
 
     def _said(self, ctx: Ctx, text: str, form_open: bool) -> tuple[str | None, str]:
         """A command typed as words, without its slash, by people who never read /help: by
@@ -215,12 +268,17 @@ class Core:
         else:
             names = ["cancel", "back", "help", *(c.name for c in self.menu(ctx.person.role_set))]
         for name in names:
-            for word in (name, *flow.also(ctx.t, f"command.{name}")):
+            for word in (name, *_words(ctx.t, name)):
                 word = word.lower()
                 if typed == word:
                     return name, ""
                 if not form_open and typed.startswith(word + " "):
                     return name, cleaned[len(word) :].strip()
+        if not form_open:  # a card's button typed: whole, since it acts at once
+            for command in self.menu(ctx.person.role_set):
+                for label, argument in command.buttons:
+                    if flow.folded(text) == flow.folded(ctx.t(label)):
+                        return command.name, argument
         return None, text
 
     def _command(self, ctx: Ctx, name: str, argument: str) -> None:
@@ -229,6 +287,7 @@ class Core:
             form = self.forms.get(draft.flow) if draft else None
             if draft is None or form is None:
                 ctx.say("flow.nothing_open")
+                self._offer_drafts(ctx)
             elif name == "cancel":
                 flow.cancel(ctx, form, draft)
             else:
@@ -256,6 +315,9 @@ class Core:
                 ctx.say("button.stale")
                 return
             flow.press(ctx, form, draft, pressed)
+            return
+        if prefix == "dr":
+            self._resume(ctx, parts)
             return
         handler = self.actions.get(prefix)
         if handler is None:
@@ -292,6 +354,18 @@ REFUSAL_ENDINGS = ("not_yours", "not_allowed", "client_taken")
 
 def is_refusal(key: str) -> bool:
     return key in REFUSALS or key.endswith(REFUSAL_ENDINGS)
+
+
+# Said in either language by anyone: an English speaker types "取消" when a colleague
+# told them to, and a client called "取消" is far less likely than someone wanting out.
+EVERYONES = ("cancel", "back")
+
+
+def _words(t: Translator, name: str) -> list[str]:
+    """The words for a command: the person's language's, and both languages' for EVERYONES."""
+    if name not in EVERYONES:
+        return flow.also(t, f"command.{name}")
+    return [w for locale in LOCALES for w in flow.also(Translator(locale), f"command.{name}")]
 
 
 def split_command(text: str) -> tuple[str | None, str]:

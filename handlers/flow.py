@@ -33,6 +33,7 @@ from handlers.messages import ID_MAX, Button, action_id, rows
 from storage.models import Draft
 
 SUMMARY = "_summary"
+FIELDS = "_fields"  # the summary's list of fields to edit
 PENDING = "_pending"  # a parsed date waiting for the person's "yes, that's right"
 
 
@@ -66,14 +67,19 @@ class Choice:
     value: str
     label: str  # a catalog key, or the text itself when `literal`
     literal: bool = False
+    words: tuple[str, ...] = ()  # a literal label's own names ("Important" for "B Important")
 
     def text(self, ctx: Ctx) -> str:
         return self.label if self.literal else ctx.t(self.label)
 
+    def labels(self, ctx: Ctx) -> list[str]:
+        """What the button says, and what it says without its key ("Important")."""
+        return [self.text(ctx), *self.words]
+
     def names(self, ctx: Ctx) -> list[str]:
         """What a person may type for it: the label, and the other words people use for it
         ("回款" for 催收货款), kept beside the label in the catalog as `<label>.also`."""
-        return [self.text(ctx), *([] if self.literal else also(ctx.t, self.label))]
+        return [*self.labels(ctx), *([] if self.literal else also(ctx.t, self.label))]
 
 
 def also(t: Translator, label: str) -> list[str]:
@@ -345,41 +351,78 @@ def _read_when(ctx: Ctx, step: Step, data: Data, text: str) -> str:
 
 def _read_choice(ctx: Ctx, step: Step, data: Data, text: str) -> str:
     options = step.options(ctx, data)
-    if text.isdecimal() and 1 <= int(text) <= len(options):  # the buttons' order, as numbered
-        return options[int(text) - 1].value
     value = pick(ctx, options, text)
     if value is not None:
         return value
+    if text.isdecimal() and 1 <= int(text) <= len(options):  # the buttons' order, as numbered
+        return options[int(text) - 1].value
     if step.allow_other:
         return text
     raise Invalid(N_("flow.error.choice"))
 
 
+def folded(text: str) -> str:
+    """Text as compared with a button's label: full-width forms, case, spaces and a closing
+    full stop do not count ("选好了。", " Done ", "不对，重新输入")."""
+    return re.sub(r"\s+", "", clean_text(text).casefold()).rstrip("。.!！")
+
+
 def pick(ctx: Ctx, options: Sequence[Choice], text: str) -> str | None:
-    """The value of the option `text` names (its value, label or another of its words), or
-    None. People type the word they remember ("洽谈" for 业务洽谈, "talks"): part of exactly one
-    option's names will do; a part of several ("重要") is no answer rather than a guess."""
-    lowered = text.lower()
-    names = [[name.lower() for name in choice.names(ctx)] for choice in options]
-    for choice, its in zip(options, names, strict=True):
-        if lowered in (choice.value.lower(), *its):
-            return choice.value
-    if len(lowered) > 1:
-        partial = [
-            choice.value
-            for choice, its in zip(options, names, strict=True)
-            if any(lowered in name for name in its)
-        ]
-        if len(partial) == 1:
-            return partial[0]
+    """The value of the option `text` names, or None. In order: a button's exact label (or
+    value), the start of exactly one label, exactly one of the other words people use for it
+    (catalog `.also`), then a part of exactly one option's names ("洽谈" for 业务洽谈). A
+    start or part shared by several ("重要"), or one character ("会"), is no answer rather
+    than a guess, and a label found whole wins over one it begins ("接站" over 接站地点)."""
+    typed = folded(text)
+    if not typed:
+        return None
+    labels = [[folded(label) for label in (c.value, *c.labels(ctx))] for c in options]
+    names = [[folded(name) for name in c.names(ctx)] for c in options]
+    tiers: list[Callable[[int], bool]] = [
+        lambda i: typed in labels[i],
+        lambda i: len(typed) > 1 and any(label.startswith(typed) for label in labels[i][1:]),
+        lambda i: typed in names[i],
+        lambda i: len(typed) > 1 and any(typed in name for name in names[i]),
+    ]
+    for matches in tiers:
+        found = {options[i].value for i in range(len(options)) if matches(i)}
+        if len(found) == 1:
+            return found.pop()
+        if found:
+            return None
     return None
 
 
+DONE = Choice("done", N_("flow.done"))
+
+
 def _read_multi(ctx: Ctx, step: Step, data: Data, text: str) -> list[str]:
-    parts = [p for p in re.split(r"[,，、;；/\s]+", text) if p]
-    if not parts:  # only separators ("；"): nothing was chosen
-        raise Invalid(N_("flow.error.choice"))
-    return _in_order(ctx, step, data, {_read_choice(ctx, step, data, part) for part in parts})
+    """Typed choices, added to those ticked already (a tap, then a word for the next)."""
+    chosen = set(data.get(f"_{step.name}", []))
+    if pick(ctx, (DONE,), text) is None:
+        chosen |= _typed_choices(ctx, step, data, text)
+    if not chosen:  # only separators ("；"), or "done" before any tick
+        raise Invalid(N_("flow.error.choose_one"))
+    return _in_order(ctx, step, data, chosen)
+
+
+def _typed_choices(ctx: Ctx, step: Step, data: Data, text: str) -> set[str]:
+    """One label typed whole ("Plant tour"), else the parts between separators, each a label
+    whole or, failing that, word by word."""
+    try:
+        return {_read_choice(ctx, step, data, text)}
+    except Invalid:
+        pass
+    chosen: set[str] = set()
+    for part in filter(None, re.split(r"[,，、;；/]+", text)):
+        try:
+            chosen.add(_read_choice(ctx, step, data, part.strip()))
+        except Invalid:
+            words = part.split()
+            if len(words) < 2:
+                raise
+            chosen |= {_read_choice(ctx, step, data, word) for word in words}
+    return chosen
 
 
 def _in_order(ctx: Ctx, step: Step, data: Data, chosen: set[str]) -> list[str]:
@@ -429,17 +472,59 @@ def load_draft(ctx: Ctx, form: Form) -> Draft | None:
 
 
 # Built once: typed text asks it on every step (see core._IDENTITY).
-_LAST_TOUCHED_DRAFT = (
+_DRAFTS_NEWEST_FIRST = (
     select(Draft)
     .where(Draft.person_id == bindparam("person"))
     .order_by(Draft.updated_at.desc(), Draft.id.desc())
-    .limit(1)
 )
 
 
+def open_drafts(ctx: Ctx) -> list[Draft]:
+    """The person's drafts, the one touched last first (one per form at most)."""
+    return list(ctx.session.scalars(_DRAFTS_NEWEST_FIRST, {"person": ctx.person.id}))
+
+
 def active_draft(ctx: Ctx) -> Draft | None:
-    """The form the person touched last: where typed text goes."""
-    return ctx.session.scalars(_LAST_TOUCHED_DRAFT, {"person": ctx.person.id}).first()
+    """The form whose question the person has in front of them: where typed text goes. A
+    draft set aside (another form or card shown since) takes no typed line until it is
+    shown again: its question is out of sight, and an answer meant for what is on screen
+    ("提交给经理" under the plan card) must not become its answer."""
+    return next((d for d in open_drafts(ctx) if not set_aside(d)), None)
+
+
+def set_aside(draft: Draft) -> bool:
+    return bool((draft.history or {}).get("aside"))
+
+
+def _shown(ctx: Ctx, draft: Draft) -> None:
+    """The draft's question (or summary) is being shown: it is in front of the person again.
+    The history is a new dict so SQLAlchemy sees the JSON column change."""
+    if set_aside(draft):
+        draft.history = {"steps": _history(draft)}
+    draft.updated_at = ctx.now
+    ctx.shown_drafts.add(draft.id)
+
+
+def set_aside_others(ctx: Ctx) -> list[Draft]:
+    """After something else was shown (a command's answer, another form): every draft not
+    shown by this very event is set aside. Returns those newly set aside, to tell of them."""
+    newly = []
+    for draft in open_drafts(ctx):
+        if draft.id in ctx.shown_drafts or set_aside(draft):
+            continue
+        draft.history = {"steps": _history(draft), "aside": True}
+        newly.append(draft)
+    return newly
+
+
+def resume(ctx: Ctx, form: Form, draft: Draft) -> None:
+    """A draft set aside, brought back (`/my`'s Continue): its question, asked once."""
+    ctx.say("flow.resumed", title=ctx.t(form.title))
+    ask(ctx, form, draft)
+
+
+def resume_button(ctx: Ctx, form: Form, draft: Draft) -> Button:
+    return Button(ctx.t("flow.resume", title=ctx.t(form.title)), f"dr:{draft.id}", "primary")
 
 
 def _save(ctx: Ctx, draft: Draft, data: Data, step: str, history: list[str]) -> None:
@@ -486,13 +571,13 @@ def start(ctx: Ctx, form: Form, prefill: Data | None = None) -> None:
         ctx.audit("draft.start", form.name)
     else:
         ctx.say("flow.resumed", title=ctx.t(form.title))
-        draft.updated_at = ctx.now
     ask(ctx, form, draft)
 
 
 def ask(ctx: Ctx, form: Form, draft: Draft, replace: bool = False) -> None:
     """Show the current question (or the summary) with its buttons; with `replace`, in place
     of the message whose button was pressed (a choice ticked on a multiple choice)."""
+    _shown(ctx, draft)
     if draft.step == SUMMARY:
         _show_summary(ctx, form, draft)
         return
@@ -514,7 +599,32 @@ def ask(ctx: Ctx, form: Form, draft: Draft, replace: bool = False) -> None:
     # `meta` lets an adapter that shows whole forms (Slack's modals) see a form begin.
     meta = {"form": form.name, "fresh": not _history(draft)}
     number = step.kind in (Kind.NUMBER, Kind.MONEY)
-    ctx.reply(text, buttons, expects_number=number, meta=meta, replace=replace)
+    card = question_card(draft, step.name)
+    ctx.reply(text, buttons, card=card, expects_number=number, meta=meta, replace=replace)
+
+
+def question_card(draft: Draft, name: str) -> str:
+    """The card key of a draft's question (or its summary, field list, date confirmation):
+    each copy shown, a re-ask's too, loses its buttons once the question is answered."""
+    return f"q:{draft.id}:{name}"
+
+
+def _settle(ctx: Ctx, draft: Draft, name: str, text: str) -> None:
+    """Every copy of a question, tapped or typed, becomes the record of its answer: nothing
+    left on it to tap (a button there would only be refused as stale)."""
+    ctx.reply(text, card=question_card(draft, name), replace=True, settles=True)
+
+
+def _settle_step(ctx: Ctx, draft: Draft, step: Step, value: Any) -> None:
+    shown = show_value(ctx, step, {**draft.data, step.name: value})
+    answered = _question(ctx, step, draft.data) + "\n" + ctx.t("flow.answered", answer=shown)
+    _settle(ctx, draft, step.name, answered)
+    if draft.data.get(PENDING):
+        _settle_date(ctx, draft, step, answered)
+
+
+def _settle_date(ctx: Ctx, draft: Draft, step: Step, text: str) -> None:
+    _settle(ctx, draft, f"{step.name}.date", text)
 
 
 def _question(ctx: Ctx, step: Step, data: Data) -> str:
@@ -549,11 +659,13 @@ def _step_buttons(ctx: Ctx, form: Form, draft: Draft, step: Step) -> tuple[tuple
 def answer_text(ctx: Ctx, form: Form, draft: Draft, text: str) -> None:
     """Typed text for the current question."""
     if draft.step == SUMMARY:
-        action = pick(ctx, SUMMARY_ACTIONS, clean_text(text))
+        action = pick(ctx, [*SUMMARY_ACTIONS, *_field_choices(ctx, form, draft)], text)
         if action is None:
             ctx.say("flow.use_summary_buttons")
             _show_summary(ctx, form, draft)
             return
+        if action.startswith("edit."):  # a field named at the summary itself: it is done too
+            _settle(ctx, draft, SUMMARY, form.summary(ctx, form.answers(ctx, draft.data)))
         _summary_action(ctx, form, draft, action)
         return
     step = form.step(draft.step)
@@ -562,15 +674,15 @@ def answer_text(ctx: Ctx, form: Form, draft: Draft, text: str) -> None:
         return
     pending = draft.data.get(PENDING)
     if pending and pending["step"] == step.name:
-        word = clean_text(text).lower()
-        if word in _YES:
-            _accept(ctx, form, draft, step, pending["value"])
+        word = pick(ctx, DATE_ACTIONS, text) or _yes_or_no(text)
+        if word == "ok":
+            _take(ctx, form, draft, step, pending["value"])
             return
-        if word in _NO:
+        if word == "retype":
             _drop_pending(ctx, draft, step)
             return
     if step.optional and clean_text(text).lower() in SKIP_WORDS:
-        _accept(ctx, form, draft, step, None)
+        _take(ctx, form, draft, step, None)
         return
     try:
         value = read_answer(ctx, step, draft.data, text)
@@ -578,14 +690,12 @@ def answer_text(ctx: Ctx, form: Form, draft: Draft, text: str) -> None:
         ctx.say(error.key, **error.params)
         ask(ctx, form, draft)
         return
-    if step.kind is Kind.MULTI:
-        _accept(ctx, form, draft, step, value)
-    elif step.kind in (Kind.DATE, Kind.DATETIME):
+    if step.kind in (Kind.DATE, Kind.DATETIME):
         data = {**draft.data, PENDING: {"step": step.name, "value": value}}
         _save(ctx, draft, data, step.name, _history(draft))
         _confirm_date(ctx, form, draft, step)
     else:
-        _accept(ctx, form, draft, step, value)
+        _take(ctx, form, draft, step, value)
 
 
 def press(ctx: Ctx, form: Form, draft: Draft, pressed: FormAction) -> None:
@@ -598,8 +708,6 @@ def press(ctx: Ctx, form: Form, draft: Draft, pressed: FormAction) -> None:
         return
     step_name, value = pressed.step, pressed.value
     if step_name == SUMMARY:
-        if value in ("submit", "cancel"):  # whatever comes of it, this summary is done with
-            ctx.reply(form.summary(ctx, form.answers(ctx, draft.data)), replace=True)
         _summary_action(ctx, form, draft, value)
         return
     step = form.step(step_name)
@@ -655,11 +763,9 @@ def _press_choice(ctx: Ctx, form: Form, draft: Draft, step: Step, value: str) ->
 
 
 def _take(ctx: Ctx, form: Form, draft: Draft, step: Step, value: Any) -> None:
-    """A button's answer: the question it was on now shows the answer and no buttons, so the
+    """An answer, tapped or typed: the question now shows the answer and no buttons, so the
     chat reads as a record and nothing there can be tapped twice; then the form goes on."""
-    shown = show_value(ctx, step, {**draft.data, step.name: value})
-    answered = _question(ctx, step, draft.data) + "\n" + ctx.t("flow.answered", answer=shown)
-    ctx.reply(answered, replace=True)
+    _settle_step(ctx, draft, step, value)
     _accept(ctx, form, draft, step, value)
 
 
@@ -675,12 +781,28 @@ def _accept(ctx: Ctx, form: Form, draft: Draft, step: Step, value: Any) -> None:
 
 
 def _drop_pending(ctx: Ctx, draft: Draft, step: Step) -> None:
+    shown = show_value(ctx, step, {step.name: draft.data[PENDING]["value"]})
+    retyped = ctx.t("flow.date_confirm", when=shown) + "\n"
+    _settle_date(
+        ctx, draft, step, retyped + ctx.t("flow.answered", answer=ctx.t("flow.date_retype"))
+    )
     data = {k: v for k, v in draft.data.items() if k != PENDING}
     _save(ctx, draft, data, step.name, _history(draft))
+    _shown(ctx, draft)
     ctx.reply(_question(ctx, step, data))
 
 
+# The date confirmation's buttons, also read when typed, before any yes or no.
+DATE_ACTIONS = (Choice("ok", N_("flow.date_ok")), Choice("retype", N_("flow.date_retype")))
+
+
+def _yes_or_no(text: str) -> str | None:
+    word = clean_text(text).lower()
+    return "ok" if word in _YES else "retype" if word in _NO else None
+
+
 def _confirm_date(ctx: Ctx, form: Form, draft: Draft, step: Step) -> None:
+    _shown(ctx, draft)
     value = draft.data[PENDING]["value"]
     shown = show_value(ctx, step, {step.name: value})
     caution = step.caution(ctx, draft.data, value) if step.caution else None
@@ -690,6 +812,7 @@ def _confirm_date(ctx: Ctx, form: Form, draft: Draft, step: Step) -> None:
             _button(ctx.t("flow.date_ok"), form, draft, step.name, "ok", "primary"),
             _button(ctx.t("flow.date_retype"), form, draft, step.name, "retype"),
         ),
+        card=question_card(draft, f"{step.name}.date"),
     )
 
 
@@ -735,6 +858,7 @@ SUMMARY_ACTIONS = (
 
 
 def _show_summary(ctx: Ctx, form: Form, draft: Draft) -> None:
+    _shown(ctx, draft)
     answers = form.answers(ctx, draft.data)
     ctx.reply(
         "\n".join([form.summary(ctx, answers), *_cautions(ctx, form, answers)]),
@@ -743,6 +867,7 @@ def _show_summary(ctx: Ctx, form: Form, draft: Draft) -> None:
             _button(ctx.t("flow.edit"), form, draft, SUMMARY, "edit"),
             _button(ctx.t("flow.cancel"), form, draft, SUMMARY, "cancel", "danger"),
         ),
+        card=question_card(draft, SUMMARY),
     )
 
 
@@ -758,6 +883,17 @@ def _cautions(ctx: Ctx, form: Form, answers: Data) -> list[str]:
 
 
 def _summary_action(ctx: Ctx, form: Form, draft: Draft, value: str) -> None:
+    if value in ("submit", "cancel", "edit"):  # whatever comes of it, this summary is done
+        _settle(ctx, draft, SUMMARY, form.summary(ctx, form.answers(ctx, draft.data)))
+    elif value.startswith("edit."):  # the field list is done with
+        step = form.step(value.removeprefix("edit."))
+        label = ctx.t(f"{form.name}.field.{step.name}") if step else ""
+        _settle(
+            ctx,
+            draft,
+            FIELDS,
+            ctx.t("flow.which_field") + "\n" + ctx.t("flow.answered", answer=label),
+        )
     if value == "submit":
         submit(ctx, form, draft)
     elif value == "cancel":
@@ -770,13 +906,24 @@ def _summary_action(ctx: Ctx, form: Form, draft: Draft, value: str) -> None:
         _show_summary(ctx, form, draft)
 
 
-def _offer_fields(ctx: Ctx, form: Form, draft: Draft) -> None:
-    fields = [
-        _button(ctx.t(f"{form.name}.field.{s.name}"), form, draft, SUMMARY, f"edit.{s.name}")
+def _field_choices(ctx: Ctx, form: Form, draft: Draft) -> list[Choice]:
+    """The fields one may edit from the summary, also read when typed there ("礼品预算")."""
+    return [
+        Choice(f"edit.{s.name}", f"{form.name}.field.{s.name}")
         for s in form.steps
         if s.applies(ctx, draft.data)
     ]
-    ctx.reply(ctx.t("flow.which_field"), rows(*fields, per_row=2))
+
+
+def _offer_fields(ctx: Ctx, form: Form, draft: Draft) -> None:
+    fields = [
+        _button(c.text(ctx), form, draft, SUMMARY, c.value)
+        for c in _field_choices(ctx, form, draft)
+    ]
+    _shown(ctx, draft)
+    ctx.reply(
+        ctx.t("flow.which_field"), rows(*fields, per_row=2), card=question_card(draft, FIELDS)
+    )
 
 
 def edit_field(ctx: Ctx, form: Form, draft: Draft, name: str) -> None:

@@ -55,6 +55,9 @@ class Message:
     replace: bool = False  # update the copies of `card` already shown instead of sending anew
     attachment: Attachment | None = None
     expects_number: bool = False  # the answer is a number: adapters keep digits as text
+    # With `replace`: an update only, never sent anew (a typed answer's question, shown as
+    # answered), and the card's last: adapters may forget where it was shown.
+    settles: bool = False
     meta: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_payload(self) -> dict[str, Any]:
@@ -63,6 +66,7 @@ class Message:
             "buttons": [[[b.label, b.action, b.style] for b in row] for row in self.buttons],
             "card": self.card,
             "replace": self.replace,
+            "settles": self.settles,
         }
         if self.attachment:
             payload["attachment"] = {
@@ -83,6 +87,7 @@ class Message:
             ),
             card=payload.get("card"),
             replace=bool(payload.get("replace")),
+            settles=bool(payload.get("settles")),
             attachment=Attachment(
                 attachment["filename"], base64.b64decode(attachment["content"]), attachment["mime"]
             )

@@ -600,7 +600,15 @@ def render_report_due(view: ReminderView) -> Message | None:
 
 
 FEATURE = Feature(
-    commands=(Command("plan", N_("help.plan"), command, frozenset({"sales"})),),
+    commands=(
+        Command(
+            "plan",
+            N_("help.plan"),
+            command,
+            frozenset({"sales"}),
+            buttons=((N_("plan.submit"), "submit"), (N_("plan.add"), "add")),
+        ),
+    ),
     actions={"pl": press},
     forms=(FORM,),
 )

@@ -30,7 +30,7 @@ HOTEL_PAYERS = ("guest", "company")
 
 def _class_choices(ctx: Ctx, data: Data) -> list[Choice]:
     return [
-        Choice(key, f"{key} {c.label(ctx.t.locale)}", literal=True)
+        Choice(key, f"{key} {c.label(ctx.t.locale)}", literal=True, words=(c.label(ctx.t.locale),))
         for key, c in ctx.policy.classes.items()
     ]
 

@@ -10,6 +10,8 @@ from handlers.flow import Form
 
 CommandFn = Callable[[Ctx, str], None]  # (ctx, the text after the command)
 ActionFn = Callable[[Ctx, list[str]], None]  # (ctx, the action's parts after its prefix)
+# A line typed with no form open, read as one of the feature's buttons: True when it was.
+TypedFn = Callable[[Ctx, str], bool]
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,10 @@ class Command:
     summary: str  # catalog key: one line for /help and the platforms' command menus
     run: CommandFn
     roles: frozenset[str] = frozenset()  # any of these; empty means every linked person
+    lists_drafts: bool = False  # its answer ends with the person's unfinished forms (/my)
+    # Its cards' buttons that may be typed, by exact label: (label key, the argument they
+    # stand for), as "提交给经理" stands for `/plan submit`.
+    buttons: tuple[tuple[str, str], ...] = ()
 
     def allowed(self, roles: frozenset[str]) -> bool:
         return not self.roles or bool(self.roles & roles) or "org_admin" in roles
@@ -28,3 +34,4 @@ class Feature:
     commands: tuple[Command, ...] = ()
     actions: dict[str, ActionFn] = field(default_factory=dict)
     forms: tuple[Form, ...] = ()
+    typed: tuple[TypedFn, ...] = ()

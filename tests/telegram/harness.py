@@ -96,6 +96,11 @@ class Phone:
         shown = on or self.showing(label)
         return await self._act(self.world.press_update(self, shown, shown.action(label)))
 
+    async def tap(self, action: str, on: Shown) -> list[Shown]:
+        """Tap a button by its callback data: one that was on `on` before it was edited away
+        (a tap already on its way, or a copy on a second device)."""
+        return await self._act(self.world.press_update(self, on, action))
+
     async def _act(self, update: dict[str, Any]) -> list[Shown]:
         before = len(self.screen)
         assert await self.world.receive(update) == 200
