@@ -226,7 +226,12 @@ class Opened:
 
 # ---------------------------------------------------------------------------- reading answers
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+# Hangul and braille fillers look like letters to Unicode but show as nothing: a name made
+# of them, or a real name with them inside, is a different name that reads the same.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Control, format (zero-width, bidi embeddings and isolates, soft hyphen, tags), surrogate,
+# and line/paragraph separators; tab and newline stay.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _YES = {
     "y",
     "yes",
@@ -250,7 +255,11 @@ SKIP_WORDS = {"-", "skip", "none", "n/a", "跳过"} | _NO
 
 def clean_text(text: str) -> str:
     """Drop control and invisible characters, fold full-width forms, trim."""
-    return _CONTROL.sub("", unicodedata.normalize("NFKC", text)).strip()
+    return "".join(
+        c
+        for c in unicodedata.normalize("NFKC", text)
+        if c in "\t\n" or (unicodedata.category(c) not in _INVISIBLE and c not in _BLANK_LETTERS)
+    ).strip()
 
 
 def read_answer(ctx: Ctx, step: Step, data: Data, text: str) -> Any:

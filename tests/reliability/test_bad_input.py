@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from handlers.context import Ctx
 from handlers.core import Core
-from handlers.flow import _CONTROL, PENDING, Form, Kind, Step
+from handlers.flow import PENDING, Form, Kind, Step, clean_text
 from handlers.messages import Message
 from storage.models import Person
 from tests.reliability.driver import (
@@ -37,6 +37,7 @@ from tests.reliability.driver import (
 )
 from tests.reliability.support import (
     INTERNAL,
+    audit_actions,
     changed_tables,
     dump,
     has_cjk,
@@ -108,7 +109,7 @@ def _check_value(form: Form, step: Step, value: Any, options: list[str] | None) 
         return
     if isinstance(value, str):
         assert value == value.strip() and value, f"{where}: untrimmed or empty {value!r}"
-        assert not _CONTROL.search(value), f"{where}: control characters kept: {value!r}"
+        assert clean_text(value) == value, f"{where}: invisible characters kept: {value!r}"
         assert len(value) <= step.max_length, f"{where}: {len(value)} > {step.max_length}"
     kind = step.kind
     if kind is Kind.YESNO:
@@ -173,7 +174,13 @@ def fuzz_step(
             assert not crashed, f"{form.name}.{step.name} crashed on {junk!r}"
             if after_state == before_state:
                 _refused(people, form, step, junk, replies, question)
-                assert after == before, f"a refused {junk!r} wrote to the database"
+                # Only a text that can never be taken (too long, half an emoji) is audited.
+                kept = {t: rows for t, rows in after.items() if t != "audit"}
+                assert kept == {t: rows for t, rows in before.items() if t != "audit"}, (
+                    f"a refused {junk!r} wrote to the database"
+                )
+                added = audit_actions(core.db)[len(before["audit"]) :]
+                assert set(added) <= {"text.refused"}, f"{junk!r} audited as {added}"
             elif after_state is not None:
                 data = after_state.data
                 pending = data.get(PENDING)
