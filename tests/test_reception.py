@@ -247,7 +247,7 @@ def test_an_optional_question_answered_no_records_nothing(company: Company) -> N
 def test_someone_elses_client_is_not_revealed(company: Company) -> None:
     company.say("李明", "/reception")
     reply = company.say("李明", "华南电子")  # 张伟's client
-    assert "由其他同事负责" in reply
+    assert "无法用这个名称申请接待" in reply
     with company.core.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Client)) == 12
 
@@ -258,7 +258,7 @@ def test_a_client_reassigned_while_the_draft_waited_is_refused_at_submit(
     fill_b_class(company)  # 华东机电, 李明's when he named it
     reassign(company, "华东机电", "张伟")
     reply = company.press("李明", "提交")
-    assert "由其他同事负责" in reply and "请核对接待申请" in reply
+    assert "无法用这个名称申请接待" in reply and "请核对接待申请" in reply
     assert "等待" not in reply and company.inbox["王经理"] == []
     with company.core.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Reception)) == 0
@@ -272,7 +272,7 @@ def test_a_new_clients_name_taken_while_the_draft_waited_is_refused_at_submit(
     assert "苏北重工 · B类" in summary
     first_visit(company, "张伟", "苏北重工")  # 张伟 meets the same company first
     reply = company.press("李明", "提交")
-    assert "由其他同事负责" in reply and "请核对接待申请" in reply
+    assert "无法用这个名称申请接待" in reply and "请核对接待申请" in reply
     with company.core.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Reception)) == 0
         owners = session.scalars(select(Client).where(Client.name == "苏北重工")).all()
@@ -288,7 +288,7 @@ def test_a_new_client_he_created_himself_while_the_draft_waited_is_his_at_submit
     company.clock.advance(minutes=1)
     first_visit(company, "李明", "苏北重工")  # meanwhile he logs a visit to them
     reply = company.say("李明", submit)
-    assert "等待 王经理 审批" in reply and "由其他同事负责" not in reply
+    assert "等待 王经理 审批" in reply and "无法用这个名称申请接待" not in reply
     with company.core.db.session() as session:
         client = session.scalars(select(Client).where(Client.name == "苏北重工")).one()
         assert client.owner.name == "李明" and client.region == "province"

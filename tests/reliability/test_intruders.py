@@ -265,6 +265,28 @@ def test_a_colleagues_client_reads_as_unknown_and_the_attempt_is_kept(core: Core
     assert changed_tables(before, dump(core.db, skip=BOOKKEEPING)) <= {"draft"}
 
 
+@pytest.mark.parametrize(
+    ("who", "command"),
+    [
+        ("李明", "/reception"),
+        ("李明", "/visit"),
+        ("Tom Walker", "/reception"),
+        ("Tom Walker", "/visit"),
+    ],
+)
+def test_a_form_refusing_a_colleagues_client_does_not_say_a_colleague_has_it(
+    core: Core, who: str, command: str
+) -> None:
+    say(core, who, command)
+    refusal = say(core, who, "华南电子")[0].text  # 张伟's client
+    said = [
+        word for word in ("同事", "负责", "colleague", "belongs", "looked after") if word in refusal
+    ]
+    assert said == [], refusal
+    assert "华南电子" not in refusal
+    assert len(audit_rows(core.db, "refused")) == 1
+
+
 def test_a_command_beyond_ones_roles_is_refused_and_kept(core: Core) -> None:
     assert [m.text for m in say(core, "李明", "/export receptions 2026-11")] == [
         ZH("command.not_allowed")
