@@ -97,7 +97,7 @@ class Step:
     optional: bool = False
     when: Callable[[Ctx, Data], bool] | None = None
     minimum: Decimal | None = None
-    maximum: Decimal | None = None
+    maximum: Decimal | Callable[[Ctx, Data], Decimal] | None = None  # callable: the policy's
     max_length: int = 200
     check: Callable[[Ctx, Data, Any], None] | None = None  # a policy rule; raises Invalid
     params: Callable[[Ctx, Data], dict[str, Any]] | None = None  # fills the prompt
@@ -106,6 +106,12 @@ class Step:
 
     def applies(self, ctx: Ctx, data: Data) -> bool:
         return self.when is None or self.when(ctx, data)
+
+    def ceiling(self, ctx: Ctx, data: Data) -> Decimal:
+        """The largest number the step takes; with no maximum of its own, `LARGEST`."""
+        if self.maximum is None:
+            return LARGEST
+        return self.maximum(ctx, data) if callable(self.maximum) else self.maximum
 
     def options(self, ctx: Ctx, data: Data) -> Sequence[Choice]:
         return self.choices(ctx, data) if callable(self.choices) else self.choices
@@ -308,27 +314,30 @@ def parse_number(text: str) -> Decimal:
 LARGEST = Decimal(10) ** 12
 
 
-def _bounded(step: Step, number: Decimal) -> Decimal:
+def _bounded(ctx: Ctx, step: Step, data: Data, number: Decimal) -> Decimal:
+    """The number within the step's bounds, which a refusal shows as the reader writes them
+    (¥20,000, not 20000); -0 is 0."""
     if not number.is_finite():
         raise Invalid(N_("flow.error.number"))
+    shown = ctx.t.money if step.kind is Kind.MONEY else ctx.t.number
     minimum = step.minimum if step.minimum is not None else -LARGEST
-    maximum = step.maximum if step.maximum is not None else LARGEST
+    maximum = step.ceiling(ctx, data)
     if number < minimum:
-        raise Invalid(N_("flow.error.too_small"), min=minimum)
+        raise Invalid(N_("flow.error.too_small"), min=shown(minimum))
     if number > maximum:
-        raise Invalid(N_("flow.error.too_large"), max=maximum)
-    return number
+        raise Invalid(N_("flow.error.too_large"), max=shown(maximum))
+    return number if number else Decimal(0)
 
 
 def _read_number(ctx: Ctx, step: Step, data: Data, text: str) -> int:
-    number = _bounded(step, parse_number(text))
+    number = _bounded(ctx, step, data, parse_number(text))
     if number != number.to_integral_value():
         raise Invalid(N_("flow.error.whole_number"))
     return int(number)
 
 
 def _read_money(ctx: Ctx, step: Step, data: Data, text: str) -> str:
-    number = _bounded(step, parse_number(text))
+    number = _bounded(ctx, step, data, parse_number(text))
     if number != number.quantize(Decimal("0.01")):
         raise Invalid(N_("flow.error.money_cents"))
     return str(number.quantize(Decimal("0.01")))

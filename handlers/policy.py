@@ -126,7 +126,9 @@ def _locale(name: str) -> str:
     return name
 
 
-MEAL_CAP_CEILING = 10_000  # per head (an int: pydantic shows a Decimal bound as its repr)
+# Ints, not Decimals: pydantic shows a Decimal bound as its repr in the error.
+MEAL_CAP_CEILING = 10_000  # per head
+LINE_CEILING = 1_000_000  # one budget line of one reception
 
 _Number = BeforeValidator(_plain_number)
 # Every number has a ceiling: past it the bot's date arithmetic overflows (a reminder 1e9
@@ -244,6 +246,17 @@ class ApprovalPolicy(_Section):
         return value
 
 
+class BudgetPolicy(_Section):
+    """The most one reception may budget on each line: past it a typo or a joke (gifts 1e9),
+    refused at the question, never a total nobody meant."""
+
+    meal_per_head_max: Amount = Field(Decimal(1000), ge=1, le=MEAL_CAP_CEILING)
+    transport_max: Amount = Field(Decimal(20000), ge=1, le=LINE_CEILING)
+    hotel_max: Amount = Field(Decimal(50000), ge=1, le=LINE_CEILING)
+    gifts_max: Amount = Field(Decimal(20000), ge=1, le=LINE_CEILING)
+    other_max: Amount = Field(Decimal(20000), ge=1, le=LINE_CEILING)
+
+
 class ReceptionPolicy(_Section):
     min_lead_days: Count = Field(1, le=60)  # calendar days (24 h) from submitting to arrival
     min_lead_days_with_leaders: Count = Field(2, le=60, validate_default=True)
@@ -336,6 +349,7 @@ class Policy(_Section):
     )
     approval: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
     reception: ReceptionPolicy = Field(default_factory=ReceptionPolicy)
+    budget: BudgetPolicy = Field(default_factory=BudgetPolicy)
     visits: VisitsPolicy = Field(default_factory=VisitsPolicy)
     digest: DigestPolicy = Field(default_factory=DigestPolicy)
     working_days: WorkingDaysPolicy = Field(default_factory=WorkingDaysPolicy)

@@ -9,6 +9,7 @@ asked only once the answers that trigger them are known.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -110,6 +111,11 @@ def _meal_params(ctx: Ctx, data: Data) -> dict[str, Any]:
     return {"cap": ctx.t.money(ctx.policy.meal_cap(data["cls"])), "cls": data["cls"]}
 
 
+def _ceiling(line: str) -> Callable[[Ctx, Data], Decimal]:
+    """A budget line's maximum, as the policy's [budget] sets it."""
+    return lambda ctx, data: Decimal(getattr(ctx.policy.budget, line))
+
+
 def _company_hotel(ctx: Ctx, data: Data) -> bool:
     return bool(data.get("hotel")) and data.get("hotel_payer") == "company"
 
@@ -169,7 +175,7 @@ STEPS = (
         Kind.MONEY,
         when=answered("meals"),
         minimum=Decimal(0),
-        maximum=Decimal(100000),
+        maximum=_ceiling("meal_per_head_max"),
         params=_meal_params,
     ),
     Step("room", N_("rcp.ask.room"), Kind.YESNO),
@@ -177,10 +183,37 @@ STEPS = (
     Step("leaders", N_("rcp.ask.leaders"), Kind.MULTI, _leader_choices, optional=True),
     Step("attendees", N_("rcp.ask.attendees"), optional=True),
     Step("gifts", N_("rcp.ask.gifts"), optional=True),
-    Step("b_transport", N_("rcp.ask.b_transport"), Kind.MONEY, minimum=Decimal(0)),
-    Step("b_hotel", N_("rcp.ask.b_hotel"), Kind.MONEY, when=_company_hotel, minimum=Decimal(0)),
-    Step("b_gifts", N_("rcp.ask.b_gifts"), Kind.MONEY, when=answered("gifts"), minimum=Decimal(0)),
-    Step("b_other", N_("rcp.ask.b_other"), Kind.MONEY, optional=True, minimum=Decimal(0)),
+    Step(
+        "b_transport",
+        N_("rcp.ask.b_transport"),
+        Kind.MONEY,
+        minimum=Decimal(0),
+        maximum=_ceiling("transport_max"),
+    ),
+    Step(
+        "b_hotel",
+        N_("rcp.ask.b_hotel"),
+        Kind.MONEY,
+        when=_company_hotel,
+        minimum=Decimal(0),
+        maximum=_ceiling("hotel_max"),
+    ),
+    Step(
+        "b_gifts",
+        N_("rcp.ask.b_gifts"),
+        Kind.MONEY,
+        when=answered("gifts"),
+        minimum=Decimal(0),
+        maximum=_ceiling("gifts_max"),
+    ),
+    Step(
+        "b_other",
+        N_("rcp.ask.b_other"),
+        Kind.MONEY,
+        optional=True,
+        minimum=Decimal(0),
+        maximum=_ceiling("other_max"),
+    ),
     Step("urgent", N_("rcp.ask.urgent"), when=is_late, params=_late_params, max_length=300),
     Step("over_cap", N_("rcp.ask.over_cap"), when=over_meal_cap, params=_cap_params),
 )

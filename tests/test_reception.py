@@ -6,7 +6,15 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.org import import_org, load_org_file
-from storage.models import ApprovalStep, AuditEntry, ChecklistItem, Client, Reception, Reminder
+from storage.models import (
+    ApprovalStep,
+    AuditEntry,
+    ChecklistItem,
+    Client,
+    Draft,
+    Reception,
+    Reminder,
+)
 from tests.conftest import EXAMPLE_ORG
 from tests.support import Company
 
@@ -314,3 +322,30 @@ def test_the_submit_of_a_cancelled_requests_summary_sends_nothing(company: Compa
     assert "等待 王经理 审批" in company.press("李明", "提交")  # the summary shown now
     with company.core.db.session() as session:
         assert session.scalars(select(Reception)).one().client.name == "东方精密"
+
+
+def test_a_budget_line_past_the_policys_ceiling_is_refused_in_money_and_minus_zero_is_zero(
+    company: Company,
+) -> None:
+    company.say("李明", "/reception")
+    answers = B_CLASS_ANSWERS[:-3]  # up to the transport budget
+    for answer, _ in [("hdjd", ""), *answers[1:]]:
+        company.say("李明", answer)
+    assert "礼品预算" in company.say("李明", "-0")  # transport
+    refused = company.say("李明", "1e9")  # gifts: ¥1,000,000,000
+    assert refused.startswith("不能大于 ¥20,000,请重新输入。\n"), refused
+    assert "礼品预算" in refused
+    assert "其他费用预算" in company.say("李明", "800")
+    summary = company.say("李明", "-")
+    assert "礼品 800" in summary and "1,000,000,000" not in summary
+    with company.core.db.session() as session:
+        data = session.scalars(select(Draft.data)).one()
+        assert (data["b_transport"], data["b_gifts"]) == ("0.00", "800.00")
+
+
+def test_the_meal_ceiling_per_head_is_the_policys(company: Company) -> None:
+    company.say("李明", "/reception")
+    for answer, _ in [("hdjd", ""), *B_CLASS_ANSWERS[1:18]]:
+        company.say("李明", answer)
+    refused = company.say("李明", "5000")  # per head
+    assert refused.startswith("不能大于 ¥1,000,请重新输入。\n"), refused

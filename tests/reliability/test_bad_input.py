@@ -63,6 +63,8 @@ SQL = [
 ]
 EMOJI = "😀🎉👍🏽🇨🇳👨‍👩‍👧‍👦❤️🔥🀄\U0001f9e7"
 CONTROL = "".join(chr(c) for c in range(32)) + "\x7f\x85\u200b\u200e\u202e\u2028\ufeff"
+# Invisible letters and format characters, and half an emoji (a lone surrogate).
+CONTROL += "\u2066\u2069\u2060\u00ad\u3164\U000e0041\ud83d\udc00"
 NUMBERISH = [
     "五", "一千二", "负三", "零", "二十万亿", "1e400", "-0", "NaN", "-Infinity", "1e30",
     "٣", "١٢٣", "１２３", "3.14159", "0.001", "99999999999999999999999999999999", "1,2,3",
@@ -101,7 +103,9 @@ JUNK = st.one_of(
 )
 
 
-def _check_value(form: Form, step: Step, value: Any, options: list[str] | None) -> None:
+def _check_value(
+    form: Form, step: Step, value: Any, options: list[str] | None, ceiling: Decimal
+) -> None:
     """A taken answer is a value of the step's type, within its bounds."""
     where = f"{form.name}.{step.name}"
     if value is None:
@@ -116,11 +120,12 @@ def _check_value(form: Form, step: Step, value: Any, options: list[str] | None) 
         assert isinstance(value, bool), where
     elif kind is Kind.NUMBER:
         assert isinstance(value, int), where
-        _bounded(step, Decimal(value), where)
+        _bounded(step, ceiling, Decimal(value), where)
     elif kind is Kind.MONEY:
         amount = Decimal(value)
         assert amount.is_finite() and amount == amount.quantize(Decimal("0.01")), where
-        _bounded(step, amount, where)
+        assert amount or not value.startswith("-"), f"{where}: {value} stored"
+        _bounded(step, ceiling, amount, where)
     elif kind is Kind.DATE:
         date.fromisoformat(value)
     elif kind is Kind.DATETIME:
@@ -131,20 +136,23 @@ def _check_value(form: Form, step: Step, value: Any, options: list[str] | None) 
         assert options is not None and value in options, f"{where}: {value!r} not offered"
 
 
-def _bounded(step: Step, number: Decimal, where: str) -> None:
+def _bounded(step: Step, ceiling: Decimal, number: Decimal, where: str) -> None:
     if step.minimum is not None:
         assert number >= step.minimum, f"{where}: {number} < {step.minimum}"
-    if step.maximum is not None:
-        assert number <= step.maximum, f"{where}: {number} > {step.maximum}"
+    assert number <= ceiling, f"{where}: {number} > {ceiling}"
 
 
-def _options(core: Core, who: str, step: Step, data: dict[str, Any]) -> list[str] | None:
-    if step.kind not in (Kind.CHOICE, Kind.MULTI):
-        return None
+def _options(
+    core: Core, who: str, step: Step, data: dict[str, Any]
+) -> tuple[list[str] | None, Decimal]:
+    """The values a choice step offers (None for another kind), and the step's ceiling."""
     with core.db.session() as session:
         person = session.scalars(select(Person).where(Person.name == who)).one()
         ctx = Ctx(session, person, core.policy, core.clock(), "console")
-        return [c.value for c in step.options(ctx, data)]
+        ceiling = step.ceiling(ctx, data)
+        if step.kind not in (Kind.CHOICE, Kind.MULTI):
+            return None, ceiling
+        return [c.value for c in step.options(ctx, data)], ceiling
 
 
 def fuzz_step(
@@ -153,7 +161,7 @@ def fuzz_step(
     """Throw junk at one step; see module docstring for what must hold."""
     before_state = draft_state(core, who, form.name)
     assert before_state is not None and before_state.step == step.name
-    options = _options(core, who, step, before_state.data)
+    options, ceiling = _options(core, who, step, before_state.data)
     before = dump(core.db)
     saved = snapshot(core.db)
 
@@ -185,7 +193,7 @@ def fuzz_step(
                 data = after_state.data
                 pending = data.get(PENDING)
                 value = pending["value"] if pending else data.get(step.name)
-                _check_value(form, step, value, options)
+                _check_value(form, step, value, options, ceiling)
                 changed = changed_tables(before, after)
                 assert changed <= {"draft"}, f"{junk!r} at {step.name} changed {changed}"
         finally:
