@@ -166,12 +166,13 @@ def policy(request: pytest.FixtureRequest) -> Policy:
 
 
 def test_a_submit_an_approval_and_weeks_of_ticks_run_at_every_bound(
-    company: Company, caplog: pytest.LogCaptureFixture
+    company: Company, policy: Policy, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.ERROR)
     company.say("李明", "/reception")
+    per_head = str(min(Decimal(80), policy.budget.meal_per_head_max))
     answers = ["东方精密", "C", "2", "王工", "经理", "会议", "下周一上午10点", "对"]
-    answers += ["下周一下午5点", "对", "否", "否", "1", "2", "80", "否", "-", "-", "-", "-"]
+    answers += ["下周一下午5点", "对", "否", "否", "1", "2", per_head, "否", "-", "-", "-", "-"]
     answers += ["0", "-"]
     for answer in answers:
         reply = company.say("李明", answer)
