@@ -62,6 +62,16 @@ class Gone(Invalid):
 
 
 @dataclass(frozen=True)
+class Doubt:
+    """An answer that contradicts another one (two hotel nights for a one-night stay): said,
+    and asked to be confirmed, never refused — the case may be real. Params are text (kept
+    in the draft until the person answers)."""
+
+    key: str
+    params: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Choice:
     value: str
     label: str  # a catalog key, or the text itself when `literal`
@@ -100,6 +110,7 @@ class Step:
     maximum: Decimal | Callable[[Ctx, Data], Decimal] | None = None  # callable: the policy's
     max_length: int = 200
     check: Callable[[Ctx, Data, Any], None] | None = None  # a policy rule; raises Invalid
+    doubt: Callable[[Ctx, Data, Any], Doubt | None] | None = None  # a typed answer to confirm
     params: Callable[[Ctx, Data], dict[str, Any]] | None = None  # fills the prompt
     read: Callable[[Ctx, Data, str], Any] | None = None  # replaces the kind's own reading
     default: Callable[[Ctx, Data], str | None] | None = None  # a choice to mark as default
@@ -590,10 +601,14 @@ def answer_text(ctx: Ctx, form: Form, draft: Draft, text: str) -> None:
         ctx.say(error.key, **error.params)
         ask(ctx, form, draft)
         return
+    doubt = step.doubt(ctx, draft.data, value) if step.doubt else None
     if step.kind is Kind.MULTI:
         _accept(ctx, form, draft, step, value)
-    elif step.kind in (Kind.DATE, Kind.DATETIME):
-        data = {**draft.data, PENDING: {"step": step.name, "value": value}}
+    elif step.kind in (Kind.DATE, Kind.DATETIME) or doubt:
+        waiting: Data = {"step": step.name, "value": value}
+        if doubt:
+            waiting["doubt"] = {"key": doubt.key, "params": doubt.params}
+        data = {**draft.data, PENDING: waiting}
         _save(ctx, draft, data, step.name, _history(draft))
         _confirm_date(ctx, form, draft, step)
     else:
@@ -693,10 +708,15 @@ def _drop_pending(ctx: Ctx, draft: Draft, step: Step) -> None:
 
 
 def _confirm_date(ctx: Ctx, form: Form, draft: Draft, step: Step) -> None:
-    value = draft.data[PENDING]["value"]
-    shown = show_value(ctx, step, {step.name: value})
+    """Ask whether the answer waiting is right: a date as read, or a doubted answer."""
+    pending = draft.data[PENDING]
+    shown = show_value(ctx, step, {step.name: pending["value"]})
+    doubt = pending.get("doubt")
+    question = (
+        ctx.t(doubt["key"], **doubt["params"]) if doubt else ctx.t("flow.date_confirm", when=shown)
+    )
     ctx.reply(
-        ctx.t("flow.date_confirm", when=shown),
+        question,
         rows(
             _button(ctx.t("flow.date_ok"), form, draft, step.name, "ok", "primary"),
             _button(ctx.t("flow.date_retype"), form, draft, step.name, "retype"),

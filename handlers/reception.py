@@ -17,9 +17,14 @@ from typing import Any
 from handlers import approval, flow
 from handlers.clients import chosen_client, client_choices, client_reader, submitted_client
 from handlers.context import Ctx
-from handlers.flow import Choice, Data, Form, Gone, Invalid, Kind, Step, answered
+from handlers.flow import Choice, Data, Doubt, Form, Gone, Invalid, Kind, Step, answered
 from handlers.i18n import N_
-from handlers.reception_card import budget, reception_summary
+from handlers.reception_card import (
+    budget,
+    pickup_far_from_arrival,
+    reception_summary,
+    stay_nights,
+)
 from storage.models import Reception
 
 FORM_NAME = "rcp"
@@ -74,6 +79,21 @@ def _departure_after_arrival(ctx: Ctx, data: Data, value: str) -> None:
     arrival = datetime.fromisoformat(data["arrival"])
     if datetime.fromisoformat(value) <= arrival:
         raise Invalid(N_("rcp.error.departure_before"), arrival=ctx.t.datetime(arrival, ctx.tz))
+
+
+def _nights_doubt(ctx: Ctx, data: Data, nights: int) -> Doubt | None:
+    stay = stay_nights(data)
+    if stay is None or nights <= stay:
+        return None
+    return Doubt(N_("rcp.doubt.nights"), {"nights": str(nights), "stay": str(stay)})
+
+
+def _pickup_doubt(ctx: Ctx, data: Data, ref: str) -> Doubt | None:
+    lands = pickup_far_from_arrival({**data, "pickup_ref": ref})
+    if lands is None:
+        return None
+    arrival = ctx.t.time(datetime.fromisoformat(data["arrival"]), ctx.tz)
+    return Doubt(N_("rcp.doubt.pickup_time"), {"lands": lands, "arrival": arrival})
 
 
 def lead_days(ctx: Ctx, data: Data) -> int:
@@ -147,7 +167,13 @@ STEPS = (
     Step("departure", N_("rcp.ask.departure"), Kind.DATETIME, check=_departure_after_arrival),
     Step("pickup", N_("rcp.ask.pickup"), Kind.YESNO),
     Step("pickup_place", N_("rcp.ask.pickup_place"), when=answered("pickup"), max_length=100),
-    Step("pickup_ref", N_("rcp.ask.pickup_ref"), when=answered("pickup"), optional=True),
+    Step(
+        "pickup_ref",
+        N_("rcp.ask.pickup_ref"),
+        when=answered("pickup"),
+        optional=True,
+        doubt=_pickup_doubt,
+    ),
     Step("hotel", N_("rcp.ask.hotel"), Kind.YESNO),
     Step(
         "nights",
@@ -156,6 +182,7 @@ STEPS = (
         when=answered("hotel"),
         minimum=ONE,
         maximum=Decimal(60),
+        doubt=_nights_doubt,
     ),
     Step(
         "hotel_payer", N_("rcp.ask.hotel_payer"), Kind.CHOICE, PAYER_CHOICES, when=answered("hotel")

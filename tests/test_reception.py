@@ -36,7 +36,8 @@ B_CLASS_ANSWERS = [
     ("虹桥站", "航班或车次"),
     ("G7012 09:12", "需要安排住宿"),
     ("是", "住几晚"),
-    ("2", "住宿费用谁付"),
+    ("2", "只有 1 夜。确定是 2 晚吗"),  # 25th to 26th: one night; two may be real
+    ("对", "住宿费用谁付"),
     ("客户自理", "安排几餐"),
     ("2", "每餐多少人"),
     ("5", "餐标每人多少元?(B类上限 ¥130)"),
@@ -345,7 +346,33 @@ def test_a_budget_line_past_the_policys_ceiling_is_refused_in_money_and_minus_ze
 
 def test_the_meal_ceiling_per_head_is_the_policys(company: Company) -> None:
     company.say("李明", "/reception")
-    for answer, _ in [("hdjd", ""), *B_CLASS_ANSWERS[1:18]]:
+    for answer, _ in [("hdjd", ""), *B_CLASS_ANSWERS[1:19]]:
         company.say("李明", answer)
     refused = company.say("李明", "5000")  # per head
     assert refused.startswith("不能大于 ¥1,000,请重新输入。\n"), refused
+
+
+def test_contradicting_answers_are_said_and_asked_and_a_real_case_goes_through(
+    company: Company,
+) -> None:
+    company.say("李明", "/reception")
+    for answer in ["东方精密", "C", "2", "王工", "经理", "会议", "下周一下午3点", "对"]:
+        company.say("李明", answer)
+    for answer in ["下周二下午3点", "对", "是", "虹桥机场"]:
+        company.say("李明", answer)
+    # A flight landing at 08:15 for a 15:00 arrival: said, and asked.
+    doubt = company.say("李明", "MU5101 08:15")
+    assert doubt.startswith("航班/车次的时间 08:15 与到访时间 15:00 对不上。确定没写错吗?"), doubt
+    assert "航班或车次" in company.press("李明", "不对,重新输入")
+    assert "需要安排住宿" in company.say("李明", "MU5101 13:45")  # fits: no question
+    company.say("李明", "是")
+    # Two nights for a Monday-to-Tuesday stay (one night): said, asked, kept when confirmed.
+    doubt = company.say("李明", "2")
+    assert doubt.startswith("您填了住 2 晚,但到访和离开之间只有 1 夜。确定是 2 晚吗?"), doubt
+    assert "住宿费用谁付" in company.say("李明", "对")
+    for answer in ["客户自理", "0", "否", "-", "-", "-", "-", "0"]:
+        company.say("李明", answer)
+    summary = company.say("李明", "-")
+    assert "⚠ 住宿 2 晚,但行程只有 1 夜" in summary
+    assert "等待 王经理 审批" in company.press("李明", "提交")
+    assert "⚠ 住宿 2 晚,但行程只有 1 夜" in company.last("王经理")
