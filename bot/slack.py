@@ -43,7 +43,7 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import outbox, slack_gate
 from bot.app import App
 from bot.config import SettingError, listening_at
 from bot.delivery_loop import wake_in
@@ -207,9 +207,14 @@ class SlackBot:
 
         @web.middleware
         async def audit_refusals(request: web.Request, handler: Any) -> web.StreamResponse:
+            # The body is read once, within aiohttp's client_max_size; bolt reads the copy.
+            status = slack_gate.refusal(request.headers, await request.read())
+            if status is not None:  # a shape the listeners cannot read: refused, not a 500
+                await asyncio.to_thread(self._audit_refused_request, request.remote, status)
+                return web.json_response({"error": "invalid request"}, status=status)
             response: web.StreamResponse = await handler(request)
             if response.status == 401:  # bolt found a bad signature or a stale (replayed) one
-                await asyncio.to_thread(self._audit_refused_request, request.remote)
+                await asyncio.to_thread(self._audit_refused_request, request.remote, 401)
             return response
 
         served.middlewares.append(audit_refusals)
@@ -222,9 +227,9 @@ class SlackBot:
             raise
         return runner
 
-    def _audit_refused_request(self, remote: str | None) -> None:
+    def _audit_refused_request(self, remote: str | None, status: int) -> None:
         with self.core.db.session() as session:
-            detail = {"status": 401, "from": remote or ""}
+            detail = {"status": status, "from": remote or ""}
             session.add(
                 AuditEntry(
                     at=self.core.clock(), platform=PLATFORM, action="request.refused", detail=detail

@@ -200,13 +200,19 @@ class TelegramBot:
         await self._handle(event, shown.chat.id, pressed=shown.message_id)
 
     async def _on_other(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """A photo, sticker or voice note: the core reads text only, so say so."""
+        """A photo, sticker or voice note: the core answers it (a stranger as a stranger)."""
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
-        found = await asyncio.to_thread(self._person, str(user.id))
-        t = self._translator(found[1] if found else None, user.language_code)
-        await self._send(message.chat.id, Message(t("telegram.text_only")))
+        event = Event(
+            PLATFORM,
+            str(user.id),
+            chat_id=str(message.chat.id),
+            platform_locale=user.language_code,
+            event_id=str(update.update_id),
+            unreadable=True,
+        )
+        await self._handle(event, message.chat.id, pressed=None)
 
     async def _on_group(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         """A command in a group: point to the private chat, do nothing else."""

@@ -402,20 +402,35 @@ def start_close_out(ctx: Ctx, parts: list[str]) -> None:
     _start_on_own(ctx, parts, _closable, CLOSE_FORM)
 
 
+UNPLANNED = "unplanned"  # spent on no line with a budget: asked once, after the budgeted ones
+
+
+def _actual(data: Data, line: str) -> Decimal:
+    return Decimal(data.get(f"act_{line}") or 0)
+
+
 def _close_summary(ctx: Ctx, data: Data) -> str:
+    """Budget against actual, line by line for the lines asked, then the totals, and how
+    much over budget when it is."""
     item = _form_reception(ctx, data)
-    planned = budget(ctx.policy, item.answers).lines
+    planned = budget(ctx.policy, item.answers)
+    money = ctx.t.money
     lines = [ctx.t("close.summary", id=item.id, client=item.client.name)]
     for line in BUDGET_LINES:
-        actual = Decimal(data[f"act_{line}"])
-        lines.append(
-            ctx.t(
-                "close.line",
-                line=ctx.t(f"cls.field.act_{line}"),
-                planned=ctx.t.money(planned[line]),
-                actual=ctx.t.money(actual),
+        if planned.lines[line]:
+            line_name = ctx.t(f"cls.field.act_{line}")
+            actual = money(_actual(data, line))
+            lines.append(
+                ctx.t(
+                    "close.line", line=line_name, planned=money(planned.lines[line]), actual=actual
+                )
             )
-        )
+    if _actual(data, UNPLANNED):
+        lines.append(ctx.t("close.unplanned", actual=money(_actual(data, UNPLANNED))))
+    spent = sum((_actual(data, line) for line in (*BUDGET_LINES, UNPLANNED)), Decimal(0))
+    lines.append(ctx.t("close.total", planned=money(planned.total), actual=money(spent)))
+    if spent > planned.total:
+        lines.append(ctx.t("close.over", over=money(spent - planned.total)))
     lines.append(ctx.t("close.outcome", outcome=data["outcome"]))
     if data.get("agreed"):
         lines.append(ctx.t("close.agreed", agreed=data["agreed"]))
@@ -424,7 +439,9 @@ def _close_summary(ctx: Ctx, data: Data) -> str:
 
 def _close_submit(ctx: Ctx, data: Data) -> None:
     item = _closable(ctx, _form_reception(ctx, data))
-    item.actual = {k: v for k, v in data.items() if not k.startswith("@")}
+    # A line without a budget was not asked: nothing was spent on it (exports read 0).
+    unasked = {f"act_{line}": "0.00" for line in BUDGET_LINES}
+    item.actual = unasked | {k: v for k, v in data.items() if not k.startswith("@")}
     item.state = "closed"
     item.closed_at = ctx.now
     ctx.audit("reception.close", "reception", item.id)
@@ -436,8 +453,17 @@ def _close_submit(ctx: Ctx, data: Data) -> None:
     ctx.say("close.done", id=item.id)
 
 
+def _budgeted(line: str) -> Callable[[Ctx, Data], bool]:
+    """For `Step.when`: ask a line's actual spend only if the request gave it a budget."""
+    return lambda ctx, data: bool(
+        budget(ctx.policy, _form_reception(ctx, data).answers).lines[line]
+    )
+
+
 def _money_step(line: str) -> Step:
-    return Step(f"act_{line}", f"close.ask.act_{line}", Kind.MONEY, minimum=Decimal(0))
+    return Step(
+        f"act_{line}", f"close.ask.act_{line}", Kind.MONEY, when=_budgeted(line), minimum=Decimal(0)
+    )
 
 
 CLOSE_FORM = Form(
@@ -445,6 +471,13 @@ CLOSE_FORM = Form(
     N_("close.title"),
     (
         *(_money_step(line) for line in BUDGET_LINES),
+        Step(
+            f"act_{UNPLANNED}",
+            N_("close.ask.act_unplanned"),
+            Kind.MONEY,
+            optional=True,
+            minimum=Decimal(0),
+        ),
         Step("outcome", N_("close.ask.outcome"), max_length=500),
         Step("agreed", N_("close.ask.agreed"), optional=True, max_length=500),
     ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers.context import Ctx
-from handlers.i18n import normalise_locale
+from handlers.i18n import clipped, normalise_locale
 from handlers.org import invite
 from handlers.registry import Command, Feature
 from storage.models import Person
@@ -30,7 +30,7 @@ def invite_person(ctx: Ctx, argument: str) -> None:
         return
     person = ctx.session.scalars(select(Person).where(Person.name == name)).first()
     if person is None:
-        ctx.say("invite.unknown", name=name[:100])
+        ctx.say("invite.unknown", name=clipped(name))
         return
     if not person.active:  # their code would link nobody (handlers.org.link_identity)
         ctx.say("invite.inactive", name=person.name)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from handlers.clients import find_client, management_chain, own_clients
 from handlers.context import Ctx, named_by
 from handlers.flow import clean_text
-from handlers.i18n import N_, Translator
+from handlers.i18n import N_, Translator, clipped
 from handlers.messages import Button, rows
 from handlers.plan import purpose_text
 from handlers.registry import Command, Feature
@@ -56,7 +56,7 @@ def command(ctx: Ctx, argument: str) -> None:
         hidden = ctx.session.scalars(select(Client.id).where(Client.name == name)).first()
         if hidden is not None:  # someone else's: answered as if unknown, but kept in the audit
             ctx.audit("client.refused", "client", hidden)
-        ctx.say("client.not_found", name=name)
+        ctx.say("client.not_found", name=clipped(name))
         return
     show(ctx, client)
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
-from handlers import flow
+from handlers import flow, inbound
 from handlers.context import Ctx, translator_for
-from handlers.i18n import LOCALES, Translator, choose_locale
+from handlers.i18n import LOCALES, Translator, choose_locale, clipped
 from handlers.messages import Event, Message, action_id, rows
 from handlers.org import LinkRefused, link_identity
 from handlers.policy import Policy
@@ -71,6 +71,12 @@ class Core:
     # ------------------------------------------------------------------ entry point
 
     def handle(self, event: Event) -> list[Message]:
+        event = inbound.bounded(event)
+        refused = inbound.refusal(event.text)
+        # A text that can never be taken is never read nor stored; a kept one is cleaned once,
+        # here, so a command's argument is as clean as a form's answer.
+        text = None if refused or event.text is None else flow.clean_text(event.text)
+        event = replace(event, text=text)
         try:
             with self.db.session() as session:
                 if self._seen_before(session, event):
@@ -79,7 +85,13 @@ class Core:
                 if person is None:
                     return self._stranger(session, event)
                 ctx = self._ctx(session, person, event)
-                self._route(ctx, event)
+                if refused:
+                    ctx.audit("text.refused", reason=refused)
+                    self._cannot_read(ctx, refused, max=inbound.TEXT_MAX)
+                elif event.unreadable:
+                    self._cannot_read(ctx, "text_only")
+                else:
+                    self._route(ctx, event)
                 self._audit_refusal(ctx, event)
                 return ctx.replies
         except Exception:
@@ -92,12 +104,18 @@ class Core:
     ) -> FormResult:
         """A whole form submitted at once (a Slack modal): field errors, or the replies.
         `opened` is the draft the form was shown for (see `flow.fill`)."""
+        event = inbound.bounded(event)
         with self.db.session() as session:
             person = self._who(session, event)
             form = self.forms.get(form_name)
             if person is None or form is None:
                 return FormResult({}, self._stranger(session, event))
             ctx = self._ctx(session, person, event)
+            refused = {name: key for name, text in texts.items() if (key := inbound.refusal(text))}
+            if refused:
+                ctx.audit("text.refused", reason=sorted(refused.values())[0], form=form_name)
+                errors = {name: ctx.t(key, max=inbound.TEXT_MAX) for name, key in refused.items()}
+                return FormResult(errors, [])
             errors = flow.fill(ctx, form, texts, opened)
             if ctx.shown_drafts:  # its summary is what the person has in front of them now
                 self._set_aside(ctx)
@@ -187,6 +205,14 @@ class Core:
         if command:
             what["command"] = command[:32]
         ctx.audit("refused", reason=refused, **what)
+
+    def _cannot_read(self, ctx: Ctx, key: str, **params: Any) -> None:
+        """Say why the message cannot be taken, then the question waiting, if any, again."""
+        ctx.say(key, **params)
+        draft = flow.active_draft(ctx)
+        form = self.forms.get(draft.flow) if draft else None
+        if draft is not None and form is not None:
+            flow.ask(ctx, form, draft)
 
     def _route(self, ctx: Ctx, event: Event) -> None:
         if event.action:
@@ -298,7 +324,7 @@ class Core:
             return
         command = self.commands.get(name)
         if command is None:
-            ctx.say("command.unknown", name=name)
+            ctx.say("command.unknown", name=clipped(name))
             ctx.reply(self.help_text(ctx))
         elif not command.allowed(ctx.person.role_set):
             ctx.say("command.not_allowed")

@@ -63,6 +63,16 @@ class Gone(Invalid):
 
 
 @dataclass(frozen=True)
+class Doubt:
+    """An answer that contradicts another one (two hotel nights for a one-night stay): said,
+    and asked to be confirmed, never refused — the case may be real. Params are text (kept
+    in the draft until the person answers)."""
+
+    key: str
+    params: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Choice:
     value: str
     label: str  # a catalog key, or the text itself when `literal`
@@ -103,9 +113,10 @@ class Step:
     optional: bool = False
     when: Callable[[Ctx, Data], bool] | None = None
     minimum: Decimal | None = None
-    maximum: Decimal | None = None
+    maximum: Decimal | Callable[[Ctx, Data], Decimal] | None = None  # callable: the policy's
     max_length: int = 200
     check: Callable[[Ctx, Data, Any], None] | None = None  # a policy rule; raises Invalid
+    doubt: Callable[[Ctx, Data, Any], Doubt | None] | None = None  # a typed answer to confirm
     params: Callable[[Ctx, Data], dict[str, Any]] | None = None  # fills the prompt
     read: Callable[[Ctx, Data, str], Any] | None = None  # replaces the kind's own reading
     default: Callable[[Ctx, Data], str | None] | None = None  # a choice to mark as default
@@ -114,6 +125,12 @@ class Step:
 
     def applies(self, ctx: Ctx, data: Data) -> bool:
         return self.when is None or self.when(ctx, data)
+
+    def ceiling(self, ctx: Ctx, data: Data) -> Decimal:
+        """The largest number the step takes; with no maximum of its own, `LARGEST`."""
+        if self.maximum is None:
+            return LARGEST
+        return self.maximum(ctx, data) if callable(self.maximum) else self.maximum
 
     def options(self, ctx: Ctx, data: Data) -> Sequence[Choice]:
         return self.choices(ctx, data) if callable(self.choices) else self.choices
@@ -236,7 +253,12 @@ class Opened:
 
 # ---------------------------------------------------------------------------- reading answers
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+# Hangul and braille fillers look like letters to Unicode but show as nothing: a name made
+# of them, or a real name with them inside, is a different name that reads the same.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Control, format (zero-width, bidi embeddings and isolates, soft hyphen, tags), surrogate,
+# and line/paragraph separators; tab and newline stay.
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _YES = {
     "y",
     "yes",
@@ -260,7 +282,11 @@ SKIP_WORDS = {"-", "skip", "none", "n/a", "跳过"} | _NO
 
 def clean_text(text: str) -> str:
     """Drop control and invisible characters, fold full-width forms, trim."""
-    return _CONTROL.sub("", unicodedata.normalize("NFKC", text)).strip()
+    return "".join(
+        c
+        for c in unicodedata.normalize("NFKC", text)
+        if c in "\t\n" or (unicodedata.category(c) not in _INVISIBLE and c not in _BLANK_LETTERS)
+    ).strip()
 
 
 def read_answer(ctx: Ctx, step: Step, data: Data, text: str) -> Any:
@@ -309,27 +335,30 @@ def parse_number(text: str) -> Decimal:
 LARGEST = Decimal(10) ** 12
 
 
-def _bounded(step: Step, number: Decimal) -> Decimal:
+def _bounded(ctx: Ctx, step: Step, data: Data, number: Decimal) -> Decimal:
+    """The number within the step's bounds, which a refusal shows as the reader writes them
+    (¥20,000, not 20000); -0 is 0."""
     if not number.is_finite():
         raise Invalid(N_("flow.error.number"))
+    shown = ctx.t.money if step.kind is Kind.MONEY else ctx.t.number
     minimum = step.minimum if step.minimum is not None else -LARGEST
-    maximum = step.maximum if step.maximum is not None else LARGEST
+    maximum = step.ceiling(ctx, data)
     if number < minimum:
-        raise Invalid(N_("flow.error.too_small"), min=minimum)
+        raise Invalid(N_("flow.error.too_small"), min=shown(minimum))
     if number > maximum:
-        raise Invalid(N_("flow.error.too_large"), max=maximum)
-    return number
+        raise Invalid(N_("flow.error.too_large"), max=shown(maximum))
+    return number if number else Decimal(0)
 
 
 def _read_number(ctx: Ctx, step: Step, data: Data, text: str) -> int:
-    number = _bounded(step, parse_number(text))
+    number = _bounded(ctx, step, data, parse_number(text))
     if number != number.to_integral_value():
         raise Invalid(N_("flow.error.whole_number"))
     return int(number)
 
 
 def _read_money(ctx: Ctx, step: Step, data: Data, text: str) -> str:
-    number = _bounded(step, parse_number(text))
+    number = _bounded(ctx, step, data, parse_number(text))
     if number != number.quantize(Decimal("0.01")):
         raise Invalid(N_("flow.error.money_cents"))
     return str(number.quantize(Decimal("0.01")))
@@ -690,8 +719,12 @@ def answer_text(ctx: Ctx, form: Form, draft: Draft, text: str) -> None:
         ctx.say(error.key, **error.params)
         ask(ctx, form, draft)
         return
-    if step.kind in (Kind.DATE, Kind.DATETIME):
-        data = {**draft.data, PENDING: {"step": step.name, "value": value}}
+    doubt = step.doubt(ctx, draft.data, value) if step.doubt else None
+    if step.kind in (Kind.DATE, Kind.DATETIME) or doubt:
+        waiting: Data = {"step": step.name, "value": value}
+        if doubt:
+            waiting["doubt"] = {"key": doubt.key, "params": doubt.params}
+        data = {**draft.data, PENDING: waiting}
         _save(ctx, draft, data, step.name, _history(draft))
         _confirm_date(ctx, form, draft, step)
     else:
@@ -802,12 +835,19 @@ def _yes_or_no(text: str) -> str | None:
 
 
 def _confirm_date(ctx: Ctx, form: Form, draft: Draft, step: Step) -> None:
+    """Ask whether the answer waiting is right: a date as read (with what is unusual about
+    it), or a doubted answer."""
     _shown(ctx, draft)
-    value = draft.data[PENDING]["value"]
-    shown = show_value(ctx, step, {step.name: value})
-    caution = step.caution(ctx, draft.data, value) if step.caution else None
+    pending = draft.data[PENDING]
+    doubt = pending.get("doubt")
+    if doubt:
+        question = ctx.t(doubt["key"], **doubt["params"])
+    else:
+        shown = show_value(ctx, step, {step.name: pending["value"]})
+        caution = step.caution(ctx, draft.data, pending["value"]) if step.caution else None
+        question = "\n".join(filter(None, (caution, ctx.t("flow.date_confirm", when=shown))))
     ctx.reply(
-        "\n".join(filter(None, (caution, ctx.t("flow.date_confirm", when=shown)))),
+        question,
         rows(
             _button(ctx.t("flow.date_ok"), form, draft, step.name, "ok", "primary"),
             _button(ctx.t("flow.date_retype"), form, draft, step.name, "retype"),

@@ -28,6 +28,14 @@ def N_(key: str) -> str:
     return key
 
 
+ECHO_MAX = 40
+
+
+def clipped(typed: str, limit: int = ECHO_MAX) -> str:
+    """What someone typed, as a message quotes it back: at most `limit` characters."""
+    return typed if len(typed) <= limit else typed[: limit - 1] + "…"
+
+
 @cache
 def catalog(locale: str) -> dict[str, str]:
     """All messages of one locale, every `.po` file of its folder merged."""

@@ -25,6 +25,7 @@ class Event:
     chat_id: str | None = None
     platform_locale: str | None = None
     event_id: str | None = None  # the platform's delivery id, to drop redeliveries
+    unreadable: bool = False  # a photo, sticker or voice note: nothing the core can read
 
 
 @dataclass(frozen=True)

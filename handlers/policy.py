@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import math
 import re
 import tomllib
 from calendar import monthrange
@@ -64,6 +65,8 @@ def _plain_number(value: object) -> object:
     # Lax pydantic would turn `true` or "12" into numbers; in a TOML file those are mistakes.
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ValueError("must be a number")
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")  # before any bound: "≤ 200" is no help
     return value
 
 
@@ -123,13 +126,22 @@ def _locale(name: str) -> str:
     return name
 
 
+# Ints, not Decimals: pydantic shows a Decimal bound as its repr in the error.
+MEAL_CAP_CEILING = 10_000  # per head
+LINE_CEILING = 1_000_000  # one budget line of one reception
+
 _Number = BeforeValidator(_plain_number)
+# Every number has a ceiling: past it the bot's date arithmetic overflows (a reminder 1e9
+# working hours away) or a rule stops meaning anything. Each field sets its own with `le`.
 Amount = Annotated[Decimal, _Number, Field(ge=0)]
 Count = Annotated[int, _Number, Field(ge=0)]
 Months = Annotated[int, _Number, Field(ge=1)]
-Hours = Annotated[float, _Number, Field(gt=0, allow_inf_nan=False)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Key = Annotated[str, _matching(_KEY, "a lowercase key like tour or gm")]
+Hours = Annotated[float, _Number, Field(ge=0.1, allow_inf_nan=False)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Description = Annotated[str, StringConstraints(max_length=200)]
+Key = Annotated[
+    str, StringConstraints(max_length=20), _matching(_KEY, "a lowercase key like tour or gm")
+]
 Keys = Annotated[tuple[Key, ...], AfterValidator(_distinct)]
 ClassKey = Annotated[str, _matching(_CLASS_KEY, "1–3 uppercase letters, like A")]
 Chain = Annotated[tuple[Approver, ...], Field(min_length=1), AfterValidator(_distinct)]
@@ -161,17 +173,18 @@ class OrgPolicy(_Section):
     default_locale: Annotated[str, AfterValidator(_locale)] = "zh_CN"
     default_timezone: Annotated[str, AfterValidator(_zone)] = DEFAULT_TIMEZONE
     currency: Annotated[str, _matching(_CURRENCY, "a currency code like CNY")] = "CNY"
-    employee_meal_cap: Amount = Decimal(50)
+    employee_meal_cap: Amount = Field(Decimal(50), le=MEAL_CAP_CEILING)
     # A link code not used within this many days stops working (`org invite` makes a new one).
-    link_code_valid_days: Annotated[int, _Number, Field(ge=1, le=366)] = 30
+    link_code_valid_days: Count = Field(30, ge=1, le=366)
 
 
 class ClassPolicy(_Section):
     label_zh: Text
     label_en: Text
-    who_zh: str = ""
-    who_en: str = ""
-    meal_cap: Amount | None = None  # None: the org's employee meal standard
+    who_zh: Description = ""
+    who_en: Description = ""
+    # None: the org's employee meal standard
+    meal_cap: Annotated[Amount, Field(le=MEAL_CAP_CEILING)] | None = None
     accompany: Accompanier = "manager"
     chain: Chain = ("manager",)
 
@@ -217,12 +230,14 @@ DEFAULT_CLASSES: Mapping[str, ClassPolicy] = {
 
 
 class ApprovalPolicy(_Section):
-    finance_threshold: Amount = Decimal(5000)  # a total above it adds finance last
+    # A total above it adds finance last.
+    finance_threshold: Amount = Field(Decimal(5000), le=10_000_000)
     finance_for_company_hotel: StrictBool = True
-    remind_after_working_hours: Hours = 4.0
+    remind_after_working_hours: Hours = Field(4.0, le=200)
     # validate_default: a raised reminder must still come before the default escalation.
-    escalate_after_working_hours: Hours = Field(8.0, validate_default=True)
-    at_risk_working_days_before_arrival: Count = 2  # still undecided this close: flagged
+    escalate_after_working_hours: Hours = Field(8.0, le=400, validate_default=True)
+    # Still undecided this close: flagged.
+    at_risk_working_days_before_arrival: Count = Field(2, le=30)
 
     @field_validator("escalate_after_working_hours")
     @classmethod
@@ -233,16 +248,29 @@ class ApprovalPolicy(_Section):
         return value
 
 
+class BudgetPolicy(_Section):
+    """The most one reception may budget on each line: past it a typo or a joke (gifts 1e9),
+    refused at the question, never a total nobody meant."""
+
+    meal_per_head_max: Amount = Field(Decimal(1000), ge=1, le=MEAL_CAP_CEILING)
+    transport_max: Amount = Field(Decimal(20000), ge=1, le=LINE_CEILING)
+    hotel_max: Amount = Field(Decimal(50000), ge=1, le=LINE_CEILING)
+    gifts_max: Amount = Field(Decimal(20000), ge=1, le=LINE_CEILING)
+    other_max: Amount = Field(Decimal(20000), ge=1, le=LINE_CEILING)
+
+
 class ReceptionPolicy(_Section):
-    min_lead_days: Count = 1  # calendar days (24 h) from submitting to arrival
-    min_lead_days_with_leaders: Count = Field(2, validate_default=True)
-    purposes: Annotated[Keys, Field(min_length=1)] = ("tour", "talks", "audit", "meeting", "other")
-    leaders: Keys = ("gm", "chairman")
+    min_lead_days: Count = Field(1, le=60)  # calendar days (24 h) from submitting to arrival
+    min_lead_days_with_leaders: Count = Field(2, le=60, validate_default=True)
+    purposes: Keys = Field(
+        ("tour", "talks", "audit", "meeting", "other"), min_length=1, max_length=20
+    )
+    leaders: Annotated[Keys, Field(max_length=20)] = ("gm", "chairman")
     leaders_needing_longer_lead: Keys = Field(("gm", "chairman"), validate_default=True)
-    follow_up_after_working_days: Count = 1
-    close_out_after_departure_hours: Hours = 2.0
+    follow_up_after_working_days: Count = Field(1, le=30)
+    close_out_after_departure_hours: Hours = Field(2.0, le=720)
     # A longer stay, or an arrival over a year ahead, is asked to be confirmed (a slipped year).
-    max_stay_days: Annotated[int, _Number, Field(ge=1, le=366)] = 14
+    max_stay_days: Count = Field(14, ge=1, le=366)
 
     @field_validator("min_lead_days_with_leaders")
     @classmethod
@@ -263,17 +291,18 @@ class ReceptionPolicy(_Section):
 
 
 class VisitFrequency(_Section):
-    local: Months = 1
-    province: Months = 3
-    other: Months = 6
+    local: Months = Field(1, le=36)
+    province: Months = Field(3, le=36)
+    other: Months = Field(6, le=36)
 
 
 class VisitsPolicy(_Section):
-    report_due_days: Count = 2  # working days after the visit
-    missing_report_months: Count = 1  # digests list missing reports of plans this far back
+    report_due_days: Count = Field(2, le=30)  # working days after the visit
+    # Digests list missing reports of plans this far back.
+    missing_report_months: Count = Field(1, le=12)
     frequency_months: VisitFrequency = Field(default_factory=VisitFrequency)
     plan_deadline: PlanDeadline = "last_working_day"
-    plan_reminder_working_days_before: Count = 3
+    plan_reminder_working_days_before: Count = Field(3, le=20)
 
 
 class DigestPolicy(_Section):
@@ -290,8 +319,8 @@ class DigestPolicy(_Section):
 class WorkingDaysPolicy(_Section):
     calendar: Literal["cn", "weekends"] = "cn"
     hours: str = "09:00-18:00"  # kept as written; day_start / day_end read it
-    extra_holidays: Dates = ()
-    extra_workdays: Dates = ()
+    extra_holidays: Annotated[Dates, Field(max_length=366)] = ()
+    extra_workdays: Annotated[Dates, Field(max_length=366)] = ()
 
     @field_validator("hours")
     @classmethod
@@ -319,11 +348,12 @@ class WorkingDaysPolicy(_Section):
 
 class Policy(_Section):
     org: OrgPolicy = Field(default_factory=OrgPolicy)
-    classes: Annotated[dict[ClassKey, ClassPolicy], Field(min_length=1)] = Field(
+    classes: Annotated[dict[ClassKey, ClassPolicy], Field(min_length=1, max_length=26)] = Field(
         default_factory=lambda: dict(DEFAULT_CLASSES)
     )
     approval: ApprovalPolicy = Field(default_factory=ApprovalPolicy)
     reception: ReceptionPolicy = Field(default_factory=ReceptionPolicy)
+    budget: BudgetPolicy = Field(default_factory=BudgetPolicy)
     visits: VisitsPolicy = Field(default_factory=VisitsPolicy)
     digest: DigestPolicy = Field(default_factory=DigestPolicy)
     working_days: WorkingDaysPolicy = Field(default_factory=WorkingDaysPolicy)
@@ -484,6 +514,12 @@ def _reason(kind: str, ctx: Mapping[str, Any], fallback: str) -> str:
         return f"must be a number ≥ {ctx['ge']}"
     if kind == "greater_than":
         return f"must be a number > {ctx['gt']}"
+    if kind == "less_than_equal":
+        return f"must be a number ≤ {ctx['le']:g}"
+    if kind == "string_too_long":
+        return f"must be at most {ctx['max_length']} characters"
+    if kind == "too_long":
+        return f"must have at most {ctx['max_length']} entries"
     if kind == "literal_error":
         return f"must be one of {ctx['expected']}"
     return _REASONS.get(kind, fallback)

@@ -9,6 +9,7 @@ asked only once the answers that trigger them are known.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -16,9 +17,15 @@ from typing import Any
 from handlers import after_approval, approval, flow
 from handlers.clients import chosen_client, client_choices, client_reader, submitted_client
 from handlers.context import Ctx
-from handlers.flow import Choice, Data, Form, Gone, Invalid, Kind, Step, answered
+from handlers.flow import Choice, Data, Doubt, Form, Gone, Invalid, Kind, Step, answered
 from handlers.i18n import N_
-from handlers.reception_card import CHANGES, budget, reception_summary
+from handlers.reception_card import (
+    CHANGES,
+    budget,
+    pickup_far_from_arrival,
+    reception_summary,
+    stay_nights,
+)
 from storage.models import Reception
 
 FORM_NAME = "rcp"
@@ -100,6 +107,21 @@ def _departure_after_arrival(ctx: Ctx, data: Data, value: str) -> None:
         raise Invalid(N_("rcp.error.departure_before"), arrival=ctx.t.datetime(arrival, ctx.tz))
 
 
+def _nights_doubt(ctx: Ctx, data: Data, nights: int) -> Doubt | None:
+    stay = stay_nights(data)
+    if stay is None or nights <= stay:
+        return None
+    return Doubt(N_("rcp.doubt.nights"), {"nights": str(nights), "stay": str(stay)})
+
+
+def _pickup_doubt(ctx: Ctx, data: Data, ref: str) -> Doubt | None:
+    lands = pickup_far_from_arrival({**data, "pickup_ref": ref})
+    if lands is None:
+        return None
+    arrival = ctx.t.time(datetime.fromisoformat(data["arrival"]), ctx.tz)
+    return Doubt(N_("rcp.doubt.pickup_time"), {"lands": lands, "arrival": arrival})
+
+
 def lead_days(ctx: Ctx, data: Data) -> int:
     return ctx.policy.lead_days(data.get("leaders") or [])
 
@@ -133,6 +155,11 @@ def _cap_params(ctx: Ctx, data: Data) -> dict[str, Any]:
 
 def _meal_params(ctx: Ctx, data: Data) -> dict[str, Any]:
     return {"cap": ctx.t.money(ctx.policy.meal_cap(data["cls"])), "cls": data["cls"]}
+
+
+def _ceiling(line: str) -> Callable[[Ctx, Data], Decimal]:
+    """A budget line's maximum, as the policy's [budget] sets it."""
+    return lambda ctx, data: Decimal(getattr(ctx.policy.budget, line))
 
 
 def _company_hotel(ctx: Ctx, data: Data) -> bool:
@@ -174,7 +201,13 @@ STEPS = (
     ),
     Step("pickup", N_("rcp.ask.pickup"), Kind.YESNO),
     Step("pickup_place", N_("rcp.ask.pickup_place"), when=answered("pickup"), max_length=100),
-    Step("pickup_ref", N_("rcp.ask.pickup_ref"), when=answered("pickup"), optional=True),
+    Step(
+        "pickup_ref",
+        N_("rcp.ask.pickup_ref"),
+        when=answered("pickup"),
+        optional=True,
+        doubt=_pickup_doubt,
+    ),
     Step("hotel", N_("rcp.ask.hotel"), Kind.YESNO),
     Step(
         "nights",
@@ -183,6 +216,7 @@ STEPS = (
         when=answered("hotel"),
         minimum=ONE,
         maximum=Decimal(60),
+        doubt=_nights_doubt,
     ),
     Step(
         "hotel_payer", N_("rcp.ask.hotel_payer"), Kind.CHOICE, PAYER_CHOICES, when=answered("hotel")
@@ -202,7 +236,7 @@ STEPS = (
         Kind.MONEY,
         when=answered("meals"),
         minimum=Decimal(0),
-        maximum=Decimal(100000),
+        maximum=_ceiling("meal_per_head_max"),
         params=_meal_params,
     ),
     Step("room", N_("rcp.ask.room"), Kind.YESNO),
@@ -210,10 +244,37 @@ STEPS = (
     Step("leaders", N_("rcp.ask.leaders"), Kind.MULTI, _leader_choices, optional=True),
     Step("attendees", N_("rcp.ask.attendees"), optional=True),
     Step("gifts", N_("rcp.ask.gifts"), optional=True),
-    Step("b_transport", N_("rcp.ask.b_transport"), Kind.MONEY, minimum=Decimal(0)),
-    Step("b_hotel", N_("rcp.ask.b_hotel"), Kind.MONEY, when=_company_hotel, minimum=Decimal(0)),
-    Step("b_gifts", N_("rcp.ask.b_gifts"), Kind.MONEY, when=answered("gifts"), minimum=Decimal(0)),
-    Step("b_other", N_("rcp.ask.b_other"), Kind.MONEY, optional=True, minimum=Decimal(0)),
+    Step(
+        "b_transport",
+        N_("rcp.ask.b_transport"),
+        Kind.MONEY,
+        minimum=Decimal(0),
+        maximum=_ceiling("transport_max"),
+    ),
+    Step(
+        "b_hotel",
+        N_("rcp.ask.b_hotel"),
+        Kind.MONEY,
+        when=_company_hotel,
+        minimum=Decimal(0),
+        maximum=_ceiling("hotel_max"),
+    ),
+    Step(
+        "b_gifts",
+        N_("rcp.ask.b_gifts"),
+        Kind.MONEY,
+        when=answered("gifts"),
+        minimum=Decimal(0),
+        maximum=_ceiling("gifts_max"),
+    ),
+    Step(
+        "b_other",
+        N_("rcp.ask.b_other"),
+        Kind.MONEY,
+        optional=True,
+        minimum=Decimal(0),
+        maximum=_ceiling("other_max"),
+    ),
     Step("urgent", N_("rcp.ask.urgent"), when=is_late, params=_late_params, max_length=300),
     Step("over_cap", N_("rcp.ask.over_cap"), when=over_meal_cap, params=_cap_params),
 )

@@ -7,8 +7,9 @@ client's recent history and the chain.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -118,6 +119,7 @@ def reception_summary(
         lines.append(t("rcp.line.gifts", gifts=data["gifts"]))
     lines.append(_budget_line(policy, data, t))
     lines += flags(policy, data, t)
+    lines += contradictions(data, t, tz)
     return "\n".join(lines)
 
 
@@ -139,6 +141,47 @@ def _budget_line(policy: Policy, data: dict[str, Any], t: Translator) -> str:
             parts.append(t(f"rcp.budget.{line}", amount=t.number(money.lines[line])))
     parts.append(t("rcp.budget.total", total=t.money(money.total)))
     return t("rcp.line.budget", lines=" · ".join(parts))
+
+
+def stay_nights(data: dict[str, Any]) -> int | None:
+    """Nights between arrival and departure, by the dates as typed (None before both)."""
+    if not (data.get("arrival") and data.get("departure")):
+        return None
+    arrival = datetime.fromisoformat(data["arrival"])
+    departure = datetime.fromisoformat(data["departure"]).astimezone(arrival.tzinfo)
+    return (departure.date() - arrival.date()).days
+
+
+_CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)")
+# A pickup more than this long before the arrival, or after it, reads as a typo.
+PICKUP_LEAD = timedelta(hours=4)
+
+
+def pickup_far_from_arrival(data: dict[str, Any]) -> str | None:
+    """The time in the flight or train given ("G7012 09:12") when it does not fit the
+    arrival: after it, or hours before. None when it fits or holds no time."""
+    found = _CLOCK.search(str(data.get("pickup_ref") or ""))
+    if found is None or not data.get("arrival"):
+        return None
+    arrival = datetime.fromisoformat(data["arrival"])
+    lands = arrival.replace(hour=int(found[1]), minute=int(found[2]))
+    if lands <= arrival and arrival - lands <= PICKUP_LEAD:
+        return None
+    return f"{found[1].zfill(2)}:{found[2]}"
+
+
+def contradictions(data: dict[str, Any], t: Translator, tz: tzinfo) -> list[str]:
+    """Answers that contradict each other, said on the summary and the card (the chat asked
+    them to be confirmed as they were typed; a whole form at once, or an edit, did not)."""
+    found = []
+    nights = stay_nights(data)
+    if data.get("hotel") and nights is not None and int(data.get("nights") or 0) > nights:
+        found.append(t("rcp.flag.nights", nights=data["nights"], stay=nights))
+    lands = pickup_far_from_arrival(data) if data.get("pickup") else None
+    if lands is not None:
+        arrival = t.time(datetime.fromisoformat(data["arrival"]), tz)
+        found.append(t("rcp.flag.pickup_time", lands=lands, arrival=arrival))
+    return found
 
 
 def flags(policy: Policy, data: dict[str, Any], t: Translator) -> list[str]:

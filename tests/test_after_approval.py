@@ -120,17 +120,38 @@ def test_close_out_after_departure_then_follow_up(company: Company) -> None:
     company.clock.advance(days=8, hours=8)  # after the departure on the 26th
     company.say("李明", "/my")
     reply = company.press("李明", "结案")
-    assert "餐饮实际支出" in reply
-    for amount in ["1100", "300", "0", "800", "0"]:
-        company.say("李明", amount)
+    # Only the lines the request budgeted (meals, transport, gifts; not the guest-paid hotel,
+    # nor "other"), then what went outside the budget.
+    asked = [reply] + [company.say("李明", amount) for amount in ["1100", "300", "900", "200"]]
+    assert [q.split("?")[0].split("\n")[-1] for q in asked] == [
+        "餐饮实际支出多少元",
+        "交通实际支出多少元",
+        "礼品实际支出多少元",
+        "预算之外还有其他支出吗",
+        "这次接待的成果",
+    ]
     company.say("李明", "签订年度框架协议")
     summary = company.say("李明", "12月签约")
-    assert "餐饮:预算 ¥1,200,实际 ¥1,100" in summary
+    assert (
+        "接待 #1 华东机电 结案:\n"
+        "餐饮:预算 ¥1,200,实际 ¥1,100\n"
+        "交通:预算 ¥300,实际 ¥300\n"
+        "礼品:预算 ¥800,实际 ¥900\n"
+        "预算外:实际 ¥200\n"
+        "合计:预算 ¥2,300,实际 ¥2,500\n"
+        "⚠ 超出预算 ¥200\n"
+        "成果:签订年度框架协议"
+    ) in summary
+    assert "住宿" not in summary and "其他:" not in summary
     assert "下一个工作日会提醒" in company.press("李明", "提交")
     with company.core.db.session() as session:
         reception = session.scalars(select(Reception)).one()
         assert reception.state == "closed" and reception.actual is not None
         assert reception.actual["act_meals"] == "1100.00"
+        assert (reception.actual["act_hotel"], reception.actual["act_unplanned"]) == (
+            "0.00",
+            "200.00",
+        )
         follow_up = session.scalars(
             select(Reminder).where(Reminder.kind == "reception.followup")
         ).one()
@@ -149,7 +170,7 @@ def follow_up_opened(company: Company) -> None:
     company.clock.advance(days=8, hours=8)
     company.say("李明", "/my")
     company.press("李明", "结案")
-    for answer in ["1100", "300", "0", "800", "0", "签订年度框架协议", "-"]:
+    for answer in ["1100", "300", "800", "-", "签订年度框架协议", "-"]:
         company.say("李明", answer)
     company.press("李明", "提交")
     company.say("李明", "/my")
@@ -189,7 +210,7 @@ def test_closing_out_another_reception_starts_its_own_close_out(company: Company
     company.clock.advance(minutes=1)
     reply = press_action(company, "李明", "cls:2")
     assert "之前没填完的接待结案已放弃" in reply and "餐饮实际支出" in reply
-    for answer in ["900", "300", "0", "800", "0", "签订年度框架协议"]:
+    for answer in ["900", "300", "800", "-", "签订年度框架协议"]:
         company.clock.advance(minutes=1)
         company.say("李明", answer)
     summary = company.say("李明", "12月签约")
@@ -220,7 +241,7 @@ def test_logging_another_receptions_follow_up_logs_it_for_that_one(company: Comp
     for reception in ("1", "2"):
         company.say("李明", "/my")
         press_action(company, "李明", f"cls:{reception}")
-        for answer in ["1100", "300", "0", "800", "0", "签订年度框架协议", "-"]:
+        for answer in ["1100", "300", "800", "-", "签订年度框架协议", "-"]:
             company.clock.advance(minutes=1)
             company.say("李明", answer)
         company.press("李明", "提交")
@@ -258,7 +279,7 @@ def test_once_the_guests_have_left_the_reception_is_closed_out_not_edited(
         assert session.scalars(select(Draft)).all() == []
     company.say("李明", "/my")
     company.press("李明", "结案")
-    for answer in ["1100", "300", "0", "800", "0", "签订年度框架协议", "12月签约"]:
+    for answer in ["1100", "300", "800", "-", "签订年度框架协议", "12月签约"]:
         company.say("李明", answer)
     assert "接待 #1 已结案" in company.press("李明", "提交")
     with company.core.db.session() as session:

@@ -191,7 +191,7 @@ def november(company: Company, org_db: Database) -> dict[str, int]:
     company.clock.advance(days=8, hours=8)  # after the departure on the 26th
     company.say("李明", "/my")
     company.press("李明", "结案")
-    for answer in ["1100", "300", "0", "800", "0", "签订年度框架协议", "12月签约"]:
+    for answer in ["1100", "300", "800", "-", "签订年度框架协议", "12月签约"]:
         company.say("李明", answer)
     company.press("李明", "提交")
     company.clock.now = START

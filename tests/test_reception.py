@@ -6,7 +6,15 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.org import import_org, load_org_file
-from storage.models import ApprovalStep, AuditEntry, ChecklistItem, Client, Reception, Reminder
+from storage.models import (
+    ApprovalStep,
+    AuditEntry,
+    ChecklistItem,
+    Client,
+    Draft,
+    Reception,
+    Reminder,
+)
 from tests.conftest import EXAMPLE_ORG
 from tests.support import Company
 
@@ -28,7 +36,8 @@ B_CLASS_ANSWERS = [
     ("虹桥站", "航班或车次"),
     ("G7012 09:12", "需要安排住宿"),
     ("是", "住几晚"),
-    ("2", "住宿费用谁付"),
+    ("2", "只有 1 夜。确定是 2 晚吗"),  # 25th to 26th: one night; two may be real
+    ("对", "住宿费用谁付"),
     ("客户自理", "安排几餐"),
     ("2", "每餐多少人"),
     ("5", "餐标每人多少元?(B类上限 ¥130)"),
@@ -247,7 +256,7 @@ def test_an_optional_question_answered_no_records_nothing(company: Company) -> N
 def test_someone_elses_client_is_not_revealed(company: Company) -> None:
     company.say("李明", "/reception")
     reply = company.say("李明", "华南电子")  # 张伟's client
-    assert "由其他同事负责" in reply
+    assert "无法用这个名称申请接待" in reply
     with company.core.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Client)) == 12
 
@@ -258,7 +267,7 @@ def test_a_client_reassigned_while_the_draft_waited_is_refused_at_submit(
     fill_b_class(company)  # 华东机电, 李明's when he named it
     reassign(company, "华东机电", "张伟")
     reply = company.press("李明", "提交")
-    assert "由其他同事负责" in reply and "请核对接待申请" in reply
+    assert "无法用这个名称申请接待" in reply and "请核对接待申请" in reply
     assert "等待" not in reply and company.inbox["王经理"] == []
     with company.core.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Reception)) == 0
@@ -272,7 +281,7 @@ def test_a_new_clients_name_taken_while_the_draft_waited_is_refused_at_submit(
     assert "苏北重工 · B类" in summary
     first_visit(company, "张伟", "苏北重工")  # 张伟 meets the same company first
     reply = company.press("李明", "提交")
-    assert "由其他同事负责" in reply and "请核对接待申请" in reply
+    assert "无法用这个名称申请接待" in reply and "请核对接待申请" in reply
     with company.core.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Reception)) == 0
         owners = session.scalars(select(Client).where(Client.name == "苏北重工")).all()
@@ -288,7 +297,7 @@ def test_a_new_client_he_created_himself_while_the_draft_waited_is_his_at_submit
     company.clock.advance(minutes=1)
     first_visit(company, "李明", "苏北重工")  # meanwhile he logs a visit to them
     reply = company.say("李明", submit)
-    assert "等待 王经理 审批" in reply and "由其他同事负责" not in reply
+    assert "等待 王经理 审批" in reply and "无法用这个名称申请接待" not in reply
     with company.core.db.session() as session:
         client = session.scalars(select(Client).where(Client.name == "苏北重工")).one()
         assert client.owner.name == "李明" and client.region == "province"
@@ -314,3 +323,56 @@ def test_the_submit_of_a_cancelled_requests_summary_sends_nothing(company: Compa
     assert "等待 王经理 审批" in company.press("李明", "提交")  # the summary shown now
     with company.core.db.session() as session:
         assert session.scalars(select(Reception)).one().client.name == "东方精密"
+
+
+def test_a_budget_line_past_the_policys_ceiling_is_refused_in_money_and_minus_zero_is_zero(
+    company: Company,
+) -> None:
+    company.say("李明", "/reception")
+    answers = B_CLASS_ANSWERS[:-3]  # up to the transport budget
+    for answer, _ in [("hdjd", ""), *answers[1:]]:
+        company.say("李明", answer)
+    assert "礼品预算" in company.say("李明", "-0")  # transport
+    refused = company.say("李明", "1e9")  # gifts: ¥1,000,000,000
+    assert refused.startswith("不能大于 ¥20,000,请重新输入。\n"), refused
+    assert "礼品预算" in refused
+    assert "其他费用预算" in company.say("李明", "800")
+    summary = company.say("李明", "-")
+    assert "礼品 800" in summary and "1,000,000,000" not in summary
+    with company.core.db.session() as session:
+        data = session.scalars(select(Draft.data)).one()
+        assert (data["b_transport"], data["b_gifts"]) == ("0.00", "800.00")
+
+
+def test_the_meal_ceiling_per_head_is_the_policys(company: Company) -> None:
+    company.say("李明", "/reception")
+    for answer, _ in [("hdjd", ""), *B_CLASS_ANSWERS[1:19]]:
+        company.say("李明", answer)
+    refused = company.say("李明", "5000")  # per head
+    assert refused.startswith("不能大于 ¥1,000,请重新输入。\n"), refused
+
+
+def test_contradicting_answers_are_said_and_asked_and_a_real_case_goes_through(
+    company: Company,
+) -> None:
+    company.say("李明", "/reception")
+    for answer in ["东方精密", "C", "2", "王工", "经理", "会议", "下周一下午3点", "对"]:
+        company.say("李明", answer)
+    for answer in ["下周二下午3点", "对", "是", "虹桥机场"]:
+        company.say("李明", answer)
+    # A flight landing at 08:15 for a 15:00 arrival: said, and asked.
+    doubt = company.say("李明", "MU5101 08:15")
+    assert doubt.startswith("航班/车次的时间 08:15 与到访时间 15:00 对不上。确定没写错吗?"), doubt
+    assert "航班或车次" in company.press("李明", "不对,重新输入")
+    assert "需要安排住宿" in company.say("李明", "MU5101 13:45")  # fits: no question
+    company.say("李明", "是")
+    # Two nights for a Monday-to-Tuesday stay (one night): said, asked, kept when confirmed.
+    doubt = company.say("李明", "2")
+    assert doubt.startswith("您填了住 2 晚,但到访和离开之间只有 1 夜。确定是 2 晚吗?"), doubt
+    assert "住宿费用谁付" in company.say("李明", "对")
+    for answer in ["客户自理", "0", "否", "-", "-", "-", "-", "0"]:
+        company.say("李明", answer)
+    summary = company.say("李明", "-")
+    assert "⚠ 住宿 2 晚,但行程只有 1 夜" in summary
+    assert "等待 王经理 审批" in company.press("李明", "提交")
+    assert "⚠ 住宿 2 晚,但行程只有 1 夜" in company.last("王经理")

@@ -214,8 +214,9 @@ def test_close_out_reminder_after_departure_then_follow_up(company: Company) -> 
     travel(company, at("2026-11-23 19:00"))  # departure 17:00 + 2 h
     close = company.last("李明")
     assert close.startswith("📝 接待申请 #1 东方精密 已于 11月23日(周一) 17:00 结束,请结案")
-    assert "餐饮实际支出" in company.press("李明", "结案")
-    for answer in ["0", "0", "0", "0", "0", "签约意向", "-"]:
+    # No line had a budget: only what went outside it is asked.
+    assert "预算之外还有其他支出" in company.press("李明", "结案")
+    for answer in ["-", "签约意向", "-"]:
         company.say("李明", answer)
     company.press("李明", "提交")
     follow_up = reminders(company.core.db, "reception.followup")[0]
@@ -233,7 +234,7 @@ def test_close_out_done_before_the_reminder_drops_it(company: Company) -> None:
     jump(company, at("2026-11-23 17:30"))
     company.say("李明", "/my")
     company.press("李明", "结案")
-    for answer in ["0", "0", "0", "0", "0", "已完成", "-"]:
+    for answer in ["-", "已完成", "-"]:
         company.say("李明", answer)
     company.press("李明", "提交")
     travel(company, at("2026-11-23 19:30"))

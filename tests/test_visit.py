@@ -203,7 +203,7 @@ def test_someone_elses_client_cannot_be_logged(company: Company) -> None:
     reply = company.say("张伟", "/visit 华东机电 见了张经理 有希望")  # 李明's client
     assert "华东机电" not in reply.split("\n")[0] and "拜访了哪位客户" in reply
     reply = company.say("张伟", "华东机电")
-    assert "由其他同事负责" in reply and "拜访了哪位客户" in reply
+    assert "无法用这个名称记录拜访" in reply and "拜访了哪位客户" in reply
     assert visits(company) == []
 
 
@@ -211,7 +211,7 @@ def test_a_client_reassigned_before_the_visit_is_saved_is_refused(company: Compa
     quick_li_ming(company)
     reassign(company, "华东机电", "张伟")
     reply = company.press("李明", "提交")
-    assert "由其他同事负责" in reply and "请核对拜访记录" in reply
+    assert "无法用这个名称记录拜访" in reply and "请核对拜访记录" in reply
     assert visits(company) == []
 
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from handlers.i18n import Translator
+from handlers.i18n import Translator, clipped
 from handlers.visit_rules import parse_month
 from storage.models import Person
 
@@ -137,7 +137,7 @@ class Month:
         one without a year the nearest not after `today`'s; anything else raises ExportError."""
         found = parse_month(text, today, ahead=False)
         if found is None:
-            raise ExportError("exp.error.month", text=text)
+            raise ExportError("exp.error.month", text=clipped(text))
         return cls(*found)
 
     @classmethod

@@ -166,6 +166,9 @@ def _row(request: Request, item: Row[Any], steps: StepCells) -> tuple[Any, ...]:
     planned = budget(request.policy, answers).lines
     actual: dict[str, Any] = item.actual or {}
     spent = {line: _money(actual.get(f"act_{line}")) for line in BUDGET_LINES}
+    unplanned = _money(actual.get("act_unplanned"))
+    if unplanned:  # spent on no budgeted line: the close-out's last question
+        spent["other"] = (spent["other"] or Decimal(0)) + unplanned
     actual_total = (
         sum((v for v in spent.values() if v is not None), Decimal(0)) if item.actual else None
     )

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from handlers.context import Ctx
 from handlers.core import Core
-from handlers.flow import _CONTROL, PENDING, Form, Kind, Step
+from handlers.flow import PENDING, Form, Kind, Step, clean_text
 from handlers.messages import Message
 from storage.models import Person
 from tests.reliability.driver import (
@@ -37,6 +37,7 @@ from tests.reliability.driver import (
 )
 from tests.reliability.support import (
     INTERNAL,
+    audit_actions,
     changed_tables,
     dump,
     has_cjk,
@@ -62,6 +63,8 @@ SQL = [
 ]
 EMOJI = "😀🎉👍🏽🇨🇳👨‍👩‍👧‍👦❤️🔥🀄\U0001f9e7"
 CONTROL = "".join(chr(c) for c in range(32)) + "\x7f\x85\u200b\u200e\u202e\u2028\ufeff"
+# Invisible letters and format characters, and half an emoji (a lone surrogate).
+CONTROL += "\u2066\u2069\u2060\u00ad\u3164\U000e0041\ud83d\udc00"
 NUMBERISH = [
     "五", "一千二", "负三", "零", "二十万亿", "1e400", "-0", "NaN", "-Infinity", "1e30",
     "٣", "١٢٣", "１２３", "3.14159", "0.001", "99999999999999999999999999999999", "1,2,3",
@@ -100,7 +103,9 @@ JUNK = st.one_of(
 )
 
 
-def _check_value(form: Form, step: Step, value: Any, options: list[str] | None) -> None:
+def _check_value(
+    form: Form, step: Step, value: Any, options: list[str] | None, ceiling: Decimal
+) -> None:
     """A taken answer is a value of the step's type, within its bounds."""
     where = f"{form.name}.{step.name}"
     if value is None:
@@ -108,18 +113,19 @@ def _check_value(form: Form, step: Step, value: Any, options: list[str] | None) 
         return
     if isinstance(value, str):
         assert value == value.strip() and value, f"{where}: untrimmed or empty {value!r}"
-        assert not _CONTROL.search(value), f"{where}: control characters kept: {value!r}"
+        assert clean_text(value) == value, f"{where}: invisible characters kept: {value!r}"
         assert len(value) <= step.max_length, f"{where}: {len(value)} > {step.max_length}"
     kind = step.kind
     if kind is Kind.YESNO:
         assert isinstance(value, bool), where
     elif kind is Kind.NUMBER:
         assert isinstance(value, int), where
-        _bounded(step, Decimal(value), where)
+        _bounded(step, ceiling, Decimal(value), where)
     elif kind is Kind.MONEY:
         amount = Decimal(value)
         assert amount.is_finite() and amount == amount.quantize(Decimal("0.01")), where
-        _bounded(step, amount, where)
+        assert amount or not value.startswith("-"), f"{where}: {value} stored"
+        _bounded(step, ceiling, amount, where)
     elif kind is Kind.DATE:
         date.fromisoformat(value)
     elif kind is Kind.DATETIME:
@@ -130,20 +136,23 @@ def _check_value(form: Form, step: Step, value: Any, options: list[str] | None) 
         assert options is not None and value in options, f"{where}: {value!r} not offered"
 
 
-def _bounded(step: Step, number: Decimal, where: str) -> None:
+def _bounded(step: Step, ceiling: Decimal, number: Decimal, where: str) -> None:
     if step.minimum is not None:
         assert number >= step.minimum, f"{where}: {number} < {step.minimum}"
-    if step.maximum is not None:
-        assert number <= step.maximum, f"{where}: {number} > {step.maximum}"
+    assert number <= ceiling, f"{where}: {number} > {ceiling}"
 
 
-def _options(core: Core, who: str, step: Step, data: dict[str, Any]) -> list[str] | None:
-    if step.kind not in (Kind.CHOICE, Kind.MULTI):
-        return None
+def _options(
+    core: Core, who: str, step: Step, data: dict[str, Any]
+) -> tuple[list[str] | None, Decimal]:
+    """The values a choice step offers (None for another kind), and the step's ceiling."""
     with core.db.session() as session:
         person = session.scalars(select(Person).where(Person.name == who)).one()
         ctx = Ctx(session, person, core.policy, core.clock(), "console")
-        return [c.value for c in step.options(ctx, data)]
+        ceiling = step.ceiling(ctx, data)
+        if step.kind not in (Kind.CHOICE, Kind.MULTI):
+            return None, ceiling
+        return [c.value for c in step.options(ctx, data)], ceiling
 
 
 def fuzz_step(
@@ -152,7 +161,7 @@ def fuzz_step(
     """Throw junk at one step; see module docstring for what must hold."""
     before_state = draft_state(core, who, form.name)
     assert before_state is not None and before_state.step == step.name
-    options = _options(core, who, step, before_state.data)
+    options, ceiling = _options(core, who, step, before_state.data)
     before = dump(core.db)
     saved = snapshot(core.db)
 
@@ -173,12 +182,18 @@ def fuzz_step(
             assert not crashed, f"{form.name}.{step.name} crashed on {junk!r}"
             if after_state == before_state:
                 _refused(people, form, step, junk, replies, question)
-                assert after == before, f"a refused {junk!r} wrote to the database"
+                # Only a text that can never be taken (too long, half an emoji) is audited.
+                kept = {t: rows for t, rows in after.items() if t != "audit"}
+                assert kept == {t: rows for t, rows in before.items() if t != "audit"}, (
+                    f"a refused {junk!r} wrote to the database"
+                )
+                added = audit_actions(core.db)[len(before["audit"]) :]
+                assert set(added) <= {"text.refused"}, f"{junk!r} audited as {added}"
             elif after_state is not None:
                 data = after_state.data
                 pending = data.get(PENDING)
                 value = pending["value"] if pending else data.get(step.name)
-                _check_value(form, step, value, options)
+                _check_value(form, step, value, options, ceiling)
                 changed = changed_tables(before, after)
                 assert changed <= {"draft"}, f"{junk!r} at {step.name} changed {changed}"
         finally:

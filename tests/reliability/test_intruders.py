@@ -30,7 +30,7 @@ from tests.reliability.support import (
 )
 from tests.slack.conftest import FakeSlack, Link
 from tests.slack.standin import WebApiStandIn
-from tests.telegram.harness import World
+from tests.telegram.harness import World, fixture
 
 # Tables an intruder's attempt may touch: the audit trail, the inbound-event ledger (the
 # delivery was seen), and the identity's last-seen time.
@@ -94,6 +94,26 @@ async def test_a_strangers_messages_and_taps_are_refused_and_audited(world: Worl
     assert len(audit_rows(core.db, "link.refused")) == 1
     # The stranger's words are not kept, only who tried.
     assert "华东机电" not in json.dumps([r.detail for r in refused], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("kind", ["sticker", "photo", "voice"])
+async def test_a_strangers_sticker_photo_or_voice_gets_the_stranger_line(
+    world: World, kind: str
+) -> None:
+    core = world.bot.core
+    update = fixture("message_sticker")
+    update["update_id"] = world.next_update_id()
+    message = update["message"]
+    message["from"]["id"] = message["chat"]["id"] = 4242
+    if kind != "sticker":
+        del message["sticker"]
+        media = {"file_id": "AgAD", "file_unique_id": "AQAD", "width": 9, "height": 9}
+        message[kind] = [media] if kind == "photo" else {**media, "duration": 2}
+    assert await world.receive(update) == 200
+    await world.settle()
+    assert [m.text for m in world.api.chats[4242]] == [ZH("stranger")]
+    refused = audit_rows(core.db, "stranger.refused")
+    assert [(r.platform, r.detail["user"]) for r in refused] == [("telegram", "4242")]
 
 
 async def test_a_slack_stranger_is_refused_and_audited(
@@ -243,6 +263,28 @@ def test_a_colleagues_client_reads_as_unknown_and_the_attempt_is_kept(core: Core
     reasons = [r.detail["reason"] for r in audit_rows(core.db, "refused")]
     assert reasons == ["button.stale", "rcp.error.client_taken"]
     assert changed_tables(before, dump(core.db, skip=BOOKKEEPING)) <= {"draft"}
+
+
+@pytest.mark.parametrize(
+    ("who", "command"),
+    [
+        ("李明", "/reception"),
+        ("李明", "/visit"),
+        ("Tom Walker", "/reception"),
+        ("Tom Walker", "/visit"),
+    ],
+)
+def test_a_form_refusing_a_colleagues_client_does_not_say_a_colleague_has_it(
+    core: Core, who: str, command: str
+) -> None:
+    say(core, who, command)
+    refusal = say(core, who, "华南电子")[0].text  # 张伟's client
+    said = [
+        word for word in ("同事", "负责", "colleague", "belongs", "looked after") if word in refusal
+    ]
+    assert said == [], refusal
+    assert "华南电子" not in refusal
+    assert len(audit_rows(core.db, "refused")) == 1
 
 
 def test_a_command_beyond_ones_roles_is_refused_and_kept(core: Core) -> None:
