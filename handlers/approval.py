@@ -385,12 +385,12 @@ def refusal(ctx: Ctx, step: ApprovalStep) -> str | None:
     requester = requester_of(ctx.session, step)
     if ctx.person.id == requester.id:
         return "own_request"
+    if ctx.person.id not in {p.id for p in card_readers(ctx, step)}:
+        return "not_yours"  # before "moved": a stranger's tap moves nothing
     if step.state == "pending":
         now = approver_now(ctx.session, requester, step.kind)
         if now is None or now.id != step.approver_id:
             return "moved"
-    if ctx.person.id not in {p.id for p in card_readers(ctx, step)}:
-        return "not_yours"
     return "not_open" if step.state == "waiting" else None
 
 

@@ -167,3 +167,14 @@ def test_a_reason_typed_after_a_demotion_decides_nothing(company: Company) -> No
     reimport(company, lambda org: person_entry(org, "王经理").update(roles=["sales"]))
     assert "这一步已转由 赵总 审批" in company.say("王经理", "预算不够")
     assert _state(company) == "pending"
+
+
+def test_a_colleagues_tap_on_a_stale_step_moves_nothing(company: Company) -> None:
+    plain_reception(company, "李明", "东方精密", "C")
+    reimport(company, lambda org: person_entry(org, "王经理").update(roles=["sales"]))
+    with company.core.db.session() as session:
+        step_id = session.scalars(select(ApprovalStep.id)).one()
+    assert "这不是您的审批" in forge(company, "张伟", f"apv:{step_id}:ok")
+    assert "赵总" not in forge(company, "张伟", f"apv:{step_id}:ok")
+    with company.core.db.session() as session:
+        assert session.scalars(select(ApprovalStep)).one().approver.name == "王经理"
