@@ -4,7 +4,8 @@ The form is the seed's visit report (seed 003, 大客户拜访日报表): client
 kind (初次拜访 / 解决问题 / 建立关系), purposes (seed 001's 拜访目的), summary, client needs,
 competitor news, outcome (商谈成功 / 有希望 / 再度访问 / 无希望 / 继续观察), next step with a due
 date, expenses. Saving it closes the planned visit it fulfils (and that plan entry's report
-reminder), and a next step becomes a reminder on its due day.
+reminder), and a next step becomes a reminder on its due day. Next steps agreed at earlier
+visits stay open (the saved message lists them): only Done on a step's reminder closes it.
 
 The quick log (`/visit 华东机电 见了张经理 有希望 下周五回访`, `/visit ACME met Zhang, hopeful,
 follow up next Friday`) reads what it can from the line (`parse_quick`), starts the same
@@ -22,7 +23,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from handlers import flow, visit_rules
 from handlers.clients import (
@@ -293,7 +294,6 @@ def submit(ctx: Ctx, data: Data) -> None:
     ctx.session.add(visit)
     ctx.session.flush()
     ctx.audit("visit.log", "visit", visit.id, client=client.id, outcome=visit.outcome)
-    _supersede_next_steps(ctx, visit)
     entry = visit_rules.entry_to_close(ctx.session, ctx.person.id, client.id, visited_on)
     if entry is not None:
         entry.visit_id = visit.id
@@ -312,6 +312,14 @@ def submit(ctx: Ctx, data: Data) -> None:
     if visit.next_step and next_due is not None:
         _schedule_next_step(ctx, visit, next_due)
         lines.append(ctx.t("visit.saved.next", step=visit.next_step, due=ctx.t.date(next_due)))
+    earlier = [v for v in visit_rules.open_next_steps(ctx.session, client.id) if v.id != visit.id]
+    if earlier:
+        steps = [
+            ctx.t("visit.saved.open_step", step=v.next_step, due=ctx.t.date(v.next_due))
+            for v in earlier
+            if v.next_due is not None
+        ]
+        lines.append(ctx.t("visit.saved.open_steps", steps=ctx.t("flow.list_sep").join(steps)))
     ctx.reply("\n".join(lines))
 
 
@@ -326,27 +334,6 @@ def _schedule_next_step(ctx: Ctx, visit: Visit, due: date) -> None:
             due_at=datetime.combine(due, ctx.policy.working_days.day_start, ctx.tz),
             created_at=ctx.now,
         )
-    )
-
-
-def _supersede_next_steps(ctx: Ctx, visit: Visit) -> None:
-    """A new visit to the client takes over the next steps agreed at earlier ones."""
-    earlier = select(Visit.id).where(
-        Visit.client_id == visit.client_id,
-        Visit.person_id == ctx.person.id,
-        Visit.id != visit.id,
-        Visit.visited_on <= visit.visited_on,
-    )
-    ctx.session.execute(
-        update(Reminder)
-        .where(
-            Reminder.kind == "visit.next_step",
-            Reminder.subject == "visit",
-            Reminder.subject_id.in_(earlier),
-            Reminder.state.in_(("pending", "sent")),
-        )
-        .values(state="done")
-        .execution_options(synchronize_session=False)
     )
 
 

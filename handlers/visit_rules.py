@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from handlers.clients import own_clients
 from handlers.policy import Policy
 from handlers.workdays import WorkCalendar
-from storage.models import Client, Person, PlanEntry, Visit, VisitPlan
+from storage.models import Client, Person, PlanEntry, Reminder, Visit, VisitPlan
 
 FILED = ("pending", "approved", "changes")
 KINDS = ("initial", "problem", "relationship")  # seed 003: 初次拜访 / 解决问题 / 建立关系
@@ -227,6 +227,28 @@ def overdue_clients(
     last = last_visits(session, [c.id for c in clients])
     dues = [client_due(policy, c, last.get(c.id), today) for c in clients]
     return sorted((d for d in dues if d.days_overdue > 0), key=lambda d: -d.days_overdue)
+
+
+# ---------------------------------------------------------------------------- next steps
+
+
+def open_next_steps(session: Session, client_id: int) -> list[Visit]:
+    """Visits to the client whose next step is still open: its reminder is neither done nor
+    cancelled. A client may have several; only Done on a step's reminder closes it."""
+    return list(
+        session.scalars(
+            select(Visit)
+            .join(Reminder, and_(Reminder.subject == "visit", Reminder.subject_id == Visit.id))
+            .where(
+                Reminder.kind == "visit.next_step",
+                Visit.client_id == client_id,
+                Visit.next_step.is_not(None),
+                Visit.next_due.is_not(None),
+                Reminder.state.in_(("pending", "sent")),
+            )
+            .order_by(Visit.next_due, Visit.id)
+        )
+    )
 
 
 # ---------------------------------------------------------------------------- plans and teams

@@ -234,23 +234,33 @@ def test_the_next_step_reminder_comes_on_its_day_and_opens_the_form(company: Com
     assert row is not None and row.state == "done"
 
 
-def test_a_new_visit_takes_over_the_earlier_next_step(company: Company) -> None:
+def test_a_second_visit_leaves_the_first_visits_next_step_open(company: Company) -> None:
+    """A client has several open next steps: logging another visit closes none of them;
+    only Done on a step's own reminder does (issue 19, item 7)."""
     quick_li_ming(company)
-    company.press("李明", "提交")
-    company.clock.advance(days=2)  # Friday 20 Nov: the follow-up happened early
-    company.say("李明", "/visit 华东机电 见了张总 商谈成功")
+    company.press("李明", "提交")  # next step: 回访 on Fri 27 Nov
+    company.clock.advance(days=2)  # Friday 20 Nov: another visit, with a step of its own
+    company.say("李明", "/visit 华东机电 见了张总 商谈成功 12月1日送样品")
     company.press("李明", "建立关系")
     company.press("李明", "客户关怀")
     company.press("李明", "选好了")
     company.say("李明", "签了框架协议")
-    company.press("李明", "提交")
+    saved = company.press("李明", "提交")
+    assert "仍未完成的下一步:回访(11月27日(周五)前)" in saved
     first, second = visits(company)
-    assert second.outcome == "won" and second.next_step is None
-    row = reminder(company, f"visit.next_step:{first.id}")
-    assert row is not None and row.state == "done"
+    assert second.next_step == "送样品"
+    for visit in (first, second):
+        row = reminder(company, f"visit.next_step:{visit.id}")
+        assert row is not None and row.state == "pending"
+    timeline = company.say("李明", "/client 华东机电")
+    assert "11月27日(周五) 回访" in timeline and "12月1日(周二) 送样品" in timeline
     company.clock.now = datetime(2026, 11, 27, 9, 30, tzinfo=SHANGHAI)
     company.console.deliver()
-    assert not any(m.startswith("🔔 华东机电") for m in company.inbox["李明"])
+    nudge = next(m for m in company.inbox["李明"] if m.startswith("🔔 华东机电"))
+    assert "下一步“回访”11月27日(周五) 到期" in nudge
+    company.press("李明", "完成")
+    assert reminder(company, f"visit.next_step:{first.id}").state == "done"  # type: ignore[union-attr]
+    assert reminder(company, f"visit.next_step:{second.id}").state == "pending"  # type: ignore[union-attr]
 
 
 def test_a_quick_log_replaces_an_unfinished_one(company: Company) -> None:
