@@ -365,6 +365,10 @@ def start(ctx: Ctx, argument: str) -> None:
         prefill["client"] = f"c:{quick.client.id}"
     if quick.contact:
         prefill["contact"] = quick.contact
+    if quick.kind:
+        prefill["kind"] = quick.kind
+    if quick.purposes:
+        prefill["purposes"] = list(quick.purposes)
     if quick.outcome:
         prefill["outcome"] = quick.outcome
     if quick.next_due is not None:
@@ -387,6 +391,9 @@ def _understood(ctx: Ctx, quick: Quick, prefill: Data) -> str:
         parts.append(t.date(quick.visited_on))
     if quick.contact:
         parts.append(t("visit.quick.contact", contact=quick.contact))
+    if quick.kind:
+        parts.append(t(f"visit.kind.{quick.kind}"))
+    parts += [t(f"visit.purpose.{p}") for p in quick.purposes]
     if quick.outcome:
         parts.append(t(f"visit.outcome.{quick.outcome}"))
     if prefill.get("next_due"):
@@ -447,30 +454,37 @@ def render_next_step(view: ReminderView) -> Message | None:
 # ---------------------------------------------------------------------------- the quick line
 
 
-def _outcome_words() -> dict[str, str]:
-    """Every way of saying an outcome, in every language (the label and its other words, as
-    the form reads them too), lower-cased → the outcome."""
+def _choice_words(prefix: str, values: Iterable[str]) -> dict[str, str]:
+    """Every way of saying each of a step's choices, in every language (the label and its
+    other words, as the form reads them too), lower-cased → the choice."""
     words: dict[str, str] = {}
     for locale in LOCALES:
         t = Translator(locale)
-        for outcome in visit_rules.OUTCOMES:
-            label = f"visit.outcome.{outcome}"
-            words |= {word.lower(): outcome for word in (t(label), *also(t, label))}
+        for value in values:
+            label = f"{prefix}.{value}"
+            words |= {word.lower(): value for word in (t(label), *also(t, label))}
     return words
 
 
 _SEP = r"\s,，、;；。!！"
 
 
-def _outcome_pattern(words: Iterable[str]) -> re.Pattern[str]:
-    # At each place in the line the longest word is tried first.
+def _word_pattern(words: Iterable[str], whole: bool = False) -> re.Pattern[str]:
+    """Any of the words, the longest tried first at each place in the line. English words
+    stand between word boundaries; a Chinese one, with `whole`, must be a phrase of its own
+    (between spaces or punctuation), so 回访 in 下周五回访 stays the next step's word."""
     ordered = sorted(words, key=lambda w: -len(w))
-    parts = [rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(w) for w in ordered]
+    cjk = rf"(?<![^{_SEP}]){{}}(?![^{_SEP}])" if whole else "{}"
+    parts = [rf"\b{re.escape(w)}\b" if w.isascii() else cjk.format(re.escape(w)) for w in ordered]
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
-_OUTCOME_OF = _outcome_words()
-_OUTCOME = _outcome_pattern(_OUTCOME_OF)
+_OUTCOME_OF = _choice_words("visit.outcome", visit_rules.OUTCOMES)
+_OUTCOME = _word_pattern(_OUTCOME_OF)
+_KIND_OF = _choice_words("visit.kind", visit_rules.KINDS)
+_KIND = _word_pattern(_KIND_OF, whole=True)
+_PURPOSE_OF = _choice_words("visit.purpose", visit_rules.PURPOSES)
+_PURPOSE = _word_pattern(_PURPOSE_OF, whole=True)
 # "见了张经理", "拜访了王总": a contact right after a meeting word that begins a phrase.
 _ZH_CONTACT = re.compile(
     rf"(?<![^{_SEP}])(?:见了|见到了|见到|会见了|会见|拜访了|约见了|约见|面见了|面见|见)"
@@ -494,6 +508,8 @@ class Quick:
 
     client: Client | None = None
     contact: str | None = None
+    kind: str | None = None
+    purposes: tuple[str, ...] = ()
     outcome: str | None = None
     next_step: str | None = None  # the words beside the due date ("回访"); None if none
     next_due: date | None = None
@@ -504,15 +520,20 @@ def parse_quick(text: str, clients: list[Client], now: datetime, lang: str) -> Q
     """Read a quick visit line. `clients` are the person's own; `now` is in their zone.
 
     In order: the client (a name in the line, else its first phrase matched against their
-    clients), the outcome (a known word), the contact (after 见了 / met), and the phrases
+    clients), the outcome, the kind and the purposes (words the form's buttons take, in either
+    language), the contact (after 见了 / met), and the phrases
     holding a date — the first day already come is the visit's, the first one still ahead
     the next step's due day, with the words beside it as the step."""
     rest = " " + clean_text(text) + " "
     client, rest = _quick_client(rest, clients)
-    outcome, rest = _quick_outcome(rest)
+    found, rest = _quick_words(rest, _OUTCOME, _OUTCOME_OF, 1)
+    outcome = found[0] if found else None
+    found, rest = _quick_words(rest, _KIND, _KIND_OF, 1)
+    kind = found[0] if found else None
+    purposes, rest = _quick_words(rest, _PURPOSE, _PURPOSE_OF, len(visit_rules.PURPOSES))
     contact, rest = _quick_contact(rest)
     visited_on, next_due, next_step = _quick_days(rest, now, lang)
-    return Quick(client, contact, outcome, next_step, next_due, visited_on)
+    return Quick(client, contact, kind, tuple(purposes), outcome, next_step, next_due, visited_on)
 
 
 def _cut(text: str, start: int, end: int) -> str:
@@ -540,11 +561,18 @@ def _quick_client(text: str, clients: list[Client]) -> tuple[Client | None, str]
     return None, text
 
 
-def _quick_outcome(text: str) -> tuple[str | None, str]:
-    found = _OUTCOME.search(text)
-    if found is None:
-        return None, text
-    return _OUTCOME_OF[found.group(0).lower()], _cut(text, found.start(), found.end())
+def _quick_words(
+    text: str, pattern: re.Pattern[str], meaning: dict[str, str], most: int
+) -> tuple[list[str], str]:
+    """Up to `most` different choices said in the line, in the order said; each word read is
+    cut out, so it is not read again as a contact or a next step."""
+    found: list[str] = []
+    while len(found) < most and (match := pattern.search(text)):
+        value = meaning[match.group(0).lower()]
+        if value not in found:
+            found.append(value)
+        text = _cut(text, match.start(), match.end())
+    return found, text
 
 
 def _quick_contact(text: str) -> tuple[str | None, str]:

@@ -114,6 +114,28 @@ def test_a_quick_line_saying_yesterday_logs_the_visit_on_yesterday(company: Comp
     assert (visit.visited_on, visit.next_due) == (date(2026, 11, 17), date(2026, 11, 25))
 
 
+def test_a_quick_line_with_kind_and_purpose_asks_only_the_summary(company: Company) -> None:
+    """Issue 19, item 8: the kind and purposes the line gives are not asked again."""
+    read = company.say("李明", "/visit 华东机电 周一 见了张总 解决问题 催款 无希望")
+    assert "已读取:华东机电 · 11月16日(周一) · 见 张总 · 解决问题 · 催收货款 · 无希望" in read
+    assert "拜访类型" not in read and "拜访目的" not in read and "面谈概要" in read
+    summary = company.say("李明", "货款下月结清")
+    assert "类型:解决问题 · 目的:催收货款" in summary and "结果:无希望" in summary
+    company.press("李明", "提交")
+    (visit,) = visits(company)
+    assert (visit.kind, visit.purposes, visit.outcome) == ("problem", ["payment"], "no_hope")
+    assert visit.visited_on == date(2026, 11, 16) and visit.contact == "张总"
+
+
+def test_an_english_quick_line_with_kind_and_purposes(company: Company) -> None:
+    read = company.say(
+        "Tom Walker", "/visit ACME met Zhang, first visit, market research, hopeful"
+    )
+    assert "Got it: ACME Industrial · met Zhang · First visit · Market research · Hopeful" in read
+    assert "What kind of visit?" not in read and "Purpose of the visit" not in read
+    assert "Summary: what did you talk about?" in read
+
+
 def test_choices_are_also_read_in_the_words_salespeople_use(company: Company) -> None:
     company.say("李明", "/visit 华东机电 见了张经理 下周五回访")
     assert "拜访目的" in company.say("李明", "初访")  # 初次拜访
