@@ -42,10 +42,10 @@ def budget(policy: Policy, data: dict[str, Any]) -> Budget:
     return Budget(lines, sum(lines.values(), Decimal(0)))
 
 
-def client_name(session: Session, data: dict[str, Any]) -> str:
+def client_name(session: Session, data: dict[str, Any], t: Translator) -> str:
     value = str(data.get("client", ""))
     if value.startswith("n:"):
-        return value[2:]
+        return t("visit.new_client", name=value[2:])
     client = session.get(Client, int(value[2:])) if value.startswith("c:") else None
     return client.name if client else "?"
 
@@ -66,7 +66,7 @@ def reception_summary(
     lines = [
         t(
             "rcp.line.client",
-            client=client_name(session, data),
+            client=client_name(session, data, t),
             cls=data["cls"],
             label=cls.label(t.locale),
         ),
@@ -78,6 +78,8 @@ def reception_summary(
         ),
         t("rcp.line.purposes", purposes=_listed(t, "rcp.purpose", data.get("purposes"))),
     ]
+    if str(data.get("client", "")).startswith("n:") and data.get("region"):
+        lines.insert(1, t("visit.line.region", region=t(f"visit.region.{data['region']}")))
     extras = []
     if data.get("pickup"):
         ref = f" {data['pickup_ref']}" if data.get("pickup_ref") else ""

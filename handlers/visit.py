@@ -27,10 +27,13 @@ from sqlalchemy import update
 
 from handlers import flow, visit_rules
 from handlers.clients import (
+    REGION_STEP,
     chosen_client,
     client_choices,
+    client_label,
     client_reader,
     find_client,
+    keep_contact,
     own_clients,
     submitted_client,
 )
@@ -54,7 +57,6 @@ from handlers.reminders import ReminderView, reminder_message, renders
 from storage.models import Client, PlanEntry, Reminder, Visit
 
 FORM_NAME = "visit"
-REGIONS = ("local", "province", "other")
 NEW_CLIENT_CLASS = "C"  # 普通: early-stage cooperation, until someone says otherwise
 
 
@@ -62,21 +64,6 @@ NEW_CLIENT_CLASS = "C"  # 普通: early-stage cooperation, until someone says ot
 # Shared with the plan form, which refuses someone else's client with the visit's words.
 
 read_client = client_reader(N_("visit.error.client_taken"))
-
-
-def is_new_client(ctx: Ctx, data: Data) -> bool:
-    return str(data.get("client", "")).startswith("n:")
-
-
-def client_label(ctx: Ctx, data: Data) -> str:
-    value = str(data.get("client", ""))
-    if value.startswith("n:"):
-        return ctx.t("visit.new_client", name=value[2:])
-    client = chosen_client(ctx, data)
-    return client.name if client else "?"
-
-
-REGION_CHOICES = tuple(Choice(r, f"visit.region.{r}") for r in REGIONS)
 
 
 def client_for(ctx: Ctx, data: Data) -> Client:
@@ -172,14 +159,7 @@ def _client_params(ctx: Ctx, data: Data) -> dict[str, Any]:
 
 STEPS = (
     Step("client", N_("visit.ask.client"), Kind.CHOICE, client_choices, read=read_client),
-    Step(
-        "region",
-        N_("visit.ask.region"),
-        Kind.CHOICE,
-        REGION_CHOICES,
-        when=is_new_client,
-        params=_client_params,
-    ),
+    REGION_STEP,
     Step(
         "date",
         N_("visit.ask.date"),
@@ -292,6 +272,7 @@ def submit(ctx: Ctx, data: Data) -> None:
         created_at=ctx.now,
     )
     ctx.session.add(visit)
+    keep_contact(client, visit.contact)
     ctx.session.flush()
     ctx.audit("visit.log", "visit", visit.id, client=client.id, outcome=visit.outcome)
     entry = visit_rules.entry_to_close(ctx.session, ctx.person.id, client.id, visited_on)

@@ -128,9 +128,7 @@ def test_a_quick_line_with_kind_and_purpose_asks_only_the_summary(company: Compa
 
 
 def test_an_english_quick_line_with_kind_and_purposes(company: Company) -> None:
-    read = company.say(
-        "Tom Walker", "/visit ACME met Zhang, first visit, market research, hopeful"
-    )
+    read = company.say("Tom Walker", "/visit ACME met Zhang, first visit, market research, hopeful")
     assert "Got it: ACME Industrial · met Zhang · First visit · Market research · Hopeful" in read
     assert "What kind of visit?" not in read and "Purpose of the visit" not in read
     assert "Summary: what did you talk about?" in read
@@ -201,6 +199,25 @@ def test_a_quick_line_without_a_client_asks_for_it(company: Company) -> None:
     with company.core.db.session() as session:
         client = session.scalars(select(Client).where(Client.name == "苏北重工")).one()
         assert (client.owner.name, client.region, client.class_key) == ("李明", "province", "C")
+        assert [c.name for c in client.contacts] == ["王总"]  # kept for the next visit
+    company.say("李明", "/visit")
+    company.say("李明", "苏北重工")
+    assert "] 王总" in company.say("李明", "今天")  # a button now
+
+
+def test_a_contact_not_on_file_is_kept_with_the_client(company: Company) -> None:
+    quick_li_ming(company)  # 华东机电, met 张经理: not among its contacts yet
+    company.press("李明", "提交")
+    with company.core.db.session() as session:
+        client = session.scalars(select(Client).where(Client.name == "华东机电")).one()
+        names = [c.name for c in client.contacts]
+    assert names.count("张经理") == 1
+    company.say("李明", "/visit 华东机电 见了张经理 建立关系 客户关怀 有希望")  # again
+    company.say("李明", "谈了交期")
+    company.press("李明", "提交")
+    with company.core.db.session() as session:
+        client = session.scalars(select(Client).where(Client.name == "华东机电")).one()
+        assert [c.name for c in client.contacts] == names  # not twice
 
 
 def test_answers_that_cannot_be_right_are_asked_again(company: Company) -> None:
