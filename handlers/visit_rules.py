@@ -203,14 +203,14 @@ def last_visits(session: Session, client_ids: list[int]) -> dict[int, dt.date]:
     return {client_id: day for client_id, day in rows}
 
 
-def _added_on(policy: Policy, client: Client) -> dt.date:
+def added_on(policy: Policy, client: Client) -> dt.date:
     return client.created_at.astimezone(ZoneInfo(policy.org.default_timezone)).date()
 
 
 def client_due(
     policy: Policy, client: Client, last_visit: dt.date | None, today: dt.date
 ) -> ClientDue:
-    since = last_visit or _added_on(policy, client)
+    since = last_visit or added_on(policy, client)
     next_due = add_months(since, frequency_months(policy, client.region))
     return ClientDue(client, last_visit, next_due, max((today - next_due).days, 0))
 
@@ -219,14 +219,28 @@ def next_visit_due(session: Session, policy: Policy, client: Client, today: dt.d
     return client_due(policy, client, last_visits(session, [client.id]).get(client.id), today)
 
 
+def client_dues(
+    session: Session, policy: Policy, person: Person, today: dt.date
+) -> list[ClientDue]:
+    """When each of the person's own clients is due a visit."""
+    clients = own_clients(session, person)
+    last = last_visits(session, [c.id for c in clients])
+    return [client_due(policy, c, last.get(c.id), today) for c in clients]
+
+
 def overdue_clients(
     session: Session, policy: Policy, person: Person, today: dt.date
 ) -> list[ClientDue]:
     """The person's own clients past their visit frequency, the longest overdue first."""
-    clients = own_clients(session, person)
-    last = last_visits(session, [c.id for c in clients])
-    dues = [client_due(policy, c, last.get(c.id), today) for c in clients]
+    dues = client_dues(session, policy, person, today)
     return sorted((d for d in dues if d.days_overdue > 0), key=lambda d: -d.days_overdue)
+
+
+def never_visited(dues: list[ClientDue]) -> list[ClientDue]:
+    """Of `dues`, the clients nobody has visited yet and not yet overdue, the soonest due
+    first: a client just added is not "within its frequency", it has had no visit at all."""
+    waiting = (d for d in dues if d.last_visit is None and not d.days_overdue)
+    return sorted(waiting, key=lambda d: (d.next_due, d.client.name))
 
 
 # ---------------------------------------------------------------------------- next steps
