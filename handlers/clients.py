@@ -66,7 +66,10 @@ def find_client(clients: list[Client], typed: str) -> Client | None:
     for client in clients:
         if text in (client.name.lower(), initials(client.name)):
             return client
-    best = process.extractOne(text, {c.id: c.name.lower() for c in clients}, scorer=fuzz.WRatio)
+    # A longer name holding a client's whole name is another company (华东机电二厂 is not
+    # 华东机电), though near spellings score it high: only the others are guessed at.
+    names = {c.id: c.name.lower() for c in clients if c.name.lower() not in text}
+    best = process.extractOne(text, names, scorer=fuzz.WRatio)
     if best is None or best[1] < MATCH_THRESHOLD:
         return None
     return next(c for c in clients if c.id == best[2])

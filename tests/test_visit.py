@@ -220,6 +220,17 @@ def test_a_contact_not_on_file_is_kept_with_the_client(company: Company) -> None
         assert [c.name for c in client.contacts] == names  # not twice
 
 
+def test_a_longer_name_holding_a_clients_name_is_a_new_client(company: Company) -> None:
+    """华东机电二厂 is another company than 华东机电: not filed under it unasked. A shorter
+    name (华东) is still the short name of the client it begins."""
+    company.say("李明", "/visit")
+    assert "华东机电二厂(新客户) 在哪里" in company.say("李明", "华东机电二厂")
+    company.say("李明", "/cancel")
+    company.say("李明", "/visit")
+    company.say("李明", "华东")
+    assert "在 华东机电 见了谁" in company.say("李明", "今天")
+
+
 def test_answers_that_cannot_be_right_are_asked_again(company: Company) -> None:
     company.say("李明", "/visit")
     company.say("李明", "华东机电")
