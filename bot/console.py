@@ -17,7 +17,7 @@ from __future__ import annotations
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -33,6 +33,7 @@ from handlers.messages import Event, Message
 from storage.models import Person, utcnow
 
 MAX_HELD = 50  # messages kept for each person not shown; older ones are counted, not kept
+MAX_AHEAD = timedelta(days=92)  # `/at` looks a quarter ahead at most, not at 2099's digest
 
 
 class Console:
@@ -173,6 +174,9 @@ class Console:
             moment = datetime.combine(moment.date(), self.core.policy.digest.time, zone)
         if moment < now:  # what was due then has been sent; a past morning's digest is stale
             self.out(t("console.at_past", when=t.datetime(moment, zone)))
+            return
+        if moment > now + MAX_AHEAD:  # it would send every reminder of the months between
+            self.out(t("console.at_far", when=t.datetime(moment, zone), days=MAX_AHEAD.days))
             return
         self.out(t("console.at", when=t.datetime(moment, zone)))
         if not self.deliver(moment):

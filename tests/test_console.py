@@ -73,6 +73,8 @@ def test_digest_now_and_the_scheduler_at_a_given_time(company: Company) -> None:
     assert "王经理,早上好 — 11月19日(周四)" in screen.type("/switch 王经理")
     assert company.clock() == datetime.fromisoformat("2026-11-18T01:00:00+00:00")  # unmoved
     assert "已经过去了" in screen.type("/at 昨天")
+    assert "太远了" in screen.type("/at 2027年6月1日 10点")
+    assert "没看懂" in screen.type("/at " + "明" * 100_000)
     assert "/at 明天 8:30" in screen.type("/at 乱写一通")
 
 

@@ -313,6 +313,39 @@ def test_a_second_visit_leaves_the_first_visits_next_step_open(company: Company)
     assert reminder(company, f"visit.next_step:{second.id}").state == "pending"  # type: ignore[union-attr]
 
 
+def test_a_next_step_done_twice_from_two_devices_is_done_once(company: Company) -> None:
+    """The reminder's Done, pressed on one device and then on another (the same card, or
+    a copy): the second is told it was handled, and the other step of the client stays."""
+    quick_li_ming(company)
+    company.press("李明", "提交")
+    company.say("李明", "/visit 华东机电 见了张经理 建立关系 客户关怀 有希望 12月1日送样品")
+    company.say("李明", "谈了样品")
+    company.press("李明", "提交")
+    company.clock.now = datetime(2026, 11, 27, 9, 30, tzinfo=SHANGHAI)
+    company.console.deliver()
+    done = company.button("李明", "完成")
+    assert "[" not in company.say("李明", done)
+    assert "这条提醒已经处理过了" in company.say("李明", done)  # the other device
+    second = visits(company)[1]
+    assert reminder(company, f"visit.next_step:{second.id}").state == "pending"  # type: ignore[union-attr]
+    with company.core.db.session() as session:
+        done_rows = session.scalar(select(func.count()).where(AuditEntry.action == "reminder.done"))
+    assert done_rows == 1
+
+
+def test_a_visit_submitted_twice_at_once_is_logged_once(company: Company) -> None:
+    """Submit pressed on the phone and again on the desktop: one visit, one next step."""
+    quick_li_ming(company)
+    submit = company.button("李明", "提交")
+    assert "已记录拜访" in company.say("李明", submit)
+    again = company.say("李明", submit)
+    assert "已记录拜访" not in again
+    assert len(visits(company)) == 1
+    with company.core.db.session() as session:
+        steps = session.scalar(select(func.count()).where(Reminder.kind == "visit.next_step"))
+        assert steps == 1
+
+
 def test_a_quick_log_replaces_an_unfinished_one(company: Company) -> None:
     company.say("李明", "/visit")
     company.say("李明", "北京宏达")

@@ -113,6 +113,7 @@ def test_a_bare_number_is_not_a_date() -> None:
             "initial|payment,research|hopeful|-",
         ),
         ("en", "ACME met Zhang 解决问题 催款", "problem|payment|-|-"),
+        ("en", "ACME met Zhang First visit Collect payment", "initial|payment|-|-"),  # not names
         ("zh", "ACME met Zhang, Solve a problem, account care", "problem|care|-|-"),
     ],
 )
