@@ -123,7 +123,7 @@ class Console:
         with self.core.db.session() as session:
             known = session.scalars(select(Person.name).where(Person.name == name)).first()
         if known is None:
-            self.out(f"(nobody called {name!r}; /switch NAME with a name from the org chart)")
+            self._nobody(name)
             return
         self.person = name
         self.numbers_are_answers = False
@@ -143,6 +143,7 @@ class Console:
         with self.core.db.session() as session:
             person = self._current(session)
             if person is None:
+                self._nobody(self.person)
                 return
             t = translator_for(session, person, self.core.policy)
             day = now.astimezone(zone_of(person, self.core.policy)).date()
@@ -158,6 +159,7 @@ class Console:
         with self.core.db.session() as session:
             person = self._current(session)
             if person is None:
+                self._nobody(self.person)
                 return
             t = translator_for(session, person, self.core.policy)
             zone = zone_of(person, self.core.policy)
@@ -183,6 +185,9 @@ class Console:
             self.out(t("console.at_nothing"))
 
     # ---------------------------------------------------------------- helpers
+
+    def _nobody(self, name: str) -> None:
+        self.out(f"(nobody called {name!r}; /switch NAME with a name from the org chart)")
 
     def _current(self, session: Session) -> Person | None:
         return session.scalars(select(Person).where(Person.name == self.person)).first()

@@ -84,6 +84,12 @@ def test_the_english_console_speaks_english(company: Company) -> None:
     assert "Running reminders and digests as at" in screen.type("/at next Monday")
 
 
+def test_the_demo_commands_as_nobody_the_org_knows(company: Company) -> None:
+    screen = Screen(company, "路人甲")
+    assert "nobody called '路人甲'" in screen.type("/digest")
+    assert "nobody called '路人甲'" in screen.type("/at 明天")
+
+
 def test_the_demo_commands_are_the_consoles_not_the_bots(company: Company) -> None:
     """On a chat platform (or any adapter but the terminal), /at and /digest are unknown
     commands: nobody moves the scheduler or reads a digest through the bot with them."""
