@@ -17,6 +17,7 @@ from handlers.visit_rules import (
     completion_rate,
     never_visited,
     parse_month,
+    past_due,
     plan_completion,
     plan_of,
     team_completion,
@@ -98,7 +99,7 @@ def overdue(ctx: Ctx, argument: str) -> None:
     those never visited yet, each with when its first visit is due."""
     today = ctx.local_now.date()
     dues = client_dues(ctx.session, ctx.policy, ctx.person, today)
-    late = sorted((d for d in dues if d.days_overdue > 0), key=lambda d: -d.days_overdue)
+    late = past_due(dues)
     waiting = never_visited(dues)
     if not late and not waiting:
         ctx.say("overdue.none")

@@ -232,7 +232,11 @@ def overdue_clients(
     session: Session, policy: Policy, person: Person, today: dt.date
 ) -> list[ClientDue]:
     """The person's own clients past their visit frequency, the longest overdue first."""
-    dues = client_dues(session, policy, person, today)
+    return past_due(client_dues(session, policy, person, today))
+
+
+def past_due(dues: list[ClientDue]) -> list[ClientDue]:
+    """Of `dues`, the clients past their visit frequency, the longest overdue first."""
     return sorted((d for d in dues if d.days_overdue > 0), key=lambda d: -d.days_overdue)
 
 
