@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import logging
 import sys
+import tempfile
 from collections.abc import Coroutine
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.app import App, build
-from bot.config import SettingError, load_settings
+from bot.config import SettingError, Settings, load_settings
 from handlers import leavers
 from handlers.dates import DateNotUnderstood, parse_when
 from handlers.i18n import Translator
@@ -36,7 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         return check_policy(args.file)
     try:
         settings = load_settings()
-        logging.basicConfig(level=settings.log_level, format="%(asctime)s %(name)s %(message)s")
+        args.log = _log_file(args, settings)
+        logging.basicConfig(
+            level=settings.log_level,
+            format="%(asctime)s %(name)s %(message)s",
+            filename=args.log,  # None: standard error
+        )
         logging.getLogger("alembic").setLevel(logging.WARNING)
         app = build(settings)
     except (SettingError, PolicyError) as error:
@@ -53,9 +59,18 @@ def main(argv: list[str] | None = None) -> int:
     return handler(app, args)
 
 
+def _log_file(args: argparse.Namespace, settings: Settings) -> Path | None:
+    """Where the console writes its log: a file, since the terminal is the screen the person
+    reads (a bot serving Telegram or Slack logs to standard error)."""
+    serving = args.platform not in (None, "console") or bool(settings.platforms)
+    if args.command in ("chat", "demo") or (args.command == "run" and not serving):
+        return Path(tempfile.mkdtemp(prefix="visitdesk-")) / "visitdesk.log"
+    return None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="visitdesk", description=__doc__)
-    parser.set_defaults(command="run", platform=None, webhook=None)
+    parser.set_defaults(command="run", platform=None, webhook=None, log=None)
     sub = parser.add_subparsers(dest="command")
     run_p = sub.add_parser("run", help="run the bot (no token set: the console demo)")
     run_p.add_argument("platform", nargs="?", choices=["telegram", "slack", "console"])
@@ -100,7 +115,7 @@ def run(app: App, args: argparse.Namespace) -> int:
     """Serve the named platform, or every platform with credentials; none: the console demo."""
     platforms = [args.platform] if args.platform else app.settings.platforms
     if not platforms or platforms == ["console"]:
-        return demo(app, argparse.Namespace(person="李明"))
+        return demo(app, argparse.Namespace(person="李明", log=args.log))
     servers = []
     for platform in platforms:
         module = importlib.import_module(f"bot.{platform}")
@@ -131,7 +146,8 @@ async def _serve_all(app: App, servers: list[Coroutine[Any, Any, None]]) -> None
 def chat(app: App, args: argparse.Namespace) -> int:
     from bot.console import Console
 
-    Console(app.core, args.person).run()
+    log = args.log
+    Console(app.core, args.person, files=log.parent if log else None).run(log=log)
     return 0
 
 

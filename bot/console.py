@@ -1,23 +1,39 @@
 """The terminal adapter, the embedded default: the whole product with no token and no network.
 
-You act as one person (`/switch NAME` to become another); every message anyone receives is
-printed as it arrives, headed with its recipient. Buttons are numbered: type the number to
-press one (`#N` when the question itself wants a number).
+You act as one person (`/switch NAME` to become another) and see what is yours: the replies
+to what you type and the messages sent to you. What others receive waits for them, with a
+one-line notice, and shows when you switch to them (`/all` shows everyone's as it arrives,
+headed with its recipient). Buttons are numbered: type the number to press one (`#N` when
+the question itself wants a number).
+
+Two commands show what time does, without waiting for it: `/digest` shows your digest as
+it reads now, and `/at WHEN` (`/at 明天 8:30`, `/at next Monday`) runs what the scheduler
+would run at that moment — the reminders and digests due by then are sent, as they would
+be then, and the clock goes on from now.
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import outbox, scheduler
+from handlers import digest
+from handlers.context import translator_for, zone_of
 from handlers.core import CONSOLE, Core
+from handlers.dates import DateNotUnderstood, parse_when
+from handlers.i18n import Translator
 from handlers.messages import Event, Message
 from storage.models import Person, utcnow
+
+MAX_HELD = 50  # messages kept for each person not shown; older ones are counted, not kept
+MAX_AHEAD = timedelta(days=92)  # `/at` looks a quarter ahead at most, not at 2099's digest
 
 
 class Console:
@@ -27,22 +43,34 @@ class Console:
         person: str,
         out: Callable[[str], None] = print,
         clock: Callable[[], datetime] = utcnow,
+        everyone: bool = False,
+        files: Path | None = None,
     ) -> None:
         self.core = core
         self.person = person
         self.out = out
         self.clock = clock
+        self.everyone = everyone  # print every message as it arrives, whoever it is for
         self.buttons: dict[int, str] = {}
         self.numbers_are_answers = False
-        self.files = Path(tempfile.mkdtemp(prefix="visitdesk-"))
+        self.files = files or Path(tempfile.mkdtemp(prefix="visitdesk-"))
+        self.held: dict[str, list[Message]] = defaultdict(list)
+        self.dropped: dict[str, int] = defaultdict(int)
 
     def feed(self, line: str) -> bool:
         """Handle one typed line; False when the person asked to quit."""
         text = line.strip()
-        if text in ("/quit", "/exit"):
+        command, _, argument = text.partition(" ")
+        if command in ("/quit", "/exit"):
             return False
-        if text.startswith("/switch"):
-            self._switch(text.removeprefix("/switch").strip())
+        console_commands = {
+            "/switch": self._switch,
+            "/all": self._toggle_everyone,
+            "/digest": self._digest,
+            "/at": self._at,
+        }
+        if command in console_commands:
+            console_commands[command](argument.strip())
             return True
         if not text:
             return True
@@ -55,17 +83,33 @@ class Console:
         self.deliver()
         return True
 
-    def deliver(self) -> None:
-        """Run one scheduler tick (due reminders and digests), then print what the outbox
-        holds for people reached through the console."""
-        scheduler.tick(self.core.db, self.core.policy, self.clock())
-        while batch := outbox.claim(self.core.db, CONSOLE, self.clock()):
+    def deliver(self, now: datetime | None = None) -> int:
+        """Run one scheduler tick (due reminders and digests) at `now` (default: the clock),
+        then show what the outbox holds for the person, and hold what it holds for others.
+        Returns how many messages it took from the outbox."""
+        at = now or self.clock()
+        scheduler.tick(self.core.db, self.core.policy, at)
+        taken = 0
+        for_others: dict[str, int] = defaultdict(int)
+        while batch := outbox.claim(self.core.db, CONSOLE, at):
             for pending in batch:
-                self._show(pending.message, recipient=self._name(pending.person_id))
-                outbox.mark_sent(self.core.db, pending.id, self.clock())
+                taken += 1
+                name = self._name(pending.person_id)
+                if self.everyone or name == self.person:
+                    self._show(pending.message, recipient=name if self.everyone else None)
+                else:
+                    self._hold(name, pending.message)
+                    for_others[name] += 1
+                outbox.mark_sent(self.core.db, pending.id, at)
+        for name, count in for_others.items():
+            self.out(self._t()("console.held", name=name, n=count))
+        return taken
 
-    def run(self, read: Callable[[str], str] = input) -> None:
+    def run(self, read: Callable[[str], str] = input, log: Path | None = None) -> None:
         self.out(f"visitdesk console — you are {self.person}. /switch NAME, /help, /quit")
+        self.out(self._t()("console.hint"))
+        if log is not None:
+            self.out(self._t()("console.log", path=log))
         self.deliver()
         while True:
             try:
@@ -75,17 +119,95 @@ class Console:
             if not self.feed(line):
                 break
 
-    # ---------------------------------------------------------------- helpers
+    # ---------------------------------------------------------------- console commands
 
     def _switch(self, name: str) -> None:
         with self.core.db.session() as session:
             known = session.scalars(select(Person.name).where(Person.name == name)).first()
         if known is None:
-            self.out(f"(nobody called {name!r}; /switch NAME with a name from the org chart)")
+            self._nobody(name)
             return
         self.person = name
         self.numbers_are_answers = False
         self.out(f"(you are now {name})")
+        if self.dropped[name]:
+            self.out(self._t()("console.dropped", n=self.dropped.pop(name)))
+        for message in self.held.pop(name, []):
+            self._show(message, recipient=None)
+
+    def _toggle_everyone(self, argument: str) -> None:
+        self.everyone = not self.everyone
+        self.out(self._t()("console.all_on" if self.everyone else "console.all_off"))
+
+    def _digest(self, argument: str) -> None:
+        """The person's digest as it reads now (the scheduler sends it at their digest time)."""
+        now = self.clock()
+        with self.core.db.session() as session:
+            person = self._current(session)
+            if person is None:
+                self._nobody(self.person)
+                return
+            t = translator_for(session, person, self.core.policy)
+            day = now.astimezone(zone_of(person, self.core.policy)).date()
+            message = digest.build(session, self.core.policy, person, now, day)
+        if message is None:
+            self.out(t("console.digest_empty"))
+        else:
+            self._show(message, recipient=None)
+
+    def _at(self, argument: str) -> None:
+        """Run the scheduler as at the moment typed (a day alone: its digest time)."""
+        now = self.clock()
+        with self.core.db.session() as session:
+            person = self._current(session)
+            if person is None:
+                self._nobody(self.person)
+                return
+            t = translator_for(session, person, self.core.policy)
+            zone = zone_of(person, self.core.policy)
+        if not argument:
+            self.out(t("console.at_usage"))
+            return
+        try:
+            when = parse_when(argument, now.astimezone(zone), t.lang)
+        except DateNotUnderstood as error:
+            self.out(t(f"flow.error.date.{error.reason}") + "\n" + t("console.at_usage"))
+            return
+        moment = when.value
+        if not when.has_time:
+            moment = datetime.combine(moment.date(), self.core.policy.digest.time, zone)
+        if moment < now:  # what was due then has been sent; a past morning's digest is stale
+            self.out(t("console.at_past", when=t.datetime(moment, zone)))
+            return
+        if moment > now + MAX_AHEAD:  # it would send every reminder of the months between
+            self.out(t("console.at_far", when=t.datetime(moment, zone), days=MAX_AHEAD.days))
+            return
+        self.out(t("console.at", when=t.datetime(moment, zone)))
+        if not self.deliver(moment):
+            self.out(t("console.at_nothing"))
+
+    # ---------------------------------------------------------------- helpers
+
+    def _nobody(self, name: str) -> None:
+        self.out(f"(nobody called {name!r}; /switch NAME with a name from the org chart)")
+
+    def _current(self, session: Session) -> Person | None:
+        return session.scalars(select(Person).where(Person.name == self.person)).first()
+
+    def _t(self) -> Translator:
+        """The current person's language, for the console's own lines."""
+        with self.core.db.session() as session:
+            person = self._current(session)
+            if person is None:
+                return Translator(self.core.policy.org.default_locale)
+            return translator_for(session, person, self.core.policy)
+
+    def _hold(self, name: str, message: Message) -> None:
+        held = self.held[name]
+        held.append(message)
+        if len(held) > MAX_HELD:
+            del held[0]
+            self.dropped[name] += 1
 
     def _button(self, text: str) -> str | None:
         number = text.removeprefix("#")

@@ -21,8 +21,8 @@ from handlers.i18n import N_, Translator, clipped
 from handlers.messages import Button, rows
 from handlers.plan import purpose_text
 from handlers.registry import Command, Feature
-from handlers.visit_rules import FILED, frequency_months, next_step_key, next_visit_due
-from storage.models import Client, Person, PlanEntry, Reception, Reminder, Visit, VisitPlan
+from handlers.visit_rules import FILED, frequency_months, next_visit_due, open_next_steps
+from storage.models import Client, Person, PlanEntry, Reception, Visit, VisitPlan
 
 HISTORY_LIMIT = 8
 SHORT = 40  # characters of a visit's summary shown in the timeline
@@ -116,27 +116,16 @@ def show(ctx: Ctx, client: Client) -> None:
 
 
 def _next_steps(ctx: Ctx, client: Client, t: Translator) -> list[str]:
-    """Next steps still open: their reminder is neither done nor cancelled."""
-    visits = ctx.session.scalars(
-        select(Visit)
-        .where(Visit.client_id == client.id, Visit.next_step.is_not(None))
-        .order_by(Visit.next_due)
-    ).all()
-    lines = []
-    for visit in visits:
-        state = ctx.session.scalar(
-            select(Reminder.state).where(Reminder.key == next_step_key(visit.id))
+    return [
+        t(
+            "client.next_step",
+            date=t.date(visit.next_due),
+            step=visit.next_step,
+            who=visit.person.name,
         )
-        if state in ("pending", "sent") and visit.next_due is not None:
-            lines.append(
-                t(
-                    "client.next_step",
-                    date=t.date(visit.next_due),
-                    step=visit.next_step,
-                    who=visit.person.name,
-                )
-            )
-    return lines
+        for visit in open_next_steps(ctx.session, client.id)
+        if visit.next_due is not None
+    ]
 
 
 def _planned(ctx: Ctx, client: Client, t: Translator, today: date) -> list[str]:

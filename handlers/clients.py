@@ -2,7 +2,9 @@
 salesperson types on a phone (a typo, a short name, or pinyin initials such as `hdjd`).
 
 The forms that name a client (reception, visit, plan) ask it the same way: one of the
-person's own clients (answer `c:<id>`), else the name of a new one (`n:<name>`).
+person's own clients (answer `c:<id>`), else the name of a new one (`n:<name>`). A new client
+is asked where it is (its region sets how often it is due a visit), and the person met or
+received there is kept among its contacts.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import Ctx
-from handlers.flow import Choice, Data, Invalid
-from storage.models import Client, Person
+from handlers.flow import Choice, Data, Invalid, Kind, Step
+from handlers.i18n import N_
+from storage.models import Client, Contact, Person
 
 MATCH_THRESHOLD = 80  # below this a typed name is taken as a new client, not a guess
+REGIONS = ("local", "province", "other")
 
 
 def own_clients(session: Session, person: Person) -> list[Client]:
@@ -68,7 +72,10 @@ def find_client(clients: list[Client], typed: str) -> Client | None:
     for client in clients:
         if text in (client.name.lower(), initials(client.name)):
             return client
-    best = process.extractOne(text, {c.id: c.name.lower() for c in clients}, scorer=fuzz.WRatio)
+    # A longer name holding a client's whole name is another company (华东机电二厂 is not
+    # 华东机电), though near spellings score it high: only the others are guessed at.
+    names = {c.id: c.name.lower() for c in clients if c.name.lower() not in text}
+    best = process.extractOne(text, names, scorer=fuzz.WRatio)
     if best is None or best[1] < MATCH_THRESHOLD:
         return None
     return next(c for c in clients if c.id == best[2])
@@ -138,3 +145,39 @@ def submitted_client(ctx: Ctx, data: Data, taken: str, class_key: str, region: s
     if client is None or client.owner_id != ctx.person.id:
         raise Invalid(taken)
     return client
+
+
+def is_new_client(ctx: Ctx, data: Data) -> bool:
+    return str(data.get("client", "")).startswith("n:")
+
+
+def client_label(ctx: Ctx, data: Data) -> str:
+    """The form's client as its summary names it: "苏北重工(新客户)" for a new one."""
+    value = str(data.get("client", ""))
+    if value.startswith("n:"):
+        return ctx.t("visit.new_client", name=value[2:])
+    client = chosen_client(ctx, data)
+    return client.name if client else "?"
+
+
+def _region_params(ctx: Ctx, data: Data) -> dict[str, str]:
+    return {"client": client_label(ctx, data)}
+
+
+# Asked right after a new client's name, in every form that can create one.
+REGION_STEP = Step(
+    "region",
+    N_("visit.ask.region"),
+    Kind.CHOICE,
+    tuple(Choice(r, f"visit.region.{r}") for r in REGIONS),
+    when=is_new_client,
+    params=_region_params,
+)
+
+
+def keep_contact(client: Client, name: str, title: str = "") -> None:
+    """The person met or received, kept among the client's contacts (once: a name already
+    there, in any case or spacing, is left as it is)."""
+    key = "".join(name.split()).lower()
+    if key and all("".join(c.name.split()).lower() != key for c in client.contacts):
+        client.contacts.append(Contact(name=name, title=title))

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from handlers import approval, flow, visit, visit_rules
 from handlers.approval import Subject
-from handlers.clients import client_choices, may_see_work_of
+from handlers.clients import REGION_STEP, client_choices, client_label, may_see_work_of
 from handlers.context import Ctx, named_by, zone_of
 from handlers.flow import Data, Form, Invalid, Kind, Step
 from handlers.i18n import N_, Translator
@@ -117,14 +117,7 @@ STEPS = (
         read=visit.read_client,
         params=_month_params,
     ),
-    Step(
-        "region",
-        N_("visit.ask.region"),
-        Kind.CHOICE,
-        visit.REGION_CHOICES,
-        when=visit.is_new_client,
-        params=lambda ctx, data: {"client": visit.client_label(ctx, data)},
-    ),
+    REGION_STEP,
     Step("date", N_("plan.ask.date"), Kind.DATE, check=_in_month, params=_month_params),
     Step(
         "purpose",
@@ -142,7 +135,7 @@ def _entry_summary(ctx: Ctx, data: Data) -> str:
     line = t(
         "plan.entry",
         date=t.date(date.fromisoformat(data["date"])),
-        client=visit.client_label(ctx, data),
+        client=client_label(ctx, data),
         purpose=purpose_text(t, data["purpose"]),
     )
     return t("plan.entry_summary", entry=line)

@@ -15,7 +15,14 @@ from decimal import Decimal
 from typing import Any
 
 from handlers import after_approval, approval, flow
-from handlers.clients import chosen_client, client_choices, client_reader, submitted_client
+from handlers.clients import (
+    REGION_STEP,
+    chosen_client,
+    client_choices,
+    client_reader,
+    keep_contact,
+    submitted_client,
+)
 from handlers.context import Ctx
 from handlers.flow import Choice, Data, Doubt, Form, Gone, Invalid, Kind, Step, answered
 from handlers.i18n import N_
@@ -177,6 +184,7 @@ STEPS = (
         client_choices,
         read=client_reader(N_("rcp.error.client_taken")),
     ),
+    REGION_STEP,
     Step(
         "cls",
         N_("rcp.ask.cls"),
@@ -287,7 +295,9 @@ def summary(ctx: Ctx, data: Data) -> str:
 
 def submit(ctx: Ctx, data: Data) -> None:
     """Store the request (a new one, or an edit of one already sent) and start its chain."""
-    client = submitted_client(ctx, data, N_("rcp.error.client_taken"), data["cls"], "local")
+    region = data.get("region") or "local"  # a draft begun before the form asked it
+    client = submitted_client(ctx, data, N_("rcp.error.client_taken"), data["cls"], region)
+    keep_contact(client, data["guest"], data["guest_title"])
     reception = _edited(ctx, data)
     if reception is None:
         reception = Reception(requester_id=ctx.person.id, round=0)

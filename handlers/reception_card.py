@@ -48,10 +48,10 @@ def budget(policy: Policy, data: dict[str, Any]) -> Budget:
     return Budget(lines, sum(lines.values(), Decimal(0)))
 
 
-def client_name(session: Session, data: dict[str, Any]) -> str:
+def client_name(session: Session, data: dict[str, Any], t: Translator) -> str:
     value = str(data.get("client", ""))
     if value.startswith("n:"):
-        return value[2:]
+        return t("visit.new_client", name=value[2:])
     client = session.get(Client, int(value[2:])) if value.startswith("c:") else None
     return client.name if client else "?"
 
@@ -72,7 +72,7 @@ def _listed(t: Translator, prefix: str, values: list[str] | None) -> str:
 
 def client_line(session: Session, policy: Policy, data: dict[str, Any], t: Translator) -> str:
     label = policy.class_policy(data["cls"]).label(t.locale)
-    return t("rcp.line.client", client=client_name(session, data), cls=data["cls"], label=label)
+    return t("rcp.line.client", client=client_name(session, data, t), cls=data["cls"], label=label)
 
 
 def reception_summary(
@@ -97,6 +97,8 @@ def reception_summary(
         ),
         t("rcp.line.purposes", purposes=_listed(t, "rcp.purpose", data.get("purposes"))),
     ]
+    if str(data.get("client", "")).startswith("n:") and data.get("region"):
+        lines.insert(1, t("visit.line.region", region=t(f"visit.region.{data['region']}")))
     extras = []
     if data.get("pickup"):
         ref = f" {data['pickup_ref']}" if data.get("pickup_ref") else ""
@@ -294,7 +296,7 @@ def _answer(session: Session, t: Translator, tz: tzinfo, name: str, value: Any) 
     if name in ("arrival", "departure"):
         return _when(t, tz, value, None)
     if name == "client":
-        return client_name(session, {"client": value})
+        return client_name(session, {"client": value}, t)
     if name in ("purposes", "leaders"):
         return _listed(t, "rcp.purpose" if name == "purposes" else "rcp.leader", value)
     if name == "hotel_payer":

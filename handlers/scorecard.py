@@ -12,9 +12,12 @@ from handlers.plan import month_label
 from handlers.registry import Command, Feature
 from handlers.visit_rules import (
     Score,
+    added_on,
+    client_dues,
     completion_rate,
-    overdue_clients,
+    never_visited,
     parse_month,
+    past_due,
     plan_completion,
     plan_of,
     team_completion,
@@ -92,27 +95,42 @@ def _team(ctx: Ctx, year: int, month: int, label: str) -> None:
 
 
 def overdue(ctx: Ctx, argument: str) -> None:
-    """My clients past their visit frequency (seed 001: 本市每月, 本省每季, 其它半年)."""
+    """My clients past their visit frequency (seed 001: 本市每月, 本省每季, 其它半年), then
+    those never visited yet, each with when its first visit is due."""
     today = ctx.local_now.date()
-    dues = overdue_clients(ctx.session, ctx.policy, ctx.person, today)
-    if not dues:
+    dues = client_dues(ctx.session, ctx.policy, ctx.person, today)
+    late = past_due(dues)
+    waiting = never_visited(dues)
+    if not late and not waiting:
         ctx.say("overdue.none")
         return
     t = ctx.t
-    lines = [t("overdue.title", n=len(dues))]
-    for due in dues:
-        last = t.date(due.last_visit) if due.last_visit else t("overdue.never")
+    lines = [t("overdue.title", n=len(late))] if late else []
+    for due in late:
+        said = {
+            "client": due.client.name,
+            "region": t(f"visit.region.{due.client.region}"),
+            "days": due.days_overdue,
+        }
+        if due.last_visit is None:
+            lines.append(t("overdue.item_never", **said))
+        else:
+            lines.append(t("overdue.item", last=t.date(due.last_visit), **said))
+    if waiting:
+        lines.append(t("overdue.never_title", n=len(waiting)))
+    for due in waiting:
         lines.append(
             t(
-                "overdue.item",
+                "overdue.never_item",
                 client=due.client.name,
                 region=t(f"visit.region.{due.client.region}"),
-                last=last,
-                days=due.days_overdue,
+                added=t.date(added_on(ctx.policy, due.client)),
+                due=t.date(due.next_due),
             )
         )
     buttons = [
-        Button(t("overdue.log", client=d.client.name), f"vs:c:{d.client.id}") for d in dues[:6]
+        Button(t("overdue.log", client=d.client.name), f"vs:c:{d.client.id}")
+        for d in [*late, *waiting][:6]
     ]
     ctx.reply("\n".join(lines), rows(*buttons, per_row=2))
 

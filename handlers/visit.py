@@ -4,7 +4,8 @@ The form is the seed's visit report (seed 003, 大客户拜访日报表): client
 kind (初次拜访 / 解决问题 / 建立关系), purposes (seed 001's 拜访目的), summary, client needs,
 competitor news, outcome (商谈成功 / 有希望 / 再度访问 / 无希望 / 继续观察), next step with a due
 date, expenses. Saving it closes the planned visit it fulfils (and that plan entry's report
-reminder), and a next step becomes a reminder on its due day.
+reminder), and a next step becomes a reminder on its due day. Next steps agreed at earlier
+visits stay open (the saved message lists them): only Done on a step's reminder closes it.
 
 The quick log (`/visit 华东机电 见了张经理 有希望 下周五回访`, `/visit ACME met Zhang, hopeful,
 follow up next Friday`) reads what it can from the line (`parse_quick`), starts the same
@@ -22,14 +23,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from handlers import flow, visit_rules
 from handlers.clients import (
+    REGION_STEP,
     chosen_client,
     client_choices,
+    client_label,
     client_reader,
     find_client,
+    keep_contact,
     own_clients,
     submitted_client,
 )
@@ -53,7 +57,6 @@ from handlers.reminders import ReminderView, reminder_message, renders
 from storage.models import Client, PlanEntry, Reminder, Visit
 
 FORM_NAME = "visit"
-REGIONS = ("local", "province", "other")
 NEW_CLIENT_CLASS = "C"  # 普通: early-stage cooperation, until someone says otherwise
 
 
@@ -61,21 +64,6 @@ NEW_CLIENT_CLASS = "C"  # 普通: early-stage cooperation, until someone says ot
 # Shared with the plan form, which refuses someone else's client with the visit's words.
 
 read_client = client_reader(N_("visit.error.client_taken"))
-
-
-def is_new_client(ctx: Ctx, data: Data) -> bool:
-    return str(data.get("client", "")).startswith("n:")
-
-
-def client_label(ctx: Ctx, data: Data) -> str:
-    value = str(data.get("client", ""))
-    if value.startswith("n:"):
-        return ctx.t("visit.new_client", name=value[2:])
-    client = chosen_client(ctx, data)
-    return client.name if client else "?"
-
-
-REGION_CHOICES = tuple(Choice(r, f"visit.region.{r}") for r in REGIONS)
 
 
 def client_for(ctx: Ctx, data: Data) -> Client:
@@ -172,14 +160,7 @@ def _client_params(ctx: Ctx, data: Data) -> dict[str, Any]:
 
 STEPS = (
     Step("client", N_("visit.ask.client"), Kind.CHOICE, client_choices, read=read_client),
-    Step(
-        "region",
-        N_("visit.ask.region"),
-        Kind.CHOICE,
-        REGION_CHOICES,
-        when=is_new_client,
-        params=_client_params,
-    ),
+    REGION_STEP,
     Step(
         "date",
         N_("visit.ask.date"),
@@ -292,9 +273,9 @@ def submit(ctx: Ctx, data: Data) -> None:
         created_at=ctx.now,
     )
     ctx.session.add(visit)
+    keep_contact(client, visit.contact)
     ctx.session.flush()
     ctx.audit("visit.log", "visit", visit.id, client=client.id, outcome=visit.outcome)
-    _supersede_next_steps(ctx, visit)
     entry = visit_rules.entry_to_close(ctx.session, ctx.person.id, client.id, visited_on)
     if entry is not None:
         entry.visit_id = visit.id
@@ -313,6 +294,14 @@ def submit(ctx: Ctx, data: Data) -> None:
     if visit.next_step and next_due is not None:
         _schedule_next_step(ctx, visit, next_due)
         lines.append(ctx.t("visit.saved.next", step=visit.next_step, due=ctx.t.date(next_due)))
+    earlier = [v for v in visit_rules.open_next_steps(ctx.session, client.id) if v.id != visit.id]
+    if earlier:
+        steps = [
+            ctx.t("visit.saved.open_step", step=v.next_step, due=ctx.t.date(v.next_due))
+            for v in earlier
+            if v.next_due is not None
+        ]
+        lines.append(ctx.t("visit.saved.open_steps", steps=ctx.t("flow.list_sep").join(steps)))
     ctx.reply("\n".join(lines))
 
 
@@ -327,27 +316,6 @@ def _schedule_next_step(ctx: Ctx, visit: Visit, due: date) -> None:
             due_at=datetime.combine(due, ctx.policy.working_days.day_start, ctx.tz),
             created_at=ctx.now,
         )
-    )
-
-
-def _supersede_next_steps(ctx: Ctx, visit: Visit) -> None:
-    """A new visit to the client takes over the next steps agreed at earlier ones."""
-    earlier = select(Visit.id).where(
-        Visit.client_id == visit.client_id,
-        Visit.person_id == ctx.person.id,
-        Visit.id != visit.id,
-        Visit.visited_on <= visit.visited_on,
-    )
-    ctx.session.execute(
-        update(Reminder)
-        .where(
-            Reminder.kind == "visit.next_step",
-            Reminder.subject == "visit",
-            Reminder.subject_id.in_(earlier),
-            Reminder.state.in_(("pending", "sent")),
-        )
-        .values(state="done")
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -379,6 +347,10 @@ def start(ctx: Ctx, argument: str) -> None:
         prefill["client"] = f"c:{quick.client.id}"
     if quick.contact:
         prefill["contact"] = quick.contact
+    if quick.kind:
+        prefill["kind"] = quick.kind
+    if quick.purposes:
+        prefill["purposes"] = list(quick.purposes)
     if quick.outcome:
         prefill["outcome"] = quick.outcome
     if quick.next_due is not None:
@@ -401,6 +373,9 @@ def _understood(ctx: Ctx, quick: Quick, prefill: Data) -> str:
         parts.append(t.date(quick.visited_on))
     if quick.contact:
         parts.append(t("visit.quick.contact", contact=quick.contact))
+    if quick.kind:
+        parts.append(t(f"visit.kind.{quick.kind}"))
+    parts += [t(f"visit.purpose.{p}") for p in quick.purposes]
     if quick.outcome:
         parts.append(t(f"visit.outcome.{quick.outcome}"))
     if prefill.get("next_due"):
@@ -461,30 +436,37 @@ def render_next_step(view: ReminderView) -> Message | None:
 # ---------------------------------------------------------------------------- the quick line
 
 
-def _outcome_words() -> dict[str, str]:
-    """Every way of saying an outcome, in every language (the label and its other words, as
-    the form reads them too), lower-cased → the outcome."""
+def _choice_words(prefix: str, values: Iterable[str]) -> dict[str, str]:
+    """Every way of saying each of a step's choices, in every language (the label and its
+    other words, as the form reads them too), lower-cased → the choice."""
     words: dict[str, str] = {}
     for locale in LOCALES:
         t = Translator(locale)
-        for outcome in visit_rules.OUTCOMES:
-            label = f"visit.outcome.{outcome}"
-            words |= {word.lower(): outcome for word in (t(label), *also(t, label))}
+        for value in values:
+            label = f"{prefix}.{value}"
+            words |= {word.lower(): value for word in (t(label), *also(t, label))}
     return words
 
 
 _SEP = r"\s,，、;；。!！"
 
 
-def _outcome_pattern(words: Iterable[str]) -> re.Pattern[str]:
-    # At each place in the line the longest word is tried first.
+def _word_pattern(words: Iterable[str], whole: bool = False) -> re.Pattern[str]:
+    """Any of the words, the longest tried first at each place in the line. English words
+    stand between word boundaries; a Chinese one, with `whole`, must be a phrase of its own
+    (between spaces or punctuation), so 回访 in 下周五回访 stays the next step's word."""
     ordered = sorted(words, key=lambda w: -len(w))
-    parts = [rf"\b{re.escape(w)}\b" if w.isascii() else re.escape(w) for w in ordered]
+    cjk = rf"(?<![^{_SEP}]){{}}(?![^{_SEP}])" if whole else "{}"
+    parts = [rf"\b{re.escape(w)}\b" if w.isascii() else cjk.format(re.escape(w)) for w in ordered]
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
-_OUTCOME_OF = _outcome_words()
-_OUTCOME = _outcome_pattern(_OUTCOME_OF)
+_OUTCOME_OF = _choice_words("visit.outcome", visit_rules.OUTCOMES)
+_OUTCOME = _word_pattern(_OUTCOME_OF)
+_KIND_OF = _choice_words("visit.kind", visit_rules.KINDS)
+_KIND = _word_pattern(_KIND_OF, whole=True)
+_PURPOSE_OF = _choice_words("visit.purpose", visit_rules.PURPOSES)
+_PURPOSE = _word_pattern(_PURPOSE_OF, whole=True)
 # "见了张经理", "拜访了王总": a contact right after a meeting word that begins a phrase.
 _ZH_CONTACT = re.compile(
     rf"(?<![^{_SEP}])(?:见了|见到了|见到|会见了|会见|拜访了|约见了|约见|面见了|面见|见)"
@@ -508,6 +490,8 @@ class Quick:
 
     client: Client | None = None
     contact: str | None = None
+    kind: str | None = None
+    purposes: tuple[str, ...] = ()
     outcome: str | None = None
     next_step: str | None = None  # the words beside the due date ("回访"); None if none
     next_due: date | None = None
@@ -518,15 +502,20 @@ def parse_quick(text: str, clients: list[Client], now: datetime, lang: str) -> Q
     """Read a quick visit line. `clients` are the person's own; `now` is in their zone.
 
     In order: the client (a name in the line, else its first phrase matched against their
-    clients), the outcome (a known word), the contact (after 见了 / met), and the phrases
+    clients), the outcome, the kind and the purposes (words the form's buttons take, in either
+    language), the contact (after 见了 / met), and the phrases
     holding a date — the first day already come is the visit's, the first one still ahead
     the next step's due day, with the words beside it as the step."""
     rest = " " + clean_text(text) + " "
     client, rest = _quick_client(rest, clients)
-    outcome, rest = _quick_outcome(rest)
+    found, rest = _quick_words(rest, _OUTCOME, _OUTCOME_OF, 1)
+    outcome = found[0] if found else None
+    found, rest = _quick_words(rest, _KIND, _KIND_OF, 1)
+    kind = found[0] if found else None
+    purposes, rest = _quick_words(rest, _PURPOSE, _PURPOSE_OF, len(visit_rules.PURPOSES))
     contact, rest = _quick_contact(rest)
     visited_on, next_due, next_step = _quick_days(rest, now, lang)
-    return Quick(client, contact, outcome, next_step, next_due, visited_on)
+    return Quick(client, contact, kind, tuple(purposes), outcome, next_step, next_due, visited_on)
 
 
 def _cut(text: str, start: int, end: int) -> str:
@@ -554,11 +543,18 @@ def _quick_client(text: str, clients: list[Client]) -> tuple[Client | None, str]
     return None, text
 
 
-def _quick_outcome(text: str) -> tuple[str | None, str]:
-    found = _OUTCOME.search(text)
-    if found is None:
-        return None, text
-    return _OUTCOME_OF[found.group(0).lower()], _cut(text, found.start(), found.end())
+def _quick_words(
+    text: str, pattern: re.Pattern[str], meaning: dict[str, str], most: int
+) -> tuple[list[str], str]:
+    """Up to `most` different choices said in the line, in the order said; each word read is
+    cut out, so it is not read again as a contact or a next step."""
+    found: list[str] = []
+    while len(found) < most and (match := pattern.search(text)):
+        value = meaning[match.group(0).lower()]
+        if value not in found:
+            found.append(value)
+        text = _cut(text, match.start(), match.end())
+    return found, text
 
 
 def _quick_contact(text: str) -> tuple[str | None, str]:

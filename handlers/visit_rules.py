@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from handlers.clients import own_clients
 from handlers.policy import Policy
 from handlers.workdays import WorkCalendar
-from storage.models import Client, Person, PlanEntry, Visit, VisitPlan
+from storage.models import Client, Person, PlanEntry, Reminder, Visit, VisitPlan
 
 FILED = ("pending", "approved", "changes")
 KINDS = ("initial", "problem", "relationship")  # seed 003: 初次拜访 / 解决问题 / 建立关系
@@ -203,14 +203,14 @@ def last_visits(session: Session, client_ids: list[int]) -> dict[int, dt.date]:
     return {client_id: day for client_id, day in rows}
 
 
-def _added_on(policy: Policy, client: Client) -> dt.date:
+def added_on(policy: Policy, client: Client) -> dt.date:
     return client.created_at.astimezone(ZoneInfo(policy.org.default_timezone)).date()
 
 
 def client_due(
     policy: Policy, client: Client, last_visit: dt.date | None, today: dt.date
 ) -> ClientDue:
-    since = last_visit or _added_on(policy, client)
+    since = last_visit or added_on(policy, client)
     next_due = add_months(since, frequency_months(policy, client.region))
     return ClientDue(client, last_visit, next_due, max((today - next_due).days, 0))
 
@@ -219,14 +219,54 @@ def next_visit_due(session: Session, policy: Policy, client: Client, today: dt.d
     return client_due(policy, client, last_visits(session, [client.id]).get(client.id), today)
 
 
+def client_dues(
+    session: Session, policy: Policy, person: Person, today: dt.date
+) -> list[ClientDue]:
+    """When each of the person's own clients is due a visit."""
+    clients = own_clients(session, person)
+    last = last_visits(session, [c.id for c in clients])
+    return [client_due(policy, c, last.get(c.id), today) for c in clients]
+
+
 def overdue_clients(
     session: Session, policy: Policy, person: Person, today: dt.date
 ) -> list[ClientDue]:
     """The person's own clients past their visit frequency, the longest overdue first."""
-    clients = own_clients(session, person)
-    last = last_visits(session, [c.id for c in clients])
-    dues = [client_due(policy, c, last.get(c.id), today) for c in clients]
+    return past_due(client_dues(session, policy, person, today))
+
+
+def past_due(dues: list[ClientDue]) -> list[ClientDue]:
+    """Of `dues`, the clients past their visit frequency, the longest overdue first."""
     return sorted((d for d in dues if d.days_overdue > 0), key=lambda d: -d.days_overdue)
+
+
+def never_visited(dues: list[ClientDue]) -> list[ClientDue]:
+    """Of `dues`, the clients nobody has visited yet and not yet overdue, the soonest due
+    first: a client just added is not "within its frequency", it has had no visit at all."""
+    waiting = (d for d in dues if d.last_visit is None and not d.days_overdue)
+    return sorted(waiting, key=lambda d: (d.next_due, d.client.name))
+
+
+# ---------------------------------------------------------------------------- next steps
+
+
+def open_next_steps(session: Session, client_id: int) -> list[Visit]:
+    """Visits to the client whose next step is still open: its reminder is neither done nor
+    cancelled. A client may have several; only Done on a step's reminder closes it."""
+    return list(
+        session.scalars(
+            select(Visit)
+            .join(Reminder, and_(Reminder.subject == "visit", Reminder.subject_id == Visit.id))
+            .where(
+                Reminder.kind == "visit.next_step",
+                Visit.client_id == client_id,
+                Visit.next_step.is_not(None),
+                Visit.next_due.is_not(None),
+                Reminder.state.in_(("pending", "sent")),
+            )
+            .order_by(Visit.next_due, Visit.id)
+        )
+    )
 
 
 # ---------------------------------------------------------------------------- plans and teams

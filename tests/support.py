@@ -43,7 +43,8 @@ class Company:
         self.core = core
         self.clock = clock
         self.inbox: dict[str, list[str]] = defaultdict(list)
-        self.console = Console(core, "", out=self._record, clock=clock)
+        # Everyone's messages as they arrive, each headed with its recipient (`/all`).
+        self.console = Console(core, "", out=self._record, clock=clock, everyone=True)
         self.buttons_shown: dict[str, list[tuple[str, int]]] = defaultdict(list)
 
     def _record(self, text: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,6 +72,30 @@ def test_org_import_is_idempotent_and_prints_codes(tmp_path: Path) -> None:
     )
     assert "created: 0" in second.stdout and "kept: 24" in second.stdout
     assert "link code for" not in second.stdout
+
+
+def test_the_console_demo_keeps_logs_and_others_messages_off_the_screen(tmp_path: Path) -> None:
+    """Issue 19, item 20: no log line (English, UTC) on the screen people read, and nobody
+    else's reminder taking the first button numbers; the log is a file the banner names."""
+    env = _bare_env(tmp_path)
+    # From December the org admin 孙行政 is asked in chat for next year's holidays, and the
+    # start logs that the calendar does not cover the year: neither reaches 李明's screen.
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        input="/reception\n/digest\n/quit\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+        timeout=60,
+    )
+    assert result.stderr == ""
+    assert not re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", result.stdout, re.MULTILINE)
+    assert "── to " not in result.stdout and "[1] " in result.stdout.split("哪位客户来访")[1]
+    assert "/digest" in result.stdout and "/at" in result.stdout  # the banner's demo commands
+    found = re.search(r"日志写在 (\S+visitdesk\.log)", result.stdout)
+    assert found is not None and Path(found[1]).is_file()
 
 
 def test_bare_visitdesk_opens_the_console_demo_with_no_network(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def test_the_owner_sees_the_whole_timeline(company: Company) -> None:
     lines = shown.split("\n")
     assert lines[:7] == [
         "【客户】华东机电 · B类(比较重要)· 本省 · 负责人:李明",
-        "联系人:张总(采购总监)",
+        "联系人:张总(采购总监)、张经理",  # 张经理, met at the visit, is kept
         "备注:老客户,关注交期",
         "下次拜访:2027年2月18日(周四) 前(每 3 个月)",  # next year: said with its year
         "待办:11月27日(周五) 回访(李明)",

@@ -73,10 +73,14 @@ def first_visit(company: Company, who: str, client: str) -> None:
     assert "已记录拜访" in company.press(who, "提交")
 
 
-def fill_b_class(company: Company, who: str = "李明", client: str = "hdjd") -> str:
+def fill_b_class(
+    company: Company, who: str = "李明", client: str = "hdjd", region: str | None = None
+) -> str:
+    """`who` files the B-class request; a new `client` is asked where it is (`region`)."""
     reply = company.say(who, "/reception")
     assert "哪位客户来访" in reply
-    for answer, expected in [(client, B_CLASS_ANSWERS[0][1]), *B_CLASS_ANSWERS[1:]]:
+    head = [(client, "在哪里"), (region, "客户级别")] if region else [(client, "客户级别")]
+    for answer, expected in [*head, *B_CLASS_ANSWERS[1:]]:
         reply = company.say(who, answer)
         assert expected in reply, f"after {answer!r} expected {expected!r} in:\n{reply}"
     return reply
@@ -277,8 +281,8 @@ def test_a_client_reassigned_while_the_draft_waited_is_refused_at_submit(
 def test_a_new_clients_name_taken_while_the_draft_waited_is_refused_at_submit(
     company: Company,
 ) -> None:
-    summary = fill_b_class(company, client="苏北重工")
-    assert "苏北重工 · B类" in summary
+    summary = fill_b_class(company, client="苏北重工", region="本省")
+    assert "苏北重工(新客户) · B类" in summary and "地区:本省" in summary
     first_visit(company, "张伟", "苏北重工")  # 张伟 meets the same company first
     reply = company.press("李明", "提交")
     assert "无法用这个名称申请接待" in reply and "请核对接待申请" in reply
@@ -292,7 +296,7 @@ def test_a_new_clients_name_taken_while_the_draft_waited_is_refused_at_submit(
 def test_a_new_client_he_created_himself_while_the_draft_waited_is_his_at_submit(
     company: Company,
 ) -> None:
-    fill_b_class(company, client="苏北重工")
+    fill_b_class(company, client="苏北重工", region="外地")
     submit = company.button("李明", "提交")
     company.clock.advance(minutes=1)
     first_visit(company, "李明", "苏北重工")  # meanwhile he logs a visit to them
@@ -302,6 +306,25 @@ def test_a_new_client_he_created_himself_while_the_draft_waited_is_his_at_submit
         client = session.scalars(select(Client).where(Client.name == "苏北重工")).one()
         assert client.owner.name == "李明" and client.region == "province"
         assert session.scalars(select(Reception.client_id)).one() == client.id
+
+
+def test_a_new_client_is_asked_where_it_is_and_keeps_its_guest(company: Company) -> None:
+    """Issue 19, item 9: a new client typed in /reception is not filed as 本市 unasked, and
+    the guest named becomes its contact."""
+    company.say("李明", "/reception")
+    reply = company.say("李明", "苏北重工")
+    assert "苏北重工(新客户) 在哪里" in reply and "客户级别" not in reply
+    assert "客户级别" in company.press("李明", "外地")
+    for answer, expected in B_CLASS_ANSWERS[1:]:
+        reply = company.say("李明", answer)
+        assert expected in reply, f"after {answer!r} expected {expected!r} in:\n{reply}"
+    assert "苏北重工(新客户) · B类" in reply and "地区:外地" in reply
+    assert "等待 王经理 审批" in company.press("李明", "提交")
+    with company.core.db.session() as session:
+        client = session.scalars(select(Client).where(Client.name == "苏北重工")).one()
+        assert (client.owner.name, client.region, client.class_key) == ("李明", "other", "B")
+        assert [(c.name, c.title) for c in client.contacts] == [("张总", "采购总监")]
+    assert "张总(采购总监)" in company.say("李明", "/client 苏北重工")
 
 
 def test_the_submit_of_a_cancelled_requests_summary_sends_nothing(company: Company) -> None:

@@ -122,15 +122,38 @@ def test_the_queries_the_digest_reads(company: Company) -> None:
     assert visit_rules.completion_rate(0, 0) is None
 
 
+def test_clients_never_visited_are_shown_as_such(company: Company) -> None:
+    """Issue 19, item 15: not "all within their frequency" while none was ever visited."""
+    listing = company.say("李明", "/overdue")
+    assert "您的客户都在拜访周期内" not in listing and "超过拜访周期" not in listing
+    assert "从未拜访的客户(3):" in listing
+    (huadong,) = [line for line in listing.split("\n") if line.startswith("华东机电")]
+    assert huadong.startswith("华东机电(本省)· 11月18日(周三) 建档 · ")  # quarterly:
+    assert "2月18日" in huadong and huadong.endswith("前应首次拜访")  # 2027, its year or not
+    assert "东方精密(本市)· 11月18日(周三) 建档 · 12月18日(周五)前应首次拜访" in listing
+    assert "拜访 北京宏达" in listing  # a button to log the first one
+    quick(company, "李明", "东方精密 见了王工 有希望")
+    assert "从未拜访的客户(2):" in company.say("李明", "/overdue")
+    company.clock.now = at(28)  # Mon 28 Dec: 信达物流 (张伟's, local) is past its first month
+    listing = company.say("张伟", "/overdue")
+    assert "信达物流(本市)· 从未拜访 · 逾期 10 天" in listing
+    assert "华南电子(外地)· 11月18日(周三) 建档" in listing.split("从未拜访的客户(1):")[1]
+    english = company.say("Tom Walker", "/overdue")
+    assert "Clients never visited (1):" in english
+    assert "ACME Industrial (other region) · added Wed 18 Nov · first visit due by" in english
+
+
 def test_clients_past_their_visit_frequency(company: Company) -> None:
-    assert "您的客户都在拜访周期内" in company.say("李明", "/overdue")
+    quick(company, "张伟", "信达物流 见了周总 有希望")
+    quick(company, "张伟", "华南电子 见了陈经理 有希望")
+    assert "您的客户都在拜访周期内" in company.say("张伟", "/overdue")
     company.clock.now = at(25, month=11)
     quick(company, "李明", "东方精密 见了王工 有希望")
     company.clock.now = at(28)  # Mon 28 Dec
     # 东方精密 is local (monthly): last visited 25 Nov, due 25 Dec. 信达物流 (local, 张伟's)
     # was never visited: due a month after it was added on 18 Nov.
     assert "东方精密(本市)· 上次拜访 11月25日(周三) · 逾期 3 天" in company.say("李明", "/overdue")
-    assert "信达物流(本市)· 上次拜访 无 · 逾期 10 天" in company.say("张伟", "/overdue")
+    assert "信达物流(本市)· 上次拜访 11月18日(周三) · 逾期 10 天" in company.say("张伟", "/overdue")
     company.clock.now = datetime(2027, 3, 1, 10, 0, tzinfo=SHANGHAI)
     listing = company.say("李明", "/overdue")
     assert "超过拜访周期的客户(2)" in listing

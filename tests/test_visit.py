@@ -114,6 +114,26 @@ def test_a_quick_line_saying_yesterday_logs_the_visit_on_yesterday(company: Comp
     assert (visit.visited_on, visit.next_due) == (date(2026, 11, 17), date(2026, 11, 25))
 
 
+def test_a_quick_line_with_kind_and_purpose_asks_only_the_summary(company: Company) -> None:
+    """Issue 19, item 8: the kind and purposes the line gives are not asked again."""
+    read = company.say("李明", "/visit 华东机电 周一 见了张总 解决问题 催款 无希望")
+    assert "已读取:华东机电 · 11月16日(周一) · 见 张总 · 解决问题 · 催收货款 · 无希望" in read
+    assert "拜访类型" not in read and "拜访目的" not in read and "面谈概要" in read
+    summary = company.say("李明", "货款下月结清")
+    assert "类型:解决问题 · 目的:催收货款" in summary and "结果:无希望" in summary
+    company.press("李明", "提交")
+    (visit,) = visits(company)
+    assert (visit.kind, visit.purposes, visit.outcome) == ("problem", ["payment"], "no_hope")
+    assert visit.visited_on == date(2026, 11, 16) and visit.contact == "张总"
+
+
+def test_an_english_quick_line_with_kind_and_purposes(company: Company) -> None:
+    read = company.say("Tom Walker", "/visit ACME met Zhang, first visit, market research, hopeful")
+    assert "Got it: ACME Industrial · met Zhang · First visit · Market research · Hopeful" in read
+    assert "What kind of visit?" not in read and "Purpose of the visit" not in read
+    assert "Summary: what did you talk about?" in read
+
+
 def test_choices_are_also_read_in_the_words_salespeople_use(company: Company) -> None:
     company.say("李明", "/visit 华东机电 见了张经理 下周五回访")
     assert "拜访目的" in company.say("李明", "初访")  # 初次拜访
@@ -179,6 +199,36 @@ def test_a_quick_line_without_a_client_asks_for_it(company: Company) -> None:
     with company.core.db.session() as session:
         client = session.scalars(select(Client).where(Client.name == "苏北重工")).one()
         assert (client.owner.name, client.region, client.class_key) == ("李明", "province", "C")
+        assert [c.name for c in client.contacts] == ["王总"]  # kept for the next visit
+    company.say("李明", "/visit")
+    company.say("李明", "苏北重工")
+    assert "] 王总" in company.say("李明", "今天")  # a button now
+
+
+def test_a_contact_not_on_file_is_kept_with_the_client(company: Company) -> None:
+    quick_li_ming(company)  # 华东机电, met 张经理: not among its contacts yet
+    company.press("李明", "提交")
+    with company.core.db.session() as session:
+        client = session.scalars(select(Client).where(Client.name == "华东机电")).one()
+        names = [c.name for c in client.contacts]
+    assert names.count("张经理") == 1
+    company.say("李明", "/visit 华东机电 见了张经理 建立关系 客户关怀 有希望")  # again
+    company.say("李明", "谈了交期")
+    company.press("李明", "提交")
+    with company.core.db.session() as session:
+        client = session.scalars(select(Client).where(Client.name == "华东机电")).one()
+        assert [c.name for c in client.contacts] == names  # not twice
+
+
+def test_a_longer_name_holding_a_clients_name_is_a_new_client(company: Company) -> None:
+    """华东机电二厂 is another company than 华东机电: not filed under it unasked. A shorter
+    name (华东) is still the short name of the client it begins."""
+    company.say("李明", "/visit")
+    assert "华东机电二厂(新客户) 在哪里" in company.say("李明", "华东机电二厂")
+    company.say("李明", "/cancel")
+    company.say("李明", "/visit")
+    company.say("李明", "华东")
+    assert "在 华东机电 见了谁" in company.say("李明", "今天")
 
 
 def test_answers_that_cannot_be_right_are_asked_again(company: Company) -> None:
@@ -234,23 +284,66 @@ def test_the_next_step_reminder_comes_on_its_day_and_opens_the_form(company: Com
     assert row is not None and row.state == "done"
 
 
-def test_a_new_visit_takes_over_the_earlier_next_step(company: Company) -> None:
+def test_a_second_visit_leaves_the_first_visits_next_step_open(company: Company) -> None:
+    """A client has several open next steps: logging another visit closes none of them;
+    only Done on a step's own reminder does (issue 19, item 7)."""
     quick_li_ming(company)
-    company.press("李明", "提交")
-    company.clock.advance(days=2)  # Friday 20 Nov: the follow-up happened early
-    company.say("李明", "/visit 华东机电 见了张总 商谈成功")
+    company.press("李明", "提交")  # next step: 回访 on Fri 27 Nov
+    company.clock.advance(days=2)  # Friday 20 Nov: another visit, with a step of its own
+    company.say("李明", "/visit 华东机电 见了张总 商谈成功 12月1日送样品")
     company.press("李明", "建立关系")
     company.press("李明", "客户关怀")
     company.press("李明", "选好了")
     company.say("李明", "签了框架协议")
-    company.press("李明", "提交")
+    saved = company.press("李明", "提交")
+    assert "仍未完成的下一步:回访(11月27日(周五)前)" in saved
     first, second = visits(company)
-    assert second.outcome == "won" and second.next_step is None
-    row = reminder(company, f"visit.next_step:{first.id}")
-    assert row is not None and row.state == "done"
+    assert second.next_step == "送样品"
+    for visit in (first, second):
+        row = reminder(company, f"visit.next_step:{visit.id}")
+        assert row is not None and row.state == "pending"
+    timeline = company.say("李明", "/client 华东机电")
+    assert "11月27日(周五) 回访" in timeline and "12月1日(周二) 送样品" in timeline
     company.clock.now = datetime(2026, 11, 27, 9, 30, tzinfo=SHANGHAI)
     company.console.deliver()
-    assert not any(m.startswith("🔔 华东机电") for m in company.inbox["李明"])
+    nudge = next(m for m in company.inbox["李明"] if m.startswith("🔔 华东机电"))
+    assert "下一步“回访”11月27日(周五) 到期" in nudge
+    company.press("李明", "完成")
+    assert reminder(company, f"visit.next_step:{first.id}").state == "done"  # type: ignore[union-attr]
+    assert reminder(company, f"visit.next_step:{second.id}").state == "pending"  # type: ignore[union-attr]
+
+
+def test_a_next_step_done_twice_from_two_devices_is_done_once(company: Company) -> None:
+    """The reminder's Done, pressed on one device and then on another (the same card, or
+    a copy): the second is told it was handled, and the other step of the client stays."""
+    quick_li_ming(company)
+    company.press("李明", "提交")
+    company.say("李明", "/visit 华东机电 见了张经理 建立关系 客户关怀 有希望 12月1日送样品")
+    company.say("李明", "谈了样品")
+    company.press("李明", "提交")
+    company.clock.now = datetime(2026, 11, 27, 9, 30, tzinfo=SHANGHAI)
+    company.console.deliver()
+    done = company.button("李明", "完成")
+    assert "[" not in company.say("李明", done)
+    assert "这条提醒已经处理过了" in company.say("李明", done)  # the other device
+    second = visits(company)[1]
+    assert reminder(company, f"visit.next_step:{second.id}").state == "pending"  # type: ignore[union-attr]
+    with company.core.db.session() as session:
+        done_rows = session.scalar(select(func.count()).where(AuditEntry.action == "reminder.done"))
+    assert done_rows == 1
+
+
+def test_a_visit_submitted_twice_at_once_is_logged_once(company: Company) -> None:
+    """Submit pressed on the phone and again on the desktop: one visit, one next step."""
+    quick_li_ming(company)
+    submit = company.button("李明", "提交")
+    assert "已记录拜访" in company.say("李明", submit)
+    again = company.say("李明", submit)
+    assert "已记录拜访" not in again
+    assert len(visits(company)) == 1
+    with company.core.db.session() as session:
+        steps = session.scalar(select(func.count()).where(Reminder.kind == "visit.next_step"))
+        assert steps == 1
 
 
 def test_a_quick_log_replaces_an_unfinished_one(company: Company) -> None:

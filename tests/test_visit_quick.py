@@ -1,5 +1,5 @@
-"""The quick visit line read on its own: client, contact, outcome, next step and its day,
-in Chinese and English; what it cannot check it leaves to the form."""
+"""The quick visit line read on its own: client, contact, kind, purposes, outcome, next step
+and its day, in Chinese and English; what it cannot check it leaves to the form."""
 
 from __future__ import annotations
 
@@ -91,3 +91,34 @@ def test_parse_quick_reads_what_the_line_says(lang: str, line: str, expected: st
 def test_a_bare_number_is_not_a_date() -> None:
     quick = parse_quick("华东机电 见了张总 有希望 3", CLIENTS, NOW, "zh")
     assert quick.next_due is None and quick.next_step is None and quick.visited_on is None
+
+
+# What each line should give: kind | purposes | outcome | next step ("-": nothing). Words of
+# either language are read whatever the person's language (issue 19, item 8).
+@pytest.mark.parametrize(
+    ("lang", "line", "expected"),
+    [
+        ("zh", "华东机电 周一 见了张总 解决问题 催款 无希望", "problem|payment|no_hope|-"),
+        (
+            "zh",
+            "东方精密 初访、调研、新品 见了王工 有希望",
+            "initial|research,new_product|hopeful|-",
+        ),
+        ("zh", "华东机电 见了张总 建立关系,客户关怀 下周五回访", "relationship|care|-|回访"),
+        ("zh", "华东机电 见了张经理 有希望 下周五回访", "-|-|hopeful|回访"),  # 回访 is the step
+        ("zh", "华东机电 见了张总 对手报价低", "-|-|-|-"),  # 对手 inside words is no purpose
+        (
+            "en",
+            "ACME met Zhang, first visit, collect payment and market research, hopeful",
+            "initial|payment,research|hopeful|-",
+        ),
+        ("en", "ACME met Zhang 解决问题 催款", "problem|payment|-|-"),
+        ("en", "ACME met Zhang First visit Collect payment", "initial|payment|-|-"),  # not names
+        ("zh", "ACME met Zhang, Solve a problem, account care", "problem|care|-|-"),
+    ],
+)
+def test_parse_quick_reads_the_kind_and_purposes(lang: str, line: str, expected: str) -> None:
+    quick = parse_quick(line, CLIENTS, NOW, lang)
+    got = [quick.kind, ",".join(quick.purposes), quick.outcome, quick.next_step]
+    assert "|".join(value or "-" for value in got) == expected
+    assert quick.client is not None and quick.contact in ("张总", "王工", "张经理", "Zhang")

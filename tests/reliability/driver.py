@@ -9,7 +9,7 @@ the button that starts it (a rejection's reason, closing a reception, its follow
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,20 +87,28 @@ def draft_state(core: Core, who: str, form: str) -> DraftState | None:
     return None if row is None else DraftState(row.step, dict(row.data), dict(row.history or {}))
 
 
-def valid_answer(form: Form, step: Step, who: str) -> str:
-    return BY_STEP.get((form.name, step.name), BY_KIND[step.kind]).format(who=who)
+# A reception for a new client, which asks its region (file_reception's is an existing one).
+NEW_CLIENT = {("rcp", "client"): "新客户丙 {who}"}
+Answers = Mapping[tuple[str, str], str]
 
 
-def answer(core: Core, who: str, form: Form, step: Step) -> list[Message]:
+def valid_answer(form: Form, step: Step, who: str, answers: Answers = BY_STEP) -> str:
+    key = (form.name, step.name)
+    return answers.get(key, BY_STEP.get(key, BY_KIND[step.kind])).format(who=who)
+
+
+def answer(
+    core: Core, who: str, form: Form, step: Step, answers: Answers = BY_STEP
+) -> list[Message]:
     """Answer the current step validly (and confirm a date); fail loudly if it is not taken."""
-    replies = say(core, who, valid_answer(form, step, who))
+    replies = say(core, who, valid_answer(form, step, who, answers))
     state = draft_state(core, who, form.name)
     if state is not None and PENDING in state.data:
         replies = say(core, who, "yes")
         state = draft_state(core, who, form.name)
     if state is not None and state.step == step.name:
         raise AssertionError(
-            f"{form.name}.{step.name} did not take {valid_answer(form, step, who)!r}: "
+            f"{form.name}.{step.name} did not take {valid_answer(form, step, who, answers)!r}: "
             f"{[m.text for m in replies]}"
         )
     return replies
@@ -110,11 +118,16 @@ OnStep = Callable[[Step, list[Message]], None]
 
 
 def walk(
-    core: Core, who: str, form: Form, shown: list[Message], on_step: OnStep | None
+    core: Core,
+    who: str,
+    form: Form,
+    shown: list[Message],
+    on_step: OnStep | None,
+    answers: Answers = BY_STEP,
 ) -> list[Message]:
-    """From the current step to the summary (or the end), answering validly; `on_step` is
-    called at each step first, with what the person was last shown (its question). Returns
-    what the person was shown last: the summary, when there is one."""
+    """From the current step to the summary (or the end), answering validly (`answers` before
+    `BY_STEP`); `on_step` is called at each step first, with what the person was last shown
+    (its question). Returns what the person was shown last: the summary, when there is one."""
     for _ in range(len(form.steps) + 5):
         state = draft_state(core, who, form.name)
         if state is None or state.step == SUMMARY:
@@ -123,7 +136,7 @@ def walk(
         assert step is not None, f"{form.name}: unknown step {state.step}"
         if on_step is not None:
             on_step(step, shown)
-        shown = answer(core, who, form, step)
+        shown = answer(core, who, form, step, answers)
     raise AssertionError(f"{form.name} never reached its summary")
 
 

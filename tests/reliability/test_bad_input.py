@@ -28,6 +28,7 @@ from handlers.messages import Message
 from storage.models import Person
 from tests.reliability.driver import (
     EN_PEOPLE,
+    NEW_CLIENT,
     OPENERS,
     ZH_PEOPLE,
     People,
@@ -245,7 +246,7 @@ def test_every_step_of_every_form_survives_junk_in_both_languages(core: Core) ->
                 fuzz_step(core, people, who, form, step, last[-1])
                 seen.add((form.name, step.name))
 
-            walk(core, who, form, shown, at_step)
+            walk(core, who, form, shown, at_step, NEW_CLIENT)
             say(core, who, "/cancel")
     every = {(f.name, s.name) for f in core.forms.values() for s in f.steps}
     for lang, seen in fuzzed.items():
