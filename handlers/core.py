@@ -233,13 +233,14 @@ class Core:
             listing = self.commands.get(command)
             if listing is not None and listing.lists_drafts:  # the list tells of them itself
                 flow.set_aside_others(ctx)
-                self._offer_drafts(ctx)
+                self._offer_drafts(ctx, "flow.drafts_open")
             else:
                 self._set_aside(ctx)
             return
         form = self.forms.get(draft.flow) if draft else None
         if draft is None or form is None:
-            if not any(typed(ctx, text) for typed in self.typed) and not self._offer_drafts(ctx):
+            typed = any(read(ctx, text) for read in self.typed)
+            if not typed and not self._offer_drafts(ctx, "flow.drafts_aside"):
                 ctx.say("help.hint")
             return
         flow.answer_text(ctx, form, draft, text)
@@ -261,15 +262,16 @@ class Core:
             if flow.set_aside(draft) and (form := self.forms.get(draft.flow)) is not None
         ]
 
-    def _offer_drafts(self, ctx: Ctx) -> bool:
-        """A line typed with no question in front of the person, who has drafts set aside:
-        it goes into none of them; they are offered instead. False when there are none."""
+    def _offer_drafts(self, ctx: Ctx, key: str) -> bool:
+        """The person's drafts set aside, each with Continue, introduced by `key`: after a
+        stray line ("it went into none of them"), or listed (/my, a /cancel with none on
+        screen). False when there are none."""
         aside = self.drafts_set_aside(ctx)
         if not aside:
             return False
         titles = ctx.t("flow.list_sep").join(ctx.t(form.title) for form, _ in aside)
         buttons = [flow.resume_button(ctx, form, draft) for form, draft in aside]
-        ctx.reply(ctx.t("flow.drafts_aside", titles=titles), rows(*buttons))
+        ctx.reply(ctx.t(key, titles=titles), rows(*buttons))
         return True
 
     def _resume(self, ctx: Ctx, parts: list[str]) -> None:
@@ -313,7 +315,7 @@ class Core:
             form = self.forms.get(draft.flow) if draft else None
             if draft is None or form is None:
                 ctx.say("flow.nothing_open")
-                self._offer_drafts(ctx)
+                self._offer_drafts(ctx, "flow.drafts_open")
             elif name == "cancel":
                 flow.cancel(ctx, form, draft)
             else:

@@ -876,6 +876,16 @@ def back(ctx: Ctx, form: Form, draft: Draft) -> None:
 
 
 def cancel(ctx: Ctx, form: Form, draft: Draft) -> None:
+    """Drop the draft; what it was showing (its question, or summary) keeps its words and
+    loses its buttons, which could only be refused now."""
+    step = form.step(draft.step)
+    if draft.step == SUMMARY:
+        _settle(ctx, draft, SUMMARY, form.summary(ctx, form.answers(ctx, draft.data)))
+    elif step is not None:
+        _settle(ctx, draft, step.name, _question(ctx, step, draft.data))
+        if draft.data.get(PENDING):
+            value = show_value(ctx, step, {step.name: draft.data[PENDING]["value"]})
+            _settle_date(ctx, draft, step, ctx.t("flow.date_confirm", when=value))
     _drop(ctx, form, draft, "draft.cancel")
 
 
@@ -923,7 +933,7 @@ def _cautions(ctx: Ctx, form: Form, answers: Data) -> list[str]:
 
 
 def _summary_action(ctx: Ctx, form: Form, draft: Draft, value: str) -> None:
-    if value in ("submit", "cancel", "edit"):  # whatever comes of it, this summary is done
+    if value in ("submit", "edit"):  # whatever comes of it, this summary is done (and cancel's)
         _settle(ctx, draft, SUMMARY, form.summary(ctx, form.answers(ctx, draft.data)))
     elif value.startswith("edit."):  # the field list is done with
         step = form.step(value.removeprefix("edit."))

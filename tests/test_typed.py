@@ -126,7 +126,7 @@ def test_a_form_started_over_another_sets_it_aside(company: Company) -> None:
     reply = company.say("李明", "提交给经理")  # the plan card's button, typed
     assert "拜访类型" not in reply and "王经理" in reply, reply
     listed = company.say("李明", "/my")
-    assert "未完成" in listed and "拜访记录" in listed
+    assert "未完成的表单:拜访记录。" in listed and "没有填进去" not in listed
     resumed = company.press("李明", "继续填写 拜访记录")
     assert "拜访类型" in resumed
 
@@ -138,7 +138,9 @@ def test_a_typed_line_never_goes_into_a_hidden_draft(company: Company) -> None:
     assert "「拜访记录」已保留" in started and "哪位客户来访" in started
     company.say("李明", "/cancel")
     reply = company.say("李明", "华东机电")
-    assert "哪天拜访的" not in reply and "拜访记录" in reply and "/my" in reply
+    assert "哪天拜访的" not in reply and "您有未完成的:拜访记录。这句话没有填进去" in reply
+    again = company.say("李明", "/cancel")  # nothing on screen: the visit is not dropped
+    assert "没有正在填写的表单" in again and "未完成的表单:拜访记录。" in again
     (draft,) = drafts(company)
     assert draft.flow == "visit" and "visited_on" not in draft.data
     assert "哪天拜访的" in company.say("李明", "/visit")  # asked again where it was

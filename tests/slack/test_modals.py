@@ -5,6 +5,7 @@ then its summary in the DM with buttons that act once."""
 from __future__ import annotations
 
 import asyncio
+import copy
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -245,8 +246,10 @@ async def test_a_cancelled_drafts_summary_neither_edits_nor_submits_the_next_one
 ) -> None:
     user = await link("李明")
     await slack.submit(user, await _open(slack, standin, user), GOOD)
-    cancelled = standin.last(user)
-    await slack.message(user, "cancel")  # typed: the summary keeps its buttons
+    shown = standin.last(user)
+    cancelled = copy.deepcopy(shown)  # as a second device, or a tap on its way, still has it
+    await slack.message(user, "cancel")  # typed: the summary loses its buttons, as if tapped
+    assert shown.buttons() == {}
     await slack.submit(user, await _open(slack, standin, user), GOOD | {"title": "Review"})
     summary = standin.last(user)
     views = len(standin.opened_views())
@@ -339,3 +342,16 @@ async def test_in_the_dm_a_tapped_answer_stays_on_its_question_and_ticks_change_
     await slack.press(user, tags, "Alpha")
     assert len(standin.inbox(user)) == shown  # ticked on the question, not sent anew
     assert tags.updates == 1 and "✓ Alpha" in tags.buttons()
+
+
+async def test_a_line_typed_in_the_dm_while_the_modal_is_open_goes_into_no_form(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link, core: Core
+) -> None:
+    user = await link("李明")
+    modal = await _open(slack, standin, user)
+    await slack.message(user, "Kick-off")  # meant for the modal's first box, typed in the DM
+    with core.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Draft)) == 0
+    answer = await slack.submit(user, modal, GOOD)
+    assert (answer.status, answer.body) == (200, "")
+    assert standin.last(user).text.startswith("TEST SUMMARY\ntitle: Kick-off")

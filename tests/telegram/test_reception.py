@@ -142,10 +142,12 @@ async def test_a_button_from_an_earlier_question_is_answered_politely(world: Wor
 async def test_the_submit_on_a_cancelled_requests_summary_sends_nothing(world: World) -> None:
     li, wang = [await world.linked(name) for name in ("李明", "王经理")]
     cancelled = await fill_b_class(li)
-    await li.send("/cancel")  # typed: the summary keeps its buttons (a tapped 取消 removes them)
+    submit = cancelled.action("提交")
+    await li.send("/cancel")  # typed: the summary loses its buttons, as a tapped 取消 does
+    assert cancelled.labels == [] and cancelled.edits == 1
     summary = await fill_b_class(li)  # a new request, at the same step
 
-    replies = await li.press("提交", on=cancelled)
+    replies = await li.tap(submit, on=cancelled)  # a tap already on its way, or another device
     assert replies[0].text == "这个按钮属于之前那份已结束的「接待申请」,没有改动。请继续当前这一份:"
     assert replies[1].text == summary.text  # the summary shown again; nothing was sent
     assert len(wang.screen) == 1  # only the welcome
@@ -158,6 +160,7 @@ async def test_the_submit_on_a_cancelled_requests_summary_sends_nothing(world: W
 async def test_a_button_the_core_no_longer_knows(world: World) -> None:
     li = await world.linked("李明")
     question = (await li.send("/reception"))[-1]
+    client = question.action("华东机电")
     await li.send("/cancel")
-    replies = await li.press("华东机电", on=question)
+    replies = await li.tap(client, on=question)
     assert [r.text for r in replies] == ["这个按钮已经失效了,请使用最新的消息。"]

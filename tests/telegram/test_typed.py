@@ -60,3 +60,11 @@ async def test_the_today_button_goes_after_check_in(world: World, clock: FakeClo
     assert guests.labels == ["登记到达"]
     await desk.press("登记到达", on=guests)
     assert guests.labels == [] and guests.edits == 1 and "登记到达" in guests.text
+
+
+async def test_a_question_cancelled_by_typing_loses_its_buttons(world: World) -> None:
+    li = await world.linked("李明")
+    question = (await li.send("/reception"))[-1]
+    await li.send("取消")
+    assert question.labels == [] and question.text.startswith("哪位客户来访?")
+    assert li.last.text == "已放弃「接待申请」,什么都没有保存。"
