@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from handlers import leavers
 from handlers.context import Ctx, named_by
-from handlers.i18n import N_
+from handlers.i18n import N_, clipped
 from handlers.messages import Button, rows
 from handlers.registry import Command, Feature
 from storage.models import Person
@@ -29,7 +29,7 @@ def command(ctx: Ctx, argument: str) -> None:
         select(Person).where(Person.name == name[:100], Person.active.is_(True))
     ).first()
     if person is None:
-        ctx.say("deactivate.unknown", name=name[:100])
+        ctx.say("deactivate.unknown", name=clipped(name))
         return
     if person.id == ctx.person.id:
         ctx.say("deactivate.self")

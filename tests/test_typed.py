@@ -65,6 +65,7 @@ def test_done_typed_with_nothing_chosen_is_asked_again(company: Company) -> None
 def test_done_in_english_and_a_class_label_inside_another(company: Company) -> None:
     company.say("Tom Walker", "/reception")
     company.say("Tom Walker", "Suzhou New Materials")
+    company.say("Tom Walker", "other region")  # a new client: where it is
     reply = company.say("Tom Walker", "Important")  # also inside "Very important"
     assert "How many visitors" in reply, reply
     company.say("Tom Walker", "3")
