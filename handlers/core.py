@@ -17,13 +17,13 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from handlers import flow
-from handlers.context import Ctx, translator_for
+from handlers.context import OUTBOX, Ctx, translator_for
 from handlers.i18n import Translator, choose_locale
 from handlers.messages import Event, Message
 from handlers.org import link_identity
 from handlers.policy import Policy
 from handlers.registry import Command, Feature
-from storage.db import Database
+from storage.db import Database, announce
 from storage.inserts import insert_new
 from storage.models import AuditEntry, Identity, InboundEvent, Person, utcnow
 
@@ -149,6 +149,8 @@ class Core:
             if person is None:
                 self._audit_stranger(session, event, "link.refused")
                 return [Message(t("link.bad_code"))]
+            # What waited for them in the outbox is theirs on this platform now: wake it.
+            announce(session, OUTBOX)
             t = translator_for(session, person, self.policy, event.platform_locale)
             return [Message(t("link.welcome", name=person.name) + "\n\n" + t("help.hint"))]
         # How to link differs by platform (Slack users cannot type a bare /start).
