@@ -192,6 +192,7 @@ class SlackBot:
         app.action(re.compile(rf"^{re.escape(BUTTON_ACTION)}\d+$"))(self._on_button)
         app.action(re.compile(rf"^{re.escape(OPEN_ACTION)}\."))(self._on_open)
         app.view_submission(re.compile(rf"^{re.escape(FORM_CALLBACK)}"))(self._on_submit)
+        app.view_closed(re.compile(rf"^{re.escape(FORM_CALLBACK)}"))(self._on_close)
         app.event("message")(self._on_message)
         app.event("app_home_opened")(self._on_home)
 
@@ -310,6 +311,16 @@ class SlackBot:
             return
         await ack()
         self._later(self._reply(who, result.replies))
+
+    async def _on_close(
+        self, ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """A form's modal closed with Cancel or ✕ (the modal asked Slack to tell us)."""
+        await ack()
+        who = who_of(context)
+        form_name = view["callback_id"].removeprefix(FORM_CALLBACK)
+        event = Event(PLATFORM, who.key, chat_id=self.sender.known_dm(who.user))
+        self._later(asyncio.to_thread(self.core.close_form, event, form_name, opened_for(view)))
 
     async def _on_message(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext

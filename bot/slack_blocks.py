@@ -126,6 +126,8 @@ def form_modal(ctx: Ctx, form: Form, draft: Draft | None) -> Block:
         "title": plain(t(form.title), TITLE_MAX),
         "submit": plain(t("slack.modal.next"), TITLE_MAX),
         "close": plain(t("flow.cancel"), TITLE_MAX),
+        # Slack says when it is closed unsent (view_closed), so a draft begun for it can go.
+        "notify_on_close": True,
         "blocks": blocks[:VIEW_BLOCKS_MAX],
     }
 

@@ -99,6 +99,14 @@ class Core:
             ctx = self._ctx(session, person, event)
             return FormResult(flow.fill(ctx, form, texts, opened), ctx.replies)
 
+    def close_form(self, event: Event, form_name: str, opened: flow.Opened) -> None:
+        """A whole form's modal closed without being sent (see `flow.closed`)."""
+        with self.db.session() as session:
+            person = self._who(session, event)
+            form = self.forms.get(form_name)
+            if person is not None and form is not None:
+                flow.closed(self._ctx(session, person, event), form, opened)
+
     def form(self, name: str) -> flow.Form | None:
         return self.forms.get(name)
 

@@ -114,7 +114,7 @@ async def sent_back_and_reopened(
     wang = await link("王经理")
     await file_reception(slack, li)
     await slack.press(wang, standin.find(wang, "东方精密"), EN("approval.changes"))
-    await slack.message(wang, "Please add the plant tour")
+    await slack.submit(wang, standin.opened_views()[-1], {"reason": "Please add the plant tour"})
     await slack.press(li, standin.find(li, "Please add the plant tour"), ZH("rcp.edit_resubmit"))
     return wang
 
