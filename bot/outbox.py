@@ -15,6 +15,7 @@ the card as it stands (a decided request's outcome, never its old buttons).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,6 +37,26 @@ class Pending:
     person_id: int
     chat_id: str | None  # the recipient's chat on this platform (None on the console)
     message: Message
+    parts_sent: int  # of its parts, those an earlier try delivered (see `Parts`)
+
+
+@dataclass
+class Parts:
+    """How many parts of a message (its text pieces, then its file) the platform has taken,
+    counted as each is taken. An outbox row keeps the count (`record`), so a retry sends only
+    the rest: a file that would not upload does not send the text again."""
+
+    taken: int = 0
+    record: Callable[[int], Awaitable[None]] | None = None
+
+    def due(self, number: int) -> bool:
+        """Whether part `number` (from 1) is still to send."""
+        return number > self.taken
+
+    async def took(self, number: int, total: int) -> None:
+        self.taken = number
+        if self.record is not None and number < total:  # the last: the row is marked sent
+            await self.record(number)
 
 
 def claim(db: Database, platform: str, now: datetime, limit: int = 50) -> list[Pending]:
@@ -67,7 +88,11 @@ def claim(db: Database, platform: str, now: datetime, limit: int = 50) -> list[P
         chats = _chats(session, platform, {row.person_id for row in rows})
         return [
             Pending(
-                row.id, row.person_id, chats.get(row.person_id), Message.from_payload(row.payload)
+                row.id,
+                row.person_id,
+                chats.get(row.person_id),
+                Message.from_payload(row.payload),
+                row.parts_sent,
             )
             for row in rows
         ]
@@ -125,6 +150,13 @@ def mark_sent(db: Database, pending_id: int, now: datetime) -> None:
         row = session.get(OutboxMessage, pending_id)
         if row is not None:
             row.sent_at = now
+
+
+def mark_parts(db: Database, pending_id: int, parts_sent: int) -> None:
+    with db.session() as session:
+        row = session.get(OutboxMessage, pending_id)
+        if row is not None:
+            row.parts_sent = parts_sent
 
 
 def mark_failed(db: Database, pending_id: int, now: datetime, retry_in: timedelta) -> None:

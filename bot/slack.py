@@ -32,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -519,21 +520,25 @@ class SlackBot:
         profile = await asyncio.to_thread(self._profile, who.key, None)
         person_id = profile.person_id if profile else None
         for message in replies:
+            parts = outbox.Parts()
             try:
-                await self._send(person_id, chat, message, pressed)
+                await self._send(person_id, chat, message, pressed, parts)
             except SEND_ERRORS:
                 log.exception("reply to %s not sent; kept in the outbox", who.key)
                 if person_id is not None:
-                    await asyncio.to_thread(self._keep, person_id, message)
+                    await asyncio.to_thread(self._keep, person_id, message, parts.taken)
 
-    def _keep(self, person_id: int, message: Message) -> None:
-        """A reply Slack would not take goes to the outbox, so it is sent later, not lost."""
+    def _keep(self, person_id: int, message: Message, parts_sent: int) -> None:
+        """A reply Slack would not take goes to the outbox, so it is sent later, not lost —
+        only its parts Slack did not take (the file, when the text went)."""
         now = self.core.clock()
         with self.core.db.session() as session:
             person = session.get(Person, person_id)
             if person is not None:
                 key = f"slack:kept:{uuid.uuid4().hex}"
-                enqueue(session, person, message, key, now, not_before=now + RETRY_IN)
+                row = enqueue(session, person, message, key, now, not_before=now + RETRY_IN)
+                if row is not None:
+                    row.parts_sent = parts_sent
 
     async def _send(
         self,
@@ -541,9 +546,10 @@ class SlackBot:
         chat: str,
         message: Message,
         pressed: tuple[str, str] | None = None,
+        parts: outbox.Parts | None = None,
     ) -> None:
-        """Post a message, or update every copy of its card (`replace`) already shown, or
-        without a card the pressed message."""
+        """Post a message (the parts not sent yet), or update every copy of its card
+        (`replace`) already shown, or without a card the pressed message."""
         db = self.core.db
         if message.replace:
             copies = []
@@ -557,10 +563,10 @@ class SlackBot:
                 for channel, ts in copies:
                     await self._update(channel, ts, message)
                 return
-        ts = await self.sender.post(chat, message)
-        if message.card and person_id is not None:
+        posted = await self.sender.post(chat, message, parts)
+        if message.card and person_id is not None and posted is not None:
             await asyncio.to_thread(
-                outbox.remember_card, db, message.card, person_id, PLATFORM, chat, ts
+                outbox.remember_card, db, message.card, person_id, PLATFORM, chat, posted
             )
 
     async def _update(self, channel: str, ts: str, message: Message) -> None:
@@ -590,13 +596,17 @@ class SlackBot:
             if pending.chat_id is None:  # linked, but never reached us from Slack
                 await asyncio.to_thread(outbox.mark_failed, db, pending.id, now, RETRY_IN)
                 continue
+            parts = outbox.Parts(pending.parts_sent, partial(self._record_parts, pending.id))
             try:
-                await self._send(pending.person_id, pending.chat_id, pending.message)
+                await self._send(pending.person_id, pending.chat_id, pending.message, None, parts)
             except SEND_ERRORS:
                 log.exception("outbox %s not sent; retrying later", pending.id)
                 await asyncio.to_thread(outbox.mark_failed, db, pending.id, now, RETRY_IN)
                 continue
             await self._marks.sent(pending.id, now)
+
+    async def _record_parts(self, pending_id: int, parts_sent: int) -> None:
+        await asyncio.to_thread(outbox.mark_parts, self.core.db, pending_id, parts_sent)
 
 
 async def check_tokens(client: AsyncWebClient, app_token: str | None) -> str | None:

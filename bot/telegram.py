@@ -23,6 +23,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlparse
 
@@ -230,18 +231,20 @@ class TelegramBot:
             found = await asyncio.to_thread(self._person, event.user)
             person_id = found[0] if found else None
         for number, reply in enumerate(replies):
+            parts = outbox.Parts()
             try:
-                await self._show(chat_id, person_id, reply, pressed)
+                await self._show(chat_id, person_id, reply, pressed, parts)
             except BadRequest:
                 raise  # Telegram will never take it: retrying cannot help
             except (NetworkError, RetryAfter) as error:  # a 5xx, a timeout, a flood wait
                 log.warning("reply to %s not sent (%s); kept in the outbox", event.user, error)
-                await asyncio.to_thread(self._keep, event.user, replies[number:])
+                await asyncio.to_thread(self._keep, event.user, replies[number:], parts.taken)
                 break
 
-    def _keep(self, user_key: str, replies: list[Message]) -> None:
+    def _keep(self, user_key: str, replies: list[Message], first_parts_sent: int) -> None:
         """Replies Telegram did not take go to the outbox, in order, to be sent by the next
-        passes — the answer was saved, so its reply must not be lost."""
+        passes — the answer was saved, so its reply must not be lost; of the first, only the
+        parts Telegram did not take."""
         now = self._now()
         with self.app.db.session() as session:
             identity = session.scalars(
@@ -251,16 +254,24 @@ class TelegramBot:
             ).first()
             if identity is None:  # a stranger's one line: nothing to keep it for
                 return
-            for reply in replies:
+            for number, reply in enumerate(replies):
                 key = f"telegram:kept:{uuid.uuid4().hex}"
-                enqueue(session, identity.person, reply, key, now)
+                row = enqueue(session, identity.person, reply, key, now)
+                if row is not None and number == 0:
+                    row.parts_sent = first_parts_sent
 
     # ---------------------------------------------------------------- messages out
 
     async def _show(
-        self, chat_id: int, person_id: int | None, message: Message, pressed: int | None
+        self,
+        chat_id: int,
+        person_id: int | None,
+        message: Message,
+        pressed: int | None,
+        parts: outbox.Parts,
     ) -> None:
-        """Edit the shown copies of a replaced card (or the pressed message), else send anew."""
+        """Edit the shown copies of a replaced card (or the pressed message), else send anew
+        the parts not sent yet."""
         if message.replace:
             targets = set(await self._copies(message.card, person_id))
             if pressed is not None:
@@ -269,7 +280,7 @@ class TelegramBot:
                 for target in sorted(targets):
                     await self._edit(target, message)
                 return
-        sent_id = await self._send(chat_id, message)
+        sent_id = await self._send(chat_id, message, parts)
         if message.card and person_id is not None and sent_id is not None:
             await asyncio.to_thread(
                 outbox.remember_card,
@@ -281,20 +292,29 @@ class TelegramBot:
                 str(sent_id),
             )
 
-    async def _send(self, chat_id: int, message: Message) -> int | None:
-        """Send text (split to Telegram's size) and any file; the id of the one with buttons."""
+    async def _send(
+        self, chat_id: int, message: Message, parts: outbox.Parts | None = None
+    ) -> int | None:
+        """Send text (split to Telegram's size), then any file, each part once (`parts`: those
+        already taken, counted as each goes); the id of the one with buttons, if sent now."""
+        parts = parts or outbox.Parts()
         bot = self.application.bot
         keyboard = _keyboard(message.buttons)
         pieces = split_text(message.text) if message.text.strip() else []
+        total = len(pieces) + (message.attachment is not None)
         holder = None
         for number, piece in enumerate(pieces, start=1):
+            if not parts.due(number):
+                continue
             markup = keyboard if number == len(pieces) else None
             holder = (await bot.send_message(chat_id, piece, reply_markup=markup)).message_id
-        if message.attachment is not None:
+            await parts.took(number, total)
+        if message.attachment is not None and parts.due(total):
             document = InputFile(message.attachment.content, filename=message.attachment.filename)
             markup = None if pieces else keyboard
             sent = await bot.send_document(chat_id, document, reply_markup=markup)
             holder = holder or sent.message_id
+            await parts.took(total, total)
         return holder
 
     async def _edit(self, target: Target, message: Message) -> None:
@@ -351,8 +371,11 @@ class TelegramBot:
             log.warning("outbox %s: person %s has no Telegram chat", pending.id, pending.person_id)
             retry_in = RETRY_LATER
         else:
+            parts = outbox.Parts(pending.parts_sent, partial(self._record_parts, pending.id))
             try:
-                await self._show(int(pending.chat_id), pending.person_id, pending.message, None)
+                await self._show(
+                    int(pending.chat_id), pending.person_id, pending.message, None, parts
+                )
             except (Forbidden, BadRequest) as error:
                 log.warning("outbox %s not delivered: %s", pending.id, error)
                 retry_in = RETRY_LATER
@@ -365,6 +388,9 @@ class TelegramBot:
             await asyncio.to_thread(
                 outbox.mark_failed, self.app.db, pending.id, self._now(), retry_in
             )
+
+    async def _record_parts(self, pending_id: int, parts_sent: int) -> None:
+        await asyncio.to_thread(outbox.mark_parts, self.app.db, pending_id, parts_sent)
 
     def _now(self) -> datetime:
         return self.core.clock()  # the core's clock: the outbox rows were stamped with it

@@ -191,3 +191,25 @@ async def test_a_stranger_home_says_one_line(slack: FakeSlack, standin: WebApiSt
         EN("slack.home.title"),
         EN("stranger.slack"),
     ]
+
+
+async def test_a_file_that_would_not_upload_is_retried_without_its_text(
+    slack: FakeSlack,
+    standin: WebApiStandIn,
+    link: Link,
+    core: Core,
+    bot: SlackBot,
+    clock: FakeClock,
+) -> None:
+    li = await link("李明")
+    ics = Attachment("reception-1.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+    standin.server_error_next("files.getUploadURLExternal", times=2)
+    with core.db.session() as session:
+        person = session.scalars(select(Person).where(Person.name == "李明")).one()
+        enqueue(session, person, Message("Your schedule", attachment=ics), "test:ics", clock())
+
+    for _ in range(3):  # the first try and two retries, each when the row comes due
+        await bot.deliver()
+        clock.advance(minutes=2)
+    assert standin.texts(li) == ["Your schedule"]  # once, not once per try
+    assert len(standin.calls_to("files.completeUploadExternal")) == 1
