@@ -10,9 +10,10 @@ about receptions and approvals is decided in `handlers/`.
 - Messages for other people wait in the outbox; a loop delivers them every TICK_SECONDS and
   as soon as a transaction that queued some commits, and edits earlier copies of a card when
   asked to.
-- Updates come by long polling, or by webhook (`serve(app, webhook=URL)`) checked with
-  Telegram's secret-token header. A redelivered update (same update_id) reaches the core
-  with the same event id, and the core drops it.
+- Updates come by long polling, or by webhook (`serve(app, webhook=URL)`), whose requests
+  are checked for Telegram's secret-token header and their size before the body is read
+  (`telegram_webhook`). A redelivered update (same update_id) reaches the core with the same
+  event id, and the core drops it.
 - Sending is paced to Telegram's limits; a 429 pauses and retries (see `telegram_limits`).
 """
 
@@ -67,6 +68,7 @@ from bot.telegram_limits import (
     split_text,
     utf16_len,
 )
+from bot.telegram_webhook import WebhookServer
 from handlers.context import enqueue
 from handlers.i18n import LOCALES, Translator, choose_locale, normalise_locale
 from handlers.messages import Button, Event, Message
@@ -110,6 +112,7 @@ class TelegramBot:
         self.application.add_error_handler(self._on_error)
         self._delivering = asyncio.Lock()  # one outbox pass at a time
         self._marks = outbox.SentMarks(self.app.db)
+        self._webhook: WebhookServer | None = None
         self._outbox = DeliveryLoop(
             app.db, self.deliver, app.settings.tick_seconds, name="telegram-outbox"
         )
@@ -121,20 +124,21 @@ class TelegramBot:
         secret = _webhook_secret(self.app.settings) if webhook else None
         await until_answered("telegram: getMe", self._initialize)
         await self._publish_menus()
-        updater = self.application.updater
-        assert updater is not None  # built with one
-        if webhook:
+        if webhook and secret:
+            # Our own server, not the updater's: it refuses unread (see telegram_webhook).
+            server = WebhookServer(
+                self.application, urlparse(webhook).path, secret, self.app.db, self._now
+            )
             host, port = self.app.settings.telegram_listen
             with listening_at("TELEGRAM_LISTEN", self.app.settings.telegram_listen):
-                await updater.start_webhook(
-                    listen=host,
-                    port=port,
-                    url_path=urlparse(webhook).path.lstrip("/"),
-                    webhook_url=webhook,
-                    secret_token=secret,
-                    allowed_updates=ALLOWED_UPDATES,
-                )
+                await server.start(host, port)
+            self._webhook = server
+            await self.application.bot.set_webhook(
+                webhook, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            )
         else:
+            updater = self.application.updater
+            assert updater is not None  # built with one
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         await self.application.start()
         self._outbox.start()
@@ -155,6 +159,9 @@ class TelegramBot:
     async def stop(self) -> None:
         """Stop receiving and delivering; a row mid-send stays leased and is sent later."""
         await self._outbox.stop()
+        if self._webhook is not None:
+            await self._webhook.stop()
+            self._webhook = None
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
