@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from handlers.core import CONSOLE
@@ -150,6 +150,19 @@ def mark_sent(db: Database, pending_id: int, now: datetime) -> None:
         row = session.get(OutboxMessage, pending_id)
         if row is not None:
             row.sent_at = now
+
+
+def release(db: Database, pending_ids: list[int], now: datetime) -> None:
+    """Claimed rows a stopping process will not send: due again at once, their claim undone,
+    so the next process sends them without waiting for the lease."""
+    if not pending_ids:
+        return
+    with db.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(pending_ids), OutboxMessage.sent_at.is_(None))
+            .values(not_before=now, attempts=OutboxMessage.attempts - 1)
+        )
 
 
 def mark_parts(db: Database, pending_id: int, parts_sent: int) -> None:

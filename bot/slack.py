@@ -162,6 +162,7 @@ class SlackBot:
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self._delivering = asyncio.Lock()
+        self._stopping = False  # set by stop(): passes claim no more, channels end after a send
         self._marks = outbox.SentMarks(self.core.db)
         self._listen()
         # What an event (or a scheduler tick) queued goes out as soon as it commits; an event
@@ -230,12 +231,20 @@ class SlackBot:
             )
 
     async def run_outbox(self, tick_seconds: float) -> None:
+        """A pass every tick, run as tracked work (a failed one is logged, the next tick
+        retries): cancelled, this loop leaves the pass under way to finish (see `stop`)."""
         while True:
-            try:
-                await self.deliver()
-            except Exception:  # a failed pass must not end delivery; the next tick retries
-                log.exception("slack outbox pass failed")
+            self._deliver_soon()
             await asyncio.sleep(tick_seconds)
+
+    async def stop(self) -> None:
+        """After events stopped coming: finish the work they started and the outbox message
+        being sent (marked sent); passes claim no more and give back what they claimed but
+        did not send, so the next process sends it at once."""
+        self._stopping = True
+        await self.idle()
+        async with self._delivering:
+            await self._marks.flush()
 
     def _later(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(self._logged(work))
@@ -581,17 +590,26 @@ class SlackBot:
         """Send what the outbox holds for Slack: one pass at a time, channels side by side."""
         async with self._delivering:
             await self._marks.flush()  # rows sent while the database was away, first
-            while batch := await asyncio.to_thread(
-                outbox.claim, self.core.db, PLATFORM, self.core.clock()
+            while not self._stopping and (
+                batch := await asyncio.to_thread(
+                    outbox.claim, self.core.db, PLATFORM, self.core.clock()
+                )
             ):
                 by_chat: defaultdict[str | None, list[outbox.Pending]] = defaultdict(list)
                 for pending in batch:
                     by_chat[pending.chat_id].append(pending)
-                await asyncio.gather(*(self._deliver_to(items) for items in by_chat.values()))
+                left = await asyncio.gather(
+                    *(self._deliver_to(items) for items in by_chat.values())
+                )
+                unsent = [row for rows in left for row in rows]
+                await asyncio.to_thread(outbox.release, self.core.db, unsent, self.core.clock())
 
-    async def _deliver_to(self, items: list[outbox.Pending]) -> None:
+    async def _deliver_to(self, items: list[outbox.Pending]) -> list[int]:
+        """One channel's messages in order; the ids left unsent when the bot began stopping."""
         db = self.core.db
-        for pending in items:
+        for number, pending in enumerate(items):
+            if self._stopping:
+                return [left.id for left in items[number:]]
             now = self.core.clock()
             if pending.chat_id is None:  # linked, but never reached us from Slack
                 await asyncio.to_thread(outbox.mark_failed, db, pending.id, now, RETRY_IN)
@@ -604,6 +622,7 @@ class SlackBot:
                 await asyncio.to_thread(outbox.mark_failed, db, pending.id, now, RETRY_IN)
                 continue
             await self._marks.sent(pending.id, now)
+        return []
 
     async def _record_parts(self, pending_id: int, parts_sent: int) -> None:
         await asyncio.to_thread(outbox.mark_parts, self.core.db, pending_id, parts_sent)
@@ -685,7 +704,8 @@ async def serve(app: App, webhook: str | None = None) -> None:
                 stop = (await bot.start_http(host, port)).cleanup
             log.info("slack: listening on http://%s:%s%s", host, port, EVENTS_PATH)
         await bot.run_outbox(settings.tick_seconds)
-    finally:
-        bot.close()
+    finally:  # cancelled (SIGTERM, SIGINT): no more events, then what they started, finished
         if stop is not None:
             await stop()
+        await bot.stop()
+        bot.close()

@@ -113,6 +113,7 @@ class TelegramBot:
         self._delivering = asyncio.Lock()  # one outbox pass at a time
         self._marks = outbox.SentMarks(self.app.db)
         self._webhook: WebhookServer | None = None
+        self._stopping = False  # set by stop(): passes claim no more, chats end after a send
         self._outbox = DeliveryLoop(
             app.db, self.deliver, app.settings.tick_seconds, name="telegram-outbox"
         )
@@ -157,16 +158,21 @@ class TelegramBot:
             raise Passing(error.message) from None
 
     async def stop(self) -> None:
-        """Stop receiving and delivering; a row mid-send stays leased and is sent later."""
-        await self._outbox.stop()
+        """Stop gracefully: take no more updates, answer those already taken, let the outbox
+        message being sent finish and mark it, give back the rows claimed but not sent (the
+        next process sends them at once), then let go of Telegram."""
         if self._webhook is not None:
             await self._webhook.stop()
             self._webhook = None
         updater = self.application.updater
         if updater is not None and updater.running:
-            await updater.stop()
+            await updater.stop()  # PTB confirms the updates fetched, so none comes again
         if self.application.running:
-            await self.application.stop()
+            await self.application.stop()  # the updates queued are handled first
+        self._stopping = True
+        await self._outbox.stop()
+        async with self._delivering:  # a pass a reply started, too
+            await self._marks.flush()
         await self.application.shutdown()
 
     # ---------------------------------------------------------------- updates in
@@ -355,22 +361,36 @@ class TelegramBot:
                 # The next batch is claimed while this one goes out: the pace (a message every
                 # 1/29.5 s) must not wait for the database between batches.
                 upcoming = asyncio.ensure_future(self._claim())
+                unsent: list[int] = []
                 try:
                     # Chats side by side, each chat's messages in order: one chat waiting for
                     # its own pace (one a second) must not hold up everyone else's digest.
                     chats: dict[str | None, list[outbox.Pending]] = {}
                     for pending in batch:
                         chats.setdefault(pending.chat_id, []).append(pending)
-                    await asyncio.gather(*(self._deliver_in_order(rows) for rows in chats.values()))
+                    left = await asyncio.gather(
+                        *(self._deliver_in_order(rows) for rows in chats.values())
+                    )
+                    unsent = [row for rows in left for row in rows]
                 finally:
                     batch = await upcoming  # a pass that failed leaves it to its lease
+                if self._stopping:
+                    unsent += [pending.id for pending in batch]
+                    batch = []
+                await asyncio.to_thread(outbox.release, self.app.db, unsent, self._now())
 
     async def _claim(self) -> list[outbox.Pending]:
+        if self._stopping:
+            return []
         return await asyncio.to_thread(outbox.claim, self.app.db, PLATFORM, self._now())
 
-    async def _deliver_in_order(self, rows: list[outbox.Pending]) -> None:
-        for pending in rows:
+    async def _deliver_in_order(self, rows: list[outbox.Pending]) -> list[int]:
+        """One chat's messages in order; the ids left unsent when the bot began stopping."""
+        for number, pending in enumerate(rows):
+            if self._stopping:
+                return [left.id for left in rows[number:]]
             await self._deliver_one(pending)
+        return []
 
     async def _deliver_one(self, pending: outbox.Pending) -> None:
         retry_in = None
@@ -496,7 +516,8 @@ def _fit(text: str) -> str:
 
 
 async def serve(app: App, webhook: str | None) -> None:
-    """Run the bot until cancelled (Ctrl-C): by webhook when a URL is given, else polling."""
+    """Run the bot until cancelled (SIGTERM or SIGINT, see `bot.cli`), then stop it
+    gracefully: by webhook when a URL is given, else polling."""
     bot = TelegramBot(app)
     await bot.start(webhook or app.settings.telegram_webhook_url)
     try:
