@@ -216,3 +216,19 @@ async def test_an_edit_modal_whose_draft_was_cancelled_files_no_new_request(
     assert standin.last(li).text == ZH("flow.form_gone", title=ZH("rcp.title"))
     assert _count(core, Draft) == 0
     assert _count(core, Reception) == 1
+
+
+async def test_closing_an_edit_modal_keeps_the_draft_and_its_summary(
+    slack: FakeSlack, standin: WebApiStandIn, core: Core, li: str
+) -> None:
+    await slack.command(li, "reception")
+    view = standin.opened_views()[-1]
+    await slack.submit(li, view, reception_answers(view, "下周三上午10点"))
+    summary = standin.last(li)
+    await slack.press(li, summary, ZH("flow.edit"))
+    edit = standin.opened_views()[-1]
+    assert edit is not view and edit["notify_on_close"] is True
+    await slack.close(li, edit)  # changed his mind: the answers stay as they were
+    assert _count(core, Draft) == 1
+    await slack.press(li, summary, ZH("flow.submit"))
+    assert _count(core, Reception) == 1

@@ -4,8 +4,10 @@ reads the body, and keeps each refusal in the audit trail."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from urllib.parse import urlparse
 
+import aiohttp
 import pytest
 from sqlalchemy import select
 
@@ -63,3 +65,19 @@ async def test_a_body_larger_than_any_update_is_refused_unread_and_audited(world
     assert [(r["status"], r["reason"]) for r in refusals(world)] == [(413, "size")]
     li = await world.linked("李明")  # and the webhook still works
     assert li.texts
+
+
+@WEBHOOK
+async def test_a_body_sent_without_a_length_is_cut_off_at_the_limit(world: World) -> None:
+    """Chunked, with no Content-Length to refuse it by: read up to the limit, then refused."""
+    assert world.webhook is not None
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(40):  # 2.5 MB in 64 KB chunks
+            yield b" " * 65536
+
+    async with aiohttp.ClientSession() as http:
+        headers = {SECRET_HEADER: world.secret, "Content-Type": "application/json"}
+        async with http.post(world.webhook, data=chunks(), headers=headers) as answer:
+            assert answer.status == 413
+    assert [(r["status"], r["reason"]) for r in refusals(world)] == [(413, "size")]
