@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import importlib
 import logging
+import signal
 import sys
 import tempfile
 from collections.abc import Coroutine
@@ -125,20 +126,39 @@ def run(app: App, args: argparse.Namespace) -> int:
     except SettingError as error:  # a mode that needs a setting the environment lacks
         print(error, file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        pass  # Ctrl-C: the adapters shut down cleanly; queued messages wait in the outbox
+    finally:
+        app.db.dispose()  # every connection closed; queued messages wait in the outbox
     return 0
 
 
 async def _serve_all(app: App, servers: list[Coroutine[Any, Any, None]]) -> None:
-    """The adapters and one scheduler loop for them all (reminders, digests, charts)."""
+    """The adapters and one scheduler loop for them all (reminders, digests, charts), until
+    SIGTERM (a deploy, `docker stop`, systemd) or SIGINT (Ctrl-C): then the adapters stop
+    gracefully (each `serve` stops its bot when cancelled) and the scheduler ends its tick."""
     from bot.scheduler import run_scheduler
 
     stop = asyncio.Event()
     scheduler = asyncio.create_task(run_scheduler(app, stop))
+    serving = asyncio.gather(*servers)
+    loop = asyncio.get_running_loop()
+    signalled: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        if not signalled:
+            logging.getLogger("visitdesk").info("stopping (signal %s)", signum)
+        signalled.append(signum)
+        serving.cancel()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, on_signal, signum)
     try:
-        await asyncio.gather(*servers)
+        await serving
+    except asyncio.CancelledError:
+        if not signalled:  # cancelled from outside, not by a signal: not ours to swallow
+            raise
     finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
         stop.set()
         await scheduler
 

@@ -17,6 +17,9 @@ from handlers.context import OUTBOX
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+# How long a stopping bot waits for the message it is sending: Telegram's and Slack's own
+# timeouts are shorter, so only a platform gone silent mid-send is cut off.
+GRACE_SECONDS = 30.0
 
 
 def wake_in(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> Callable[[], None]:
@@ -43,6 +46,7 @@ class DeliveryLoop:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stop_listening: Callable[[], None] | None = None
+        self._closing = False
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -50,17 +54,26 @@ class DeliveryLoop:
         self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
+        """End the loop: a pass under way is let finish (the adapter has it claim no more and
+        stop after the message it is sending), not cancelled mid-send; one that does not end
+        within GRACE_SECONDS (a platform that stopped answering) is cancelled."""
         if self._stop_listening is not None:
             self._stop_listening()
             self._stop_listening = None
+        self._closing = True
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), GRACE_SECONDS)
+            except TimeoutError:
+                log.warning("%s: a pass did not end in %ss; cancelled", self.name, GRACE_SECONDS)
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             try:
                 await self.deliver()
             except Exception:  # a bad pass must not end the loop; the rows wait for the next

@@ -4,17 +4,25 @@ Claims are leases: a claimed row is hidden for `LEASE` and marked sent after the
 accepted it, so a process that dies mid-send leaves the row to be sent again later rather
 than lost. On PostgreSQL, `FOR UPDATE SKIP LOCKED` lets several processes claim side by
 side without taking the same row.
+
+A row names a person, not a platform: each adapter claims the rows of the people seen last on
+its platform (the console: of people with no identity at all), so what was queued before
+someone linked, or before they moved to another platform, goes where they are now. An unsent
+card with a later row for the same card is stale and is dropped for that row, which shows
+the card as it stands (a decided request's outcome, never its old buttons).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from handlers.core import CONSOLE
 from handlers.messages import Message
 from storage.db import Database
 from storage.models import DeliveredCard, Identity, OutboxMessage
@@ -29,31 +37,50 @@ class Pending:
     person_id: int
     chat_id: str | None  # the recipient's chat on this platform (None on the console)
     message: Message
+    parts_sent: int  # of its parts, those an earlier try delivered (see `Parts`)
+
+
+@dataclass
+class Parts:
+    """How many parts of a message (its text pieces, then its file) the platform has taken,
+    counted as each is taken. An outbox row keeps the count (`record`), so a retry sends only
+    the rest: a file that would not upload does not send the text again."""
+
+    taken: int = 0
+    record: Callable[[int], Awaitable[None]] | None = None
+
+    def due(self, number: int) -> bool:
+        """Whether part `number` (from 1) is still to send."""
+        return number > self.taken
+
+    async def took(self, number: int, total: int) -> None:
+        self.taken = number
+        if self.record is not None and number < total:  # the last: the row is marked sent
+            await self.record(number)
 
 
 def claim(db: Database, platform: str, now: datetime, limit: int = 50) -> list[Pending]:
-    """Take up to `limit` due rows for this platform, hidden from others for a lease."""
+    """Take up to `limit` due rows for people on this platform, hidden from others for a
+    lease."""
     with db.session() as session:
         query = (
             select(OutboxMessage)
-            .where(
-                OutboxMessage.platform == platform,
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
-                OutboxMessage.not_before <= now,
-            )
+            .where(_unsent(), OutboxMessage.not_before <= now, _reached_on(platform))
             .order_by(OutboxMessage.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=OutboxMessage)
         )
         rows: list[OutboxMessage] = []
         found = limit
-        while not rows and found == limit:  # a batch all expired: the next one, at once
-            found = 0
-            for row in session.scalars(query):
-                found += 1
-                if row.expires_at is not None and row.expires_at <= now:
-                    row.failed_at = now  # past its time (OutboxMessage.expires_at): dropped
+        while not rows and found == limit:  # a batch all dropped: the next one, at once
+            batch = list(session.scalars(query))
+            found = len(batch)
+            newest = _newest_of_cards(session, batch)
+            for row in batch:
+                expired = row.expires_at is not None and row.expires_at <= now
+                stale = row.card is not None and newest[(row.person_id, row.card)] > row.id
+                if expired or stale:
+                    row.failed_at = now  # past its time, or shown better by a later row
                     continue
                 row.not_before = now + LEASE
                 row.attempts += 1
@@ -61,10 +88,48 @@ def claim(db: Database, platform: str, now: datetime, limit: int = 50) -> list[P
         chats = _chats(session, platform, {row.person_id for row in rows})
         return [
             Pending(
-                row.id, row.person_id, chats.get(row.person_id), Message.from_payload(row.payload)
+                row.id,
+                row.person_id,
+                chats.get(row.person_id),
+                Message.from_payload(row.payload),
+                row.parts_sent,
             )
             for row in rows
         ]
+
+
+def _unsent() -> ColumnElement[bool]:
+    return and_(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+
+
+def _reached_on(platform: str) -> ColumnElement[bool]:
+    """Rows for the people seen last on `platform`; on the console, for people with none."""
+    latest = (
+        select(Identity.platform)
+        .where(Identity.person_id == OutboxMessage.person_id)
+        .order_by(Identity.last_seen_at.desc(), Identity.id.desc())
+        .limit(1)
+        .correlate(OutboxMessage)
+        .scalar_subquery()
+    )
+    return latest.is_(None) if platform == CONSOLE else latest == platform
+
+
+def _newest_of_cards(session: Session, rows: list[OutboxMessage]) -> dict[tuple[int, str], int]:
+    """For each (person, card) among `rows`, the id of its newest unsent row, due or not."""
+    cards = {row.card for row in rows if row.card is not None}
+    if not cards:
+        return {}
+    found = session.execute(
+        select(OutboxMessage.person_id, OutboxMessage.card, func.max(OutboxMessage.id))
+        .where(
+            _unsent(),
+            OutboxMessage.card.in_(cards),
+            OutboxMessage.person_id.in_({row.person_id for row in rows}),
+        )
+        .group_by(OutboxMessage.person_id, OutboxMessage.card)
+    )
+    return {(person_id, str(card)): newest for person_id, card, newest in found}
 
 
 def _chats(session: Session, platform: str, person_ids: set[int]) -> dict[int, str | None]:
@@ -85,6 +150,26 @@ def mark_sent(db: Database, pending_id: int, now: datetime) -> None:
         row = session.get(OutboxMessage, pending_id)
         if row is not None:
             row.sent_at = now
+
+
+def release(db: Database, pending_ids: list[int], now: datetime) -> None:
+    """Claimed rows a stopping process will not send: due again at once, their claim undone,
+    so the next process sends them without waiting for the lease."""
+    if not pending_ids:
+        return
+    with db.session() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(pending_ids), OutboxMessage.sent_at.is_(None))
+            .values(not_before=now, attempts=OutboxMessage.attempts - 1)
+        )
+
+
+def mark_parts(db: Database, pending_id: int, parts_sent: int) -> None:
+    with db.session() as session:
+        row = session.get(OutboxMessage, pending_id)
+        if row is not None:
+            row.parts_sent = parts_sent
 
 
 def mark_failed(db: Database, pending_id: int, now: datetime, retry_in: timedelta) -> None:

@@ -32,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -165,6 +166,7 @@ class SlackBot:
         )
         self._tasks: set[asyncio.Task[None]] = set()
         self._delivering = asyncio.Lock()
+        self._stopping = False  # set by stop(): passes claim no more, channels end after a send
         self._marks = outbox.SentMarks(self.core.db)
         self._listen()
         # What an event (or a scheduler tick) queued goes out as soon as it commits; an event
@@ -196,6 +198,7 @@ class SlackBot:
         app.action(re.compile(rf"^{re.escape(BUTTON_ACTION)}\d+$"))(self._on_button)
         app.action(re.compile(rf"^{re.escape(OPEN_ACTION)}\."))(self._on_open)
         app.view_submission(re.compile(rf"^{re.escape(FORM_CALLBACK)}"))(self._on_submit)
+        app.view_closed(re.compile(rf"^{re.escape(FORM_CALLBACK)}"))(self._on_close)
         app.event("message")(self._on_message)
         app.event("app_home_opened")(self._on_home)
 
@@ -237,12 +240,20 @@ class SlackBot:
             )
 
     async def run_outbox(self, tick_seconds: float) -> None:
+        """A pass every tick, run as tracked work (a failed one is logged, the next tick
+        retries): cancelled, this loop leaves the pass under way to finish (see `stop`)."""
         while True:
-            try:
-                await self.deliver()
-            except Exception:  # a failed pass must not end delivery; the next tick retries
-                log.exception("slack outbox pass failed")
+            self._deliver_soon()
             await asyncio.sleep(tick_seconds)
+
+    async def stop(self) -> None:
+        """After events stopped coming: finish the work they started and the outbox message
+        being sent (marked sent); passes claim no more and give back what they claimed but
+        did not send, so the next process sends it at once."""
+        self._stopping = True
+        await self.idle()
+        async with self._delivering:
+            await self._marks.flush()
 
     def _later(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(self._logged(work))
@@ -327,6 +338,16 @@ class SlackBot:
             return
         await ack()
         self._later(self._reply(who, result.replies))
+
+    async def _on_close(
+        self, ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """A form's modal closed with Cancel or ✕ (the modal asked Slack to tell us)."""
+        await ack()
+        who = who_of(context)
+        form_name = view["callback_id"].removeprefix(FORM_CALLBACK)
+        event = Event(PLATFORM, who.key, chat_id=self.sender.known_dm(who.user))
+        self._later(asyncio.to_thread(self.core.close_form, event, form_name, opened_for(view)))
 
     async def _on_message(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
@@ -534,21 +555,25 @@ class SlackBot:
         profile = await asyncio.to_thread(self._profile, who.key, None)
         person_id = profile.person_id if profile else None
         for message in replies:
+            parts = outbox.Parts()
             try:
-                await self._send(person_id, chat, message, pressed)
+                await self._send(person_id, chat, message, pressed, parts)
             except SEND_ERRORS:
                 log.exception("reply to %s not sent; kept in the outbox", who.key)
                 if person_id is not None:
-                    await asyncio.to_thread(self._keep, person_id, message)
+                    await asyncio.to_thread(self._keep, person_id, message, parts.taken)
 
-    def _keep(self, person_id: int, message: Message) -> None:
-        """A reply Slack would not take goes to the outbox, so it is sent later, not lost."""
+    def _keep(self, person_id: int, message: Message, parts_sent: int) -> None:
+        """A reply Slack would not take goes to the outbox, so it is sent later, not lost —
+        only its parts Slack did not take (the file, when the text went)."""
         now = self.core.clock()
         with self.core.db.session() as session:
             person = session.get(Person, person_id)
             if person is not None:
                 key = f"slack:kept:{uuid.uuid4().hex}"
-                enqueue(session, person, message, key, now, not_before=now + RETRY_IN)
+                row = enqueue(session, person, message, key, now, not_before=now + RETRY_IN)
+                if row is not None:
+                    row.parts_sent = parts_sent
 
     async def _send(
         self,
@@ -556,9 +581,10 @@ class SlackBot:
         chat: str,
         message: Message,
         pressed: tuple[str, str] | None = None,
+        parts: outbox.Parts | None = None,
     ) -> None:
-        """Post a message, or update every copy of its card (`replace`) already shown, or
-        without a card the pressed message."""
+        """Post a message (the parts not sent yet), or update every copy of its card
+        (`replace`) already shown, or without a card the pressed message."""
         db = self.core.db
         message = self._spelled(message)
         if message.replace:
@@ -575,10 +601,10 @@ class SlackBot:
                 await asyncio.to_thread(outbox.forget_card, db, message.card, person_id, PLATFORM)
             if copies or message.settles:
                 return
-        ts = await self.sender.post(chat, message)
-        if message.card and person_id is not None:
+        posted = await self.sender.post(chat, message, parts)
+        if message.card and person_id is not None and posted is not None:
             await asyncio.to_thread(
-                outbox.remember_card, db, message.card, person_id, PLATFORM, chat, ts
+                outbox.remember_card, db, message.card, person_id, PLATFORM, chat, posted
             )
 
     async def _update(self, channel: str, ts: str, message: Message) -> None:
@@ -593,28 +619,42 @@ class SlackBot:
         """Send what the outbox holds for Slack: one pass at a time, channels side by side."""
         async with self._delivering:
             await self._marks.flush()  # rows sent while the database was away, first
-            while batch := await asyncio.to_thread(
-                outbox.claim, self.core.db, PLATFORM, self.core.clock()
+            while not self._stopping and (
+                batch := await asyncio.to_thread(
+                    outbox.claim, self.core.db, PLATFORM, self.core.clock()
+                )
             ):
                 by_chat: defaultdict[str | None, list[outbox.Pending]] = defaultdict(list)
                 for pending in batch:
                     by_chat[pending.chat_id].append(pending)
-                await asyncio.gather(*(self._deliver_to(items) for items in by_chat.values()))
+                left = await asyncio.gather(
+                    *(self._deliver_to(items) for items in by_chat.values())
+                )
+                unsent = [row for rows in left for row in rows]
+                await asyncio.to_thread(outbox.release, self.core.db, unsent, self.core.clock())
 
-    async def _deliver_to(self, items: list[outbox.Pending]) -> None:
+    async def _deliver_to(self, items: list[outbox.Pending]) -> list[int]:
+        """One channel's messages in order; the ids left unsent when the bot began stopping."""
         db = self.core.db
-        for pending in items:
+        for number, pending in enumerate(items):
+            if self._stopping:
+                return [left.id for left in items[number:]]
             now = self.core.clock()
             if pending.chat_id is None:  # linked, but never reached us from Slack
                 await asyncio.to_thread(outbox.mark_failed, db, pending.id, now, RETRY_IN)
                 continue
+            parts = outbox.Parts(pending.parts_sent, partial(self._record_parts, pending.id))
             try:
-                await self._send(pending.person_id, pending.chat_id, pending.message)
+                await self._send(pending.person_id, pending.chat_id, pending.message, None, parts)
             except SEND_ERRORS:
                 log.exception("outbox %s not sent; retrying later", pending.id)
                 await asyncio.to_thread(outbox.mark_failed, db, pending.id, now, RETRY_IN)
                 continue
             await self._marks.sent(pending.id, now)
+        return []
+
+    async def _record_parts(self, pending_id: int, parts_sent: int) -> None:
+        await asyncio.to_thread(outbox.mark_parts, self.core.db, pending_id, parts_sent)
 
 
 async def check_tokens(client: AsyncWebClient, app_token: str | None) -> str | None:
@@ -693,7 +733,8 @@ async def serve(app: App, webhook: str | None = None) -> None:
                 stop = (await bot.start_http(host, port)).cleanup
             log.info("slack: listening on http://%s:%s%s", host, port, EVENTS_PATH)
         await bot.run_outbox(settings.tick_seconds)
-    finally:
-        bot.close()
+    finally:  # cancelled (SIGTERM, SIGINT): no more events, then what they started, finished
         if stop is not None:
             await stop()
+        await bot.stop()
+        bot.close()

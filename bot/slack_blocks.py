@@ -147,6 +147,8 @@ def form_modal(ctx: Ctx, form: Form, draft: Draft | None) -> Block:
             form.submit_label(ctx, data) if form.submit_label else t("slack.modal.next"), TITLE_MAX
         ),
         "close": plain(t("flow.cancel"), TITLE_MAX),
+        # Slack says when it is closed unsent (view_closed), so a draft begun for it can go.
+        "notify_on_close": True,
         "blocks": blocks[:VIEW_BLOCKS_MAX],
     }
 

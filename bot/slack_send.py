@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.outbox import Parts
 from bot.slack_blocks import fallback_text, message_blocks
 from handlers.messages import Message
 
@@ -76,13 +77,20 @@ class Sender:
         self._dms: dict[str, str] = {}
         self._locales: dict[str, str | None] = {}
 
-    async def post(self, channel: str, message: Message) -> str:
-        """Send a message (and its file, if any); returns the message's ts."""
-        await self.pacer.wait(channel)
-        response = await self.client.chat_postMessage(
-            channel=channel, text=fallback_text(message), blocks=message_blocks(message)
-        )
-        if message.attachment:
+    async def post(self, channel: str, message: Message, parts: Parts | None = None) -> str | None:
+        """Send a message, then its file if any, each part once (`parts`: those already taken,
+        counted as each goes); the message's ts, when it was posted now."""
+        parts = parts or Parts()
+        total = 1 + (message.attachment is not None)
+        ts = None
+        if parts.due(1):
+            await self.pacer.wait(channel)
+            response = await self.client.chat_postMessage(
+                channel=channel, text=fallback_text(message), blocks=message_blocks(message)
+            )
+            ts = str(response["ts"])
+            await parts.took(1, total)
+        if message.attachment and parts.due(2):
             await self.pacer.wait(channel)
             await self.client.files_upload_v2(
                 channel=channel,
@@ -90,7 +98,8 @@ class Sender:
                 filename=message.attachment.filename,
                 title=message.attachment.filename,
             )
-        return str(response["ts"])
+            await parts.took(2, total)
+        return ts
 
     async def update(self, channel: str, ts: str, message: Message) -> None:
         await self.pacer.wait(channel)

@@ -10,9 +10,10 @@ about receptions and approvals is decided in `handlers/`.
 - Messages for other people wait in the outbox; a loop delivers them every TICK_SECONDS and
   as soon as a transaction that queued some commits, and edits earlier copies of a card when
   asked to.
-- Updates come by long polling, or by webhook (`serve(app, webhook=URL)`) checked with
-  Telegram's secret-token header. A redelivered update (same update_id) reaches the core
-  with the same event id, and the core drops it.
+- Updates come by long polling, or by webhook (`serve(app, webhook=URL)`), whose requests
+  are checked for Telegram's secret-token header and their size before the body is read
+  (`telegram_webhook`). A redelivered update (same update_id) reaches the core with the same
+  event id, and the core drops it.
 - Sending is paced to Telegram's limits; a 429 pauses and retries (see `telegram_limits`).
 """
 
@@ -23,6 +24,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from urllib.parse import urlparse
 
@@ -66,6 +68,7 @@ from bot.telegram_limits import (
     split_text,
     utf16_len,
 )
+from bot.telegram_webhook import WebhookServer
 from handlers.context import enqueue
 from handlers.i18n import LOCALES, Translator, choose_locale, normalise_locale
 from handlers.messages import Button, Event, Message
@@ -109,6 +112,8 @@ class TelegramBot:
         self.application.add_error_handler(self._on_error)
         self._delivering = asyncio.Lock()  # one outbox pass at a time
         self._marks = outbox.SentMarks(self.app.db)
+        self._webhook: WebhookServer | None = None
+        self._stopping = False  # set by stop(): passes claim no more, chats end after a send
         self._outbox = DeliveryLoop(
             app.db, self.deliver, app.settings.tick_seconds, name="telegram-outbox"
         )
@@ -120,20 +125,21 @@ class TelegramBot:
         secret = _webhook_secret(self.app.settings) if webhook else None
         await until_answered("telegram: getMe", self._initialize)
         await self._publish_menus()
-        updater = self.application.updater
-        assert updater is not None  # built with one
-        if webhook:
+        if webhook and secret:
+            # Our own server, not the updater's: it refuses unread (see telegram_webhook).
+            server = WebhookServer(
+                self.application, urlparse(webhook).path, secret, self.app.db, self._now
+            )
             host, port = self.app.settings.telegram_listen
             with listening_at("TELEGRAM_LISTEN", self.app.settings.telegram_listen):
-                await updater.start_webhook(
-                    listen=host,
-                    port=port,
-                    url_path=urlparse(webhook).path.lstrip("/"),
-                    webhook_url=webhook,
-                    secret_token=secret,
-                    allowed_updates=ALLOWED_UPDATES,
-                )
+                await server.start(host, port)
+            self._webhook = server
+            await self.application.bot.set_webhook(
+                webhook, secret_token=secret, allowed_updates=ALLOWED_UPDATES
+            )
         else:
+            updater = self.application.updater
+            assert updater is not None  # built with one
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         await self.application.start()
         self._outbox.start()
@@ -152,13 +158,21 @@ class TelegramBot:
             raise Passing(error.message) from None
 
     async def stop(self) -> None:
-        """Stop receiving and delivering; a row mid-send stays leased and is sent later."""
-        await self._outbox.stop()
+        """Stop gracefully: take no more updates, answer those already taken, let the outbox
+        message being sent finish and mark it, give back the rows claimed but not sent (the
+        next process sends them at once), then let go of Telegram."""
+        if self._webhook is not None:
+            await self._webhook.stop()
+            self._webhook = None
         updater = self.application.updater
         if updater is not None and updater.running:
-            await updater.stop()
+            await updater.stop()  # PTB confirms the updates fetched, so none comes again
         if self.application.running:
-            await self.application.stop()
+            await self.application.stop()  # the updates queued are handled first
+        self._stopping = True
+        await self._outbox.stop()
+        async with self._delivering:  # a pass a reply started, too
+            await self._marks.flush()
         await self.application.shutdown()
 
     # ---------------------------------------------------------------- updates in
@@ -236,18 +250,20 @@ class TelegramBot:
             found = await asyncio.to_thread(self._person, event.user)
             person_id = found[0] if found else None
         for number, reply in enumerate(replies):
+            parts = outbox.Parts()
             try:
-                await self._show(chat_id, person_id, reply, pressed)
+                await self._show(chat_id, person_id, reply, pressed, parts)
             except BadRequest:
                 raise  # Telegram will never take it: retrying cannot help
             except (NetworkError, RetryAfter) as error:  # a 5xx, a timeout, a flood wait
                 log.warning("reply to %s not sent (%s); kept in the outbox", event.user, error)
-                await asyncio.to_thread(self._keep, event.user, replies[number:])
+                await asyncio.to_thread(self._keep, event.user, replies[number:], parts.taken)
                 break
 
-    def _keep(self, user_key: str, replies: list[Message]) -> None:
+    def _keep(self, user_key: str, replies: list[Message], first_parts_sent: int) -> None:
         """Replies Telegram did not take go to the outbox, in order, to be sent by the next
-        passes — the answer was saved, so its reply must not be lost."""
+        passes — the answer was saved, so its reply must not be lost; of the first, only the
+        parts Telegram did not take."""
         now = self._now()
         with self.app.db.session() as session:
             identity = session.scalars(
@@ -257,16 +273,24 @@ class TelegramBot:
             ).first()
             if identity is None:  # a stranger's one line: nothing to keep it for
                 return
-            for reply in replies:
+            for number, reply in enumerate(replies):
                 key = f"telegram:kept:{uuid.uuid4().hex}"
-                enqueue(session, identity.person, reply, key, now)
+                row = enqueue(session, identity.person, reply, key, now)
+                if row is not None and number == 0:
+                    row.parts_sent = first_parts_sent
 
     # ---------------------------------------------------------------- messages out
 
     async def _show(
-        self, chat_id: int, person_id: int | None, message: Message, pressed: int | None
+        self,
+        chat_id: int,
+        person_id: int | None,
+        message: Message,
+        pressed: int | None,
+        parts: outbox.Parts,
     ) -> None:
-        """Edit the shown copies of a replaced card (or the pressed message), else send anew."""
+        """Edit the shown copies of a replaced card (or the pressed message), else send anew
+        the parts not sent yet."""
         if message.replace:
             targets = set(await self._copies(message.card, person_id))
             if pressed is not None:
@@ -279,7 +303,7 @@ class TelegramBot:
                 )
             if targets or message.settles:
                 return
-        sent_id = await self._send(chat_id, message)
+        sent_id = await self._send(chat_id, message, parts)
         if message.card and person_id is not None and sent_id is not None:
             await asyncio.to_thread(
                 outbox.remember_card,
@@ -291,20 +315,29 @@ class TelegramBot:
                 str(sent_id),
             )
 
-    async def _send(self, chat_id: int, message: Message) -> int | None:
-        """Send text (split to Telegram's size) and any file; the id of the one with buttons."""
+    async def _send(
+        self, chat_id: int, message: Message, parts: outbox.Parts | None = None
+    ) -> int | None:
+        """Send text (split to Telegram's size), then any file, each part once (`parts`: those
+        already taken, counted as each goes); the id of the one with buttons, if sent now."""
+        parts = parts or outbox.Parts()
         bot = self.application.bot
         keyboard = _keyboard(message.buttons)
         pieces = split_text(message.text) if message.text.strip() else []
+        total = len(pieces) + (message.attachment is not None)
         holder = None
         for number, piece in enumerate(pieces, start=1):
+            if not parts.due(number):
+                continue
             markup = keyboard if number == len(pieces) else None
             holder = (await bot.send_message(chat_id, piece, reply_markup=markup)).message_id
-        if message.attachment is not None:
+            await parts.took(number, total)
+        if message.attachment is not None and parts.due(total):
             document = InputFile(message.attachment.content, filename=message.attachment.filename)
             markup = None if pieces else keyboard
             sent = await bot.send_document(chat_id, document, reply_markup=markup)
             holder = holder or sent.message_id
+            await parts.took(total, total)
         return holder
 
     async def _edit(self, target: Target, message: Message) -> None:
@@ -338,22 +371,36 @@ class TelegramBot:
                 # The next batch is claimed while this one goes out: the pace (a message every
                 # 1/29.5 s) must not wait for the database between batches.
                 upcoming = asyncio.ensure_future(self._claim())
+                unsent: list[int] = []
                 try:
                     # Chats side by side, each chat's messages in order: one chat waiting for
                     # its own pace (one a second) must not hold up everyone else's digest.
                     chats: dict[str | None, list[outbox.Pending]] = {}
                     for pending in batch:
                         chats.setdefault(pending.chat_id, []).append(pending)
-                    await asyncio.gather(*(self._deliver_in_order(rows) for rows in chats.values()))
+                    left = await asyncio.gather(
+                        *(self._deliver_in_order(rows) for rows in chats.values())
+                    )
+                    unsent = [row for rows in left for row in rows]
                 finally:
                     batch = await upcoming  # a pass that failed leaves it to its lease
+                if self._stopping:
+                    unsent += [pending.id for pending in batch]
+                    batch = []
+                await asyncio.to_thread(outbox.release, self.app.db, unsent, self._now())
 
     async def _claim(self) -> list[outbox.Pending]:
+        if self._stopping:
+            return []
         return await asyncio.to_thread(outbox.claim, self.app.db, PLATFORM, self._now())
 
-    async def _deliver_in_order(self, rows: list[outbox.Pending]) -> None:
-        for pending in rows:
+    async def _deliver_in_order(self, rows: list[outbox.Pending]) -> list[int]:
+        """One chat's messages in order; the ids left unsent when the bot began stopping."""
+        for number, pending in enumerate(rows):
+            if self._stopping:
+                return [left.id for left in rows[number:]]
             await self._deliver_one(pending)
+        return []
 
     async def _deliver_one(self, pending: outbox.Pending) -> None:
         retry_in = None
@@ -361,8 +408,11 @@ class TelegramBot:
             log.warning("outbox %s: person %s has no Telegram chat", pending.id, pending.person_id)
             retry_in = RETRY_LATER
         else:
+            parts = outbox.Parts(pending.parts_sent, partial(self._record_parts, pending.id))
             try:
-                await self._show(int(pending.chat_id), pending.person_id, pending.message, None)
+                await self._show(
+                    int(pending.chat_id), pending.person_id, pending.message, None, parts
+                )
             except (Forbidden, BadRequest) as error:
                 log.warning("outbox %s not delivered: %s", pending.id, error)
                 retry_in = RETRY_LATER
@@ -375,6 +425,9 @@ class TelegramBot:
             await asyncio.to_thread(
                 outbox.mark_failed, self.app.db, pending.id, self._now(), retry_in
             )
+
+    async def _record_parts(self, pending_id: int, parts_sent: int) -> None:
+        await asyncio.to_thread(outbox.mark_parts, self.app.db, pending_id, parts_sent)
 
     def _now(self) -> datetime:
         return self.core.clock()  # the core's clock: the outbox rows were stamped with it
@@ -473,7 +526,8 @@ def _fit(text: str) -> str:
 
 
 async def serve(app: App, webhook: str | None) -> None:
-    """Run the bot until cancelled (Ctrl-C): by webhook when a URL is given, else polling."""
+    """Run the bot until cancelled (SIGTERM or SIGINT, see `bot.cli`), then stop it
+    gracefully: by webhook when a URL is given, else polling."""
     bot = TelegramBot(app)
     await bot.start(webhook or app.settings.telegram_webhook_url)
     try:

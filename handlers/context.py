@@ -129,24 +129,24 @@ def enqueue(
     now: datetime,
     not_before: datetime | None = None,
     expires_at: datetime | None = None,
-) -> None:
-    """Put a message in the outbox for the platform the person used last (console if none),
-    to go out from `not_before` and, if given, not at all from `expires_at`."""
+) -> OutboxMessage | None:
+    """Put a message for a person in the outbox, to go out from `not_before` and, if given,
+    not at all from `expires_at` — on the platform they use when it goes, not the one they
+    used (or had not linked yet) when it was queued. The new row; None when `key` had one."""
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key)):
-        return
+        return None
     announce(session, OUTBOX)
-    identity = latest_identity(session, person)
-    session.add(
-        OutboxMessage(
-            key=key,
-            person_id=person.id,
-            platform=identity.platform if identity else "console",
-            payload=message.to_payload(),
-            created_at=now,
-            not_before=not_before or now,
-            expires_at=expires_at,
-        )
+    row = OutboxMessage(
+        key=key,
+        person_id=person.id,
+        card=message.card,
+        payload=message.to_payload(),
+        created_at=now,
+        not_before=not_before or now,
+        expires_at=expires_at,
     )
+    session.add(row)
+    return row
 
 
 def named_by(session: Session, model: type[Record], parts: list[str], at: int = 0) -> Record | None:

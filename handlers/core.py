@@ -17,13 +17,13 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from handlers import flow, inbound
-from handlers.context import Ctx, translator_for
+from handlers.context import OUTBOX, Ctx, translator_for
 from handlers.i18n import LOCALES, Translator, choose_locale, clipped
 from handlers.messages import Event, Message, action_id, rows
 from handlers.org import LinkRefused, link_identity
 from handlers.policy import Policy
 from handlers.registry import Command, Feature
-from storage.db import Database
+from storage.db import Database, announce
 from storage.inserts import insert_new
 from storage.models import AuditEntry, Draft, Identity, InboundEvent, Person, utcnow
 
@@ -121,6 +121,14 @@ class Core:
                 self._set_aside(ctx)
             return FormResult(errors, ctx.replies)
 
+    def close_form(self, event: Event, form_name: str, opened: flow.Opened) -> None:
+        """A whole form's modal closed without being sent (see `flow.closed`)."""
+        with self.db.session() as session:
+            person = self._who(session, event)
+            form = self.forms.get(form_name)
+            if person is not None and form is not None:
+                flow.closed(self._ctx(session, person, event), form, opened)
+
     def form(self, name: str) -> flow.Form | None:
         return self.forms.get(name)
 
@@ -173,6 +181,8 @@ class Core:
             except LinkRefused as refused:
                 self._audit_stranger(session, event, "link.refused")
                 return [Message(t(f"link.{refused.reason}"))]
+            # What waited for them in the outbox is theirs on this platform now: wake it.
+            announce(session, OUTBOX)
             t = translator_for(session, person, self.policy, event.platform_locale)
             return [Message(t("link.welcome", name=person.name) + "\n\n" + t("help.hint"))]
         # How to link differs by platform (Slack users cannot type a bare /start).

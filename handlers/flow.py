@@ -150,7 +150,10 @@ class Form:
     steps: tuple[Step, ...]
     summary: Callable[[Ctx, Data], str]
     submit: Callable[[Ctx, Data], None]
-    confirm: bool = True  # False: submit straight after the last answer (a one-line reason)
+    confirm: bool = True  # False: submit straight after the last answer (a one-line note)
+    # True: a whole form sent at once (a modal's own Submit, which says what it does) is
+    # submitted with no summary after it; answered in chat, the summary still comes first.
+    whole_submits: bool = False
     # What the Submit of the whole form (a modal) says; None: "Next", as a summary follows.
     submit_label: Callable[[Ctx, Data], str] | None = None
     # Raises Gone when what the draft is for has closed: checked before any question still
@@ -608,7 +611,8 @@ def ask(ctx: Ctx, form: Form, draft: Draft, replace: bool = False) -> None:
     of the message whose button was pressed (a choice ticked on a multiple choice)."""
     _shown(ctx, draft)
     if draft.step == SUMMARY:
-        _show_summary(ctx, form, draft)
+        if _still_open(ctx, form, draft):
+            _show_summary(ctx, form, draft)
         return
     step = form.step(draft.step)
     if step is None:  # the form changed under a saved draft: resume at the first gap
@@ -988,12 +992,26 @@ def edit_field(ctx: Ctx, form: Form, draft: Draft, name: str) -> None:
     ask(ctx, form, draft)
 
 
+def _still_open(ctx: Ctx, form: Form, draft: Draft) -> bool:
+    """Whether what the draft is for is still open (`Form.still_open`); if not, the person is
+    told why and the draft goes: a summary of what can no longer be sent is not shown."""
+    if form.still_open is None:
+        return True
+    try:
+        form.still_open(ctx, form.answers(ctx, draft.data))
+    except Gone as gone:
+        ctx.say(gone.key, **gone.params)
+        _drop(ctx, form, draft, "draft.gone")
+        return False
+    return True
+
+
 def submit(ctx: Ctx, form: Form, draft: Draft) -> None:
     """Hand the answers to the form's own submit; the draft goes only once that succeeded."""
+    if not _still_open(ctx, form, draft):
+        return
     answers = form.answers(ctx, draft.data)
     try:
-        if form.still_open is not None:
-            form.still_open(ctx, answers)
         missing = next_step(ctx, form, draft.data)
         if missing != SUMMARY:
             _save(ctx, draft, draft.data, missing, _history(draft))
@@ -1053,8 +1071,22 @@ def fill(ctx: Ctx, form: Form, texts: dict[str, str], opened: Opened) -> dict[st
         draft = _new_draft(ctx, form, data, SUMMARY, history)
     else:
         _save(ctx, draft, data, SUMMARY, history)
-    if form.confirm:
+    if form.confirm and not form.whole_submits:
         ask(ctx, form, draft)
     else:
         submit(ctx, form, draft)
     return {}
+
+
+def closed(ctx: Ctx, form: Form, opened: Opened) -> None:
+    """A whole form's modal closed unsent. A draft begun for it (a rejection's reason, opened
+    by the button) and holding no answer yet goes with it, quietly: left behind, the next
+    words typed in the chat would answer a question no longer on screen. A draft with
+    answers (a summary's Edit) stays as it was."""
+    draft = load_draft(ctx, form)
+    if draft is None or not opened.is_for(draft):
+        return
+    if any(step.name in draft.data for step in form.steps):
+        return
+    ctx.session.execute(delete(Draft).where(Draft.id == draft.id))
+    ctx.audit("draft.closed", form.name)

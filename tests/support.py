@@ -73,6 +73,13 @@ class Company:
         """Press the newest button labelled `label` that was shown to this person."""
         return self.say(person, self.button(person, label))
 
+    def give_reason(self, person: str, reason: str) -> str:
+        """Type the reason a Reject or Ask-for-changes asked for, read what it will do, and
+        press Submit; returns what the person got back after Submit."""
+        shown = self.say(person, reason)
+        assert reason in shown and "提交后申请人会收到" in shown, shown
+        return self.press(person, "提交")
+
     def button(self, person: str, label: str) -> str:
         """The newest button labelled `label` shown to this person, as typed to press it
         (`#N`): kept, it presses that very button later, when newer ones share its label."""

@@ -51,7 +51,7 @@ def test_the_admin_office_is_told_to_stand_down_when_an_edit_ends_the_reception(
         state = "已撤回"
     else:
         company.press("王经理", "驳回")
-        company.say("王经理", "客户取消来访")
+        company.give_reason("王经理", "客户取消来访")
         state = "已驳回"
     assert company.last("孙行政") == (
         f"🚫 接待 #1 华东机电 {state},不用再准备了(原定 11月25日(周三) 10:00 到访)。\n"

@@ -63,7 +63,11 @@ def test_each_class_goes_through_its_chain(
 def test_reject_asks_a_reason_and_tells_the_requester(company: Company) -> None:
     plain_reception(company, "李明", "东方精密", "C")
     assert "驳回原因" in company.press("王经理", "驳回")
-    done = company.say("王经理", "本月预算已用完")
+    confirm = company.say("王经理", "本月预算已用完")
+    # What Submit will do, before it does it; nothing decided yet.
+    assert confirm.startswith("将驳回「接待申请 #1 东方精密」,原因:本月预算已用完")
+    assert "驳回" not in company.last("李明")
+    done = company.press("王经理", "提交")
     assert "已驳回" in done
     assert "被 王经理 驳回:本月预算已用完" in company.last("李明")
     with company.core.db.session() as session:
@@ -79,7 +83,7 @@ def test_a_reason_goes_to_the_request_whose_button_was_pressed(company: Company)
     company.clock.advance(minutes=1)
     reply = company.press("王经理", "驳回")
     assert "之前没填完的审批意见已放弃" in reply and "驳回原因" in reply
-    company.say("王经理", "本月预算已用完")
+    company.give_reason("王经理", "本月预算已用完")
     with company.core.db.session() as session:
         states = session.scalars(select(Reception.state).order_by(Reception.id)).all()
         assert states == ["pending", "rejected"]
@@ -89,7 +93,7 @@ def test_ask_for_changes_then_resubmit_to_the_same_chain(company: Company) -> No
     fill_b_class(company)
     company.press("李明", "提交")
     company.press("王经理", "退回修改")
-    company.say("王经理", "人数改为3人")
+    company.give_reason("王经理", "人数改为3人")
     told = company.last("李明")
     assert "需要修改(王经理):人数改为3人" in told
     reopened = company.press("李明", "修改后重新提交")
@@ -156,7 +160,7 @@ def test_a_request_sent_back_can_be_withdrawn_also_once_its_visit_is_over(
 ) -> None:
     plain_reception(company, "李明", "东方精密", "C")  # next Monday 10:00–17:00
     company.press("王经理", "退回修改")
-    company.say("王经理", "请补充来访目的")
+    company.give_reason("王经理", "请补充来访目的")
     listing = re.sub(r"\[\d+\] ", "", company.say("李明", "/my")).splitlines()
     assert listing[1:] == ["#1 东方精密 · 11月23日(周一) 10:00 · 待修改", "修改  撤回"]
     company.clock.advance(days=7)  # the visit never happened; the request is still his

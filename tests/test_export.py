@@ -202,7 +202,7 @@ def november(company: Company, org_db: Database) -> dict[str, int]:
     company.say("王经理", "/delegate off")
     plain_reception(company, "李明", "东方精密", "D")
     company.press("王经理", "驳回")
-    company.say("王经理", "预算不足")
+    company.give_reason("王经理", "预算不足")
 
     arrival = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
     own = add_reception(org_db, "王经理", "市工信局", arrival, 900, "approved")

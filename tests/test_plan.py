@@ -84,7 +84,7 @@ def test_a_plan_is_filed_and_approved_with_report_deadlines(company: Company) ->
 def test_a_plan_sent_back_for_changes_is_edited_and_resubmitted(company: Company) -> None:
     december_plan(company)
     company.press("王经理", "退回修改")
-    company.say("王经理", "北京宏达改到下旬,再加东方精密")
+    company.give_reason("王经理", "北京宏达改到下旬,再加东方精密")
     told = company.last("李明")
     assert "↩「拜访计划 李明 2026年12月」需要修改(王经理):北京宏达改到下旬,再加东方精密" in told
     shown = company.press("李明", "修改计划")
@@ -217,7 +217,7 @@ def test_the_plan_deadline_reminder_goes_to_those_who_have_not_filed(company: Co
 def test_someone_else_cannot_touch_a_plan(company: Company) -> None:
     december_plan(company)
     company.press("王经理", "退回修改")
-    company.say("王经理", "改一下")
+    company.give_reason("王经理", "改一下")
     shown = company.press("李明", "修改计划")
     assert "删除 1" in shown
     remove = next(n for label, n in company.buttons_shown["李明"] if label == "删除 1")

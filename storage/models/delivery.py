@@ -14,22 +14,31 @@ from storage.models.base import Base, utcnow
 class OutboxMessage(Base):
     """A message for someone other than the person acting, or a scheduled one.
 
-    Written in the same transaction as the change that causes it, then delivered by the
-    adapter of the recipient's platform; `key` makes a repeated cause enqueue nothing new.
+    Written in the same transaction as the change that causes it; `key` makes a repeated
+    cause enqueue nothing new. It names a person, not a platform: the adapter of the platform
+    they were seen on last delivers it when it is due (bot/outbox.py:claim), so what waited
+    for someone not linked yet goes out when they link.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "platform", "sent_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "sent_at", "id"),
+        Index("ix_outbox_card", "person_id", "card"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120), unique=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
-    platform: Mapped[str] = mapped_column(String(16))
+    # The card the message shows (Message.card): a later row for it makes this one stale.
+    card: Mapped[str | None] = mapped_column(String(80))
     payload: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     # Not worth sending after this (a digest past its day's working hours): dropped unsent.
     expires_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # How many of its parts (text pieces, then the file) the platform took: a retry sends
+    # only the rest, so a file that would not upload does not repeat the text.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
 

@@ -353,7 +353,7 @@ async def test_a_replayed_slack_button_press_decides_once(
 
 
 @WEBHOOK
-async def test_a_webhook_call_without_the_secret_is_refused_and_writes_nothing(
+async def test_a_webhook_call_without_the_secret_is_refused_and_only_audited(
     world: World,
 ) -> None:
     core = world.bot.core
@@ -366,4 +366,9 @@ async def test_a_webhook_call_without_the_secret_is_refused_and_writes_nothing(
     assert await world.receive(update, secret="guessed") == 403
     await world.settle()
     assert zhang.texts == []
-    assert dump(core.db) == before  # not linked, not even seen
+    after = dump(core.db)
+    # Not linked, not even seen: nothing but the two refusals, kept without their words.
+    assert changed_tables(before, after) == {"audit"}
+    added = [row for row in after["audit"] if row not in before["audit"]]
+    assert [(row[3], row[4]) for row in added] == [("telegram", "request.refused")] * 2
+    assert not any("张伟" in repr(row) or "/start" in repr(row) for row in added)

@@ -176,6 +176,22 @@ class FakeSlack:
         }
         return await self.interactive(body)
 
+    async def close(self, user: str, view: dict[str, Any]) -> Answer:
+        """Close a modal with its Cancel or ✕: Slack says so only when the view asked for it
+        (`notify_on_close`)."""
+        assert view.get("notify_on_close"), "Slack sends no view_closed for this modal"
+        body = payload("view_submission")
+        body["type"] = "view_closed"
+        body["user"] |= {"id": user}
+        body["view"] |= {
+            "callback_id": view["callback_id"],
+            "private_metadata": view.get("private_metadata", ""),
+            "blocks": view["blocks"],
+            "notify_on_close": True,
+        }
+        body["is_cleared"] = False
+        return await self.interactive(body)
+
     async def shortcut(self, user: str, callback_id: str) -> Answer:
         body = payload("shortcut")
         body["user"] |= {"id": user}

@@ -102,16 +102,46 @@ async def test_a_rejection_reason_is_asked_in_a_modal_and_reaches_the_requester(
     assert "Budget & dates unclear" in told and "东方精密" in told
 
 
-async def test_a_reason_can_still_be_typed_in_the_dm(
+async def test_a_closed_reason_modal_decides_nothing_and_the_next_dm_is_just_a_dm(
     slack: FakeSlack, standin: WebApiStandIn, link: Link
 ) -> None:
-    """If the modal is closed, the question waits in the DM like any form's."""
+    standin.locales["ULIMING"] = standin.locales["UWANG"] = "zh-CN"
+    li, wang = await link("李明"), await link("王经理")
+    await file_reception(slack, li)
+    card = standin.find(wang, "东方精密")
+    told = len(standin.inbox(li))
+    await slack.press(wang, card, ZH("approval.reject"))
+    modal = standin.opened_views()[-1]
+    assert modal["notify_on_close"] is True
+    assert (await slack.close(wang, modal)).status == 200
+
+    await slack.message(wang, "帮助")  # he wants the help, and gets it
+    assert standin.last(wang).text.startswith(ZH("help.title", name="王经理"))
+    assert list(card.buttons()) == [
+        ZH("approval.approve"),
+        ZH("approval.reject"),
+        ZH("approval.changes"),
+    ]
+    assert len(standin.inbox(li)) == told  # the requester was told nothing
+
+
+async def test_a_reason_typed_in_the_dm_shows_what_it_will_do_before_it_decides(
+    slack: FakeSlack, standin: WebApiStandIn, link: Link
+) -> None:
+    """The modal still open (or its close never reached us): text typed in the DM is read as
+    the reason, but the approver is shown the rejection it would make, and decides."""
     standin.locales["ULIMING"] = "zh-CN"
     li, wang = await link("李明"), await link("王经理")
     await file_reception(slack, li)
     card = standin.find(wang, "东方精密")
     await slack.press(wang, card, EN("approval.reject"))
     await slack.message(wang, "Budget &amp; dates unclear")  # Slack escapes & in text
+    confirm = standin.last(wang)
+    assert "Budget & dates unclear" in confirm.text and "东方精密" in confirm.text
+    assert list(confirm.buttons()) == [EN("flow.submit"), EN("flow.edit"), EN("flow.cancel")]
+    assert card.buttons()  # nothing decided yet
+
+    await slack.press(wang, confirm, EN("flow.submit"))
     assert card.buttons() == {}
     assert "Budget & dates unclear" in standin.last(li).text
 
@@ -166,3 +196,25 @@ async def test_a_stranger_home_says_one_line(slack: FakeSlack, standin: WebApiSt
         EN("slack.home.title"),
         EN("stranger.slack"),
     ]
+
+
+async def test_a_file_that_would_not_upload_is_retried_without_its_text(
+    slack: FakeSlack,
+    standin: WebApiStandIn,
+    link: Link,
+    core: Core,
+    bot: SlackBot,
+    clock: FakeClock,
+) -> None:
+    li = await link("李明")
+    ics = Attachment("reception-1.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+    standin.server_error_next("files.getUploadURLExternal", times=2)
+    with core.db.session() as session:
+        person = session.scalars(select(Person).where(Person.name == "李明")).one()
+        enqueue(session, person, Message("Your schedule", attachment=ics), "test:ics", clock())
+
+    for _ in range(3):  # the first try and two retries, each when the row comes due
+        await bot.deliver()
+        clock.advance(minutes=2)
+    assert standin.texts(li) == ["Your schedule"]  # once, not once per try
+    assert len(standin.calls_to("files.completeUploadExternal")) == 1

@@ -132,7 +132,7 @@ async def sent_back_and_reopened(
     wang = await link("王经理")
     await file_reception(slack, li)
     await slack.press(wang, standin.find(wang, "东方精密"), EN("approval.changes"))
-    await slack.message(wang, "Please add the plant tour")
+    await slack.submit(wang, standin.opened_views()[-1], {"reason": "Please add the plant tour"})
     await slack.press(li, standin.find(li, "Please add the plant tour"), ZH("rcp.edit_resubmit"))
     return wang
 
@@ -248,3 +248,19 @@ async def test_a_modal_with_a_slipped_year_is_told_so_beside_submit(
     assert summary.text.startswith(ZH("rcp.summary_title"))
     assert "2027年11月26日(周五) 16:00" in summary.text
     assert ZH("rcp.caution.long_stay", days=366, max=14) in summary.text
+
+
+async def test_closing_an_edit_modal_keeps_the_draft_and_its_summary(
+    slack: FakeSlack, standin: WebApiStandIn, core: Core, li: str
+) -> None:
+    await slack.command(li, "reception")
+    view = standin.opened_views()[-1]
+    await slack.submit(li, view, reception_answers(view, "下周三上午10点"))
+    summary = standin.last(li)
+    await slack.press(li, summary, ZH("flow.edit"))
+    edit = standin.opened_views()[-1]
+    assert edit is not view and edit["notify_on_close"] is True
+    await slack.close(li, edit)  # changed his mind: the answers stay as they were
+    assert _count(core, Draft) == 1
+    await slack.press(li, summary, ZH("flow.submit"))
+    assert _count(core, Reception) == 1

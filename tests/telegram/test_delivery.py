@@ -140,3 +140,19 @@ async def test_the_next_batch_is_claimed_while_one_goes_out_in_order(
     await world.settle()
     assert li.texts[-60:] == [f"第{n}条" for n in range(60)]
     assert len(claims) == 2 and claims[1] < 50  # not after the first batch was out
+
+
+async def test_a_file_that_would_not_upload_is_retried_without_its_text(
+    world: World, clock: FakeClock
+) -> None:
+    li = await world.linked("李明")
+    ics = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+    attachment = Attachment("reception-3.ics", ics, "text/calendar")
+    world.api.fail_next("sendDocument", status=500, times=3)
+    world.queue("李明", Message("日程:", attachment=attachment), "test:file:retried")
+    for _ in range(4):  # the first try and three retries, each when the row comes due
+        await world.settle()
+        clock.advance(seconds=31)
+    assert li.texts.count("日程:") == 1  # the text went out once, on the first try
+    assert [s.document for s in li.screen if s.document] == [("reception-3.ics", ics)]
+    assert [c.status for c in world.api.calls_of("sendDocument")] == [500, 500, 500, 200]
