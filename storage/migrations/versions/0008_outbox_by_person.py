@@ -6,7 +6,7 @@ read when the row is claimed (the person's identity seen last). `card` lets a la
 the same card make an unsent earlier one stale; `parts_sent` lets a retry skip the parts
 (text pieces, the file) the platform already took.
 
-Revision ID: 0008_h3
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-04 02:00:00
 """
