@@ -584,6 +584,8 @@ def _reason_prompt(ctx: Ctx, data: Data) -> dict[str, str]:
 
 def _reason_submit_label(ctx: Ctx, data: Data) -> str:
     return ctx.t({"rejected": "approval.reject", "changes": "approval.changes"}[data["@decision"]])
+
+
 def _reason_summary(ctx: Ctx, data: Data) -> str:
     """What Submit will do, said before it does it: typed words (maybe meant as "help") must
     not reject a request unseen."""

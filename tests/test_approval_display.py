@@ -83,7 +83,7 @@ def test_after_a_rejection_every_copy_shows_it(company: Company) -> None:
     urgent_b_with_finance(company)
     company.press("王经理", "同意")
     company.press("赵总", "驳回")
-    company.say("赵总", "时间太紧")
+    company.give_reason("赵总", "时间太紧")
     ended = "审批链:王经理(部门) ✅ → 赵总(总经理) ❌ → 钱会计(财务) —"
     assert ended in company.last("王经理") and ended in company.last("赵总")
     assert not any("华东机电" in text for text in company.inbox["钱会计"])
@@ -150,7 +150,7 @@ def test_removing_a_visit_from_an_approved_plan_asks_first(company: Company) -> 
 def test_the_managers_note_shows_on_the_plan(company: Company) -> None:
     december_plan(company)
     company.press("王经理", "退回修改")
-    company.say("王经理", "北京宏达改到下旬")
+    company.give_reason("王经理", "北京宏达改到下旬")
     shown = company.press("李明", "修改计划")
     assert "↩ 王经理:北京宏达改到下旬" in shown
     company.press("李明", "提交给经理")

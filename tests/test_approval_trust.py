@@ -165,7 +165,7 @@ def test_a_reason_typed_after_a_demotion_decides_nothing(company: Company) -> No
     plain_reception(company, "李明", "东方精密", "C")
     assert "驳回原因" in company.press("王经理", "驳回")
     reimport(company, lambda org: person_entry(org, "王经理").update(roles=["sales"]))
-    assert "这一步已转由 赵总 审批" in company.say("王经理", "预算不够")
+    assert "这一步已转由 赵总 审批" in company.give_reason("王经理", "预算不够")
     assert _state(company) == "pending"
 
 

@@ -17,7 +17,7 @@ async def test_a_card_queued_before_the_approver_linked_arrives_when_he_links(
 
     wang = await world.linked("王经理")
     card = wang.showing("同意")
-    assert card.text.startswith("【接待申请 #1】\n申请人:李明(销售一部)")
+    assert card.text.startswith("【接待申请 #1】华东机电 · B类(比较重要)\n申请人:李明(销售一部)")
     assert card.labels == ["同意", "驳回", "退回修改"]
     await wang.press("同意")
     assert li.last.text == "「接待申请 #1 华东机电」:已送 赵总 审批。"
