@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, insert, select, text
 
 from bench._support import START, import_example_org
-from handlers.policy import Policy
+from handlers.rules.policy import Policy
 from storage.db import Database
 from storage.models import (
     ApprovalStep,
@@ -230,9 +230,9 @@ def reception_template(workdir: Any, policy: Policy) -> Template:
     database, and keep what the reception row holds."""
     from bench._support import RunningClock, bench_db
     from bench.bench_step import add_people, form_texts, people
-    from handlers.core import Core
-    from handlers.features import FEATURES
-    from handlers.messages import Event
+    from handlers.engine.core import Core
+    from handlers.engine.features import FEATURES
+    from handlers.engine.messages import Event
 
     with bench_db("sqlite", workdir, "template") as scratch:
         import_example_org(scratch.db, policy)

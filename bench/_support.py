@@ -29,8 +29,8 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from handlers.org import import_org, load_org_file  # noqa: E402
-from handlers.policy import Policy  # noqa: E402
+from handlers.org.chart import import_org, load_org_file  # noqa: E402
+from handlers.rules.policy import Policy  # noqa: E402
 from storage.db import Database, normalise_url, with_search_path  # noqa: E402
 from tests.conftest import EXAMPLE_ORG, START  # noqa: E402  (the corpus's "now", the org)
 
@@ -70,9 +70,9 @@ def telegram_app(api_url: str, database_url: str) -> App:
     """visitdesk as `visitdesk run telegram` builds it, against a Bot API stand-in."""
     from bot.app import App
     from bot.config import load_settings
-    from handlers.core import Core
-    from handlers.features import FEATURES
-    from handlers.policy import default_policy
+    from handlers.engine.core import Core
+    from handlers.engine.features import FEATURES
+    from handlers.rules.policy import default_policy
     from tests.telegram.botapi import TOKEN
 
     settings = load_settings(

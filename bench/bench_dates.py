@@ -1,4 +1,4 @@
-"""Date parsing (issue 9, item 4): `handlers.dates.parse_when` over tests/data/dates.tsv.
+"""Date parsing (issue 9, item 4): `handlers.text.dates.parse_when` over tests/data/dates.tsv.
 
 Run from the repository root:  python bench/bench_dates.py [--quick] [--rounds N] [--repeats N]
 
@@ -27,9 +27,9 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import handlers.dates as dates
+import handlers.text.dates as dates
 from bench._support import ROOT, header, median, percentile, spread
-from handlers.dates import DateNotUnderstood, When, parse_when
+from handlers.text.dates import DateNotUnderstood, When, parse_when
 
 CORPUS = ROOT / "tests" / "data" / "dates.tsv"
 
@@ -135,7 +135,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="passes over the corpus per repeat (20)")
     parser.add_argument("--repeats", type=int, help="timed repeats (5)")
     args = parser.parse_args()
-    header("date parsing: handlers.dates.parse_when on tests/data/dates.tsv")
+    header("date parsing: handlers.text.dates.parse_when on tests/data/dates.tsv")
     run(args.rounds or (5 if args.quick else 20), args.repeats or (3 if args.quick else 5))
 
 

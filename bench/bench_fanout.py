@@ -61,8 +61,8 @@ from bench._support import (
     percentile,
     telegram_app,
 )
-from handlers.i18n import LOCALES, catalog
-from handlers.policy import Policy, default_policy
+from handlers.engine.i18n import LOCALES, catalog
+from handlers.rules.policy import Policy, default_policy
 from storage.db import Database
 from storage.models import OutboxMessage, Reminder
 from tests.telegram.botapi import BotApi

@@ -13,7 +13,7 @@ the full one adds the bulk company around it. Measured, alternating empty and fu
   outbox claim (the adapters claim when a commit queued messages and every tick; one per
   update is the worse case) — the Telegram part does not depend on the data, see
   bench/bench_step.py; p50/p99 of the 27 answers;
-* digest: `handlers.digest.build` for 李明 (sales), 王经理 (manager), 赵总 (GM), 钱会计
+* digest: `handlers.digest.engine.build` for 李明 (sales), 王经理 (manager), 赵总 (GM), 钱会计
   (finance), 孙行政 (admin office), 周前台 (front desk); the median of the builds.
 
 Then, on the full database, every SELECT / UPDATE / DELETE the step and the digests sent is
@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event, select
 
-import handlers.features  # noqa: F401  (every feature registers its digest sections)
+import handlers.engine.features  # noqa: F401  (every feature registers its digest sections)
 from bench._data import (
     FIRST_TELEGRAM_ID,
     TODAY,
@@ -67,11 +67,11 @@ from bench._support import (
 )
 from bench.bench_step import form_texts
 from bot import outbox
-from handlers import digest
-from handlers.core import Core
-from handlers.features import FEATURES
-from handlers.messages import Event
-from handlers.policy import Policy, default_policy
+from handlers.digest import engine as digest
+from handlers.engine.core import Core
+from handlers.engine.features import FEATURES
+from handlers.engine.messages import Event
+from handlers.rules.policy import Policy, default_policy
 from storage.db import Database
 from storage.models import Identity, Person
 

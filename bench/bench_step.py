@@ -72,10 +72,10 @@ from bench._support import (
 )
 from bot.telegram import _keyboard
 from bot.telegram_limits import TelegramLimits, split_text
-from handlers.core import Core
-from handlers.features import FEATURES
-from handlers.messages import Event, Message
-from handlers.policy import default_policy
+from handlers.engine.core import Core
+from handlers.engine.features import FEATURES
+from handlers.engine.messages import Event, Message
+from handlers.rules.policy import default_policy
 from storage.db import Database
 from storage.models import Client, Identity, Person
 from tests.telegram.botapi import TOKEN, BotApi

@@ -36,10 +36,10 @@ from sqlalchemy import event
 
 from bench._support import BACKENDS, RunningClock, bench_db, header, import_example_org, percentile
 from bench.bench_step import add_people, form_texts, people
-from handlers.core import Core
-from handlers.features import FEATURES
-from handlers.messages import Event
-from handlers.policy import default_policy
+from handlers.engine.core import Core
+from handlers.engine.features import FEATURES
+from handlers.engine.messages import Event
+from handlers.rules.policy import default_policy
 from storage.db import Database
 
 

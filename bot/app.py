@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.config import Settings
-from handlers.core import Core
-from handlers.features import FEATURES
-from handlers.policy import Policy, default_policy, load_policy
-from handlers.workdays import WorkCalendar
+from handlers.engine.core import Core
+from handlers.engine.features import FEATURES
+from handlers.rules.policy import Policy, default_policy, load_policy
+from handlers.rules.workdays import WorkCalendar
 from storage.db import Database
 
 log = logging.getLogger("visitdesk")

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from bot.app import App, build
 from bot.config import SettingError, Settings, load_settings
-from handlers import leavers
-from handlers.dates import DateNotUnderstood, parse_when
-from handlers.i18n import Translator
-from handlers.org import ImportReport, OrgError, import_org, invite, load_org_file
-from handlers.policy import PolicyError, load_policy
+from handlers.engine.i18n import Translator
+from handlers.org import leavers
+from handlers.org.chart import ImportReport, OrgError, import_org, invite, load_org_file
+from handlers.rules.policy import PolicyError, load_policy
+from handlers.text.dates import DateNotUnderstood, parse_when
 from storage.models import Person, utcnow
 
 EXAMPLE_ORG = Path(__file__).resolve().parent.parent / "examples" / "org.toml"

@@ -24,12 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox, scheduler
-from handlers import digest
-from handlers.context import translator_for, zone_of
-from handlers.core import CONSOLE, Core
-from handlers.dates import DateNotUnderstood, parse_when
-from handlers.i18n import Translator
-from handlers.messages import Event, Message
+from handlers.digest import engine as digest
+from handlers.engine.context import translator_for, zone_of
+from handlers.engine.core import CONSOLE, Core
+from handlers.engine.i18n import Translator
+from handlers.engine.messages import Event, Message
+from handlers.text.dates import DateNotUnderstood, parse_when
 from storage.models import Person, utcnow
 
 MAX_HELD = 50  # messages kept for each person not shown; older ones are counted, not kept

@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from handlers.context import OUTBOX
+from handlers.engine.context import OUTBOX
 from storage.db import Database
 
 log = logging.getLogger(__name__)

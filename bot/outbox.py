@@ -22,8 +22,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from handlers.core import CONSOLE
-from handlers.messages import Message
+from handlers.engine.core import CONSOLE
+from handlers.engine.messages import Message
 from storage.db import Database
 from storage.models import DeliveredCard, Identity, OutboxMessage
 

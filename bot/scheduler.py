@@ -10,7 +10,7 @@ Every tick does two things.
    `at_risk_from`). A request submitted after that moment gets none: it was late, not left
    waiting, and its card already carries the urgent reason; a later step of a request that
    was in time is alerted as soon as it opens. The visits feature's "file next month's
-   plan" rows (`handlers.plan.deadline_reminder_rows`) are made here too. These rows are
+   plan" rows (`handlers.visits.plan.deadline_reminder_rows`) are made here too. These rows are
    computed in the tick rather than stored when a step opens, so an edited arrival or a
    changed policy needs no bookkeeping; the row's unique key makes each happen once
    (`INSERT ... ON CONFLICT DO NOTHING`, so several processes planning at once are fine).
@@ -57,15 +57,14 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-import handlers.digest
-import handlers.features  # every feature registers its reminder renderers
-import handlers.weekly_chart
-from handlers import calendar_gaps
-from handlers.context import enqueue, zone_of
-from handlers.plan import deadline_reminder_rows
-from handlers.policy import Policy
+from handlers.digest import engine as digest_engine
+from handlers.digest import weekly_chart
+from handlers.engine.context import enqueue, zone_of
 from handlers.reminders import RENDERERS, reminder_row, render
-from handlers.workdays import WorkCalendar
+from handlers.rules import calendar_gaps
+from handlers.rules.policy import Policy
+from handlers.rules.workdays import WorkCalendar
+from handlers.visits.plan import deadline_reminder_rows
 from storage.db import Database
 from storage.inserts import insert_new
 from storage.models import ApprovalStep, Person, Reception, Reminder
@@ -91,8 +90,8 @@ PLAN_EVERY = timedelta(seconds=30)  # a digest or alert may come this much after
 # When this process last planned on a database, and the keys that plan made or found.
 _planned: WeakKeyDictionary[Database, tuple[datetime, frozenset[str]]] = WeakKeyDictionary()
 
-DIGEST = handlers.digest.KIND
-CHART = handlers.weekly_chart.KIND
+DIGEST = digest_engine.KIND
+CHART = weekly_chart.KIND
 AT_RISK = "approval.at_risk"
 EARLY = (DIGEST, CHART)  # kinds handed over `HAND_OVER` ahead of their time
 
@@ -169,16 +168,14 @@ def plan(
         day = now.astimezone(tz).date()
         if policy.digest.working_days_only and not calendar.is_working_day(day):
             continue
-        start, end = handlers.digest.digest_window(policy, tz, day)
+        start, end = digest_engine.digest_window(policy, tz, day)
         if not start - HAND_OVER <= now < end:
             continue
         detail = {"day": day.isoformat()}
         key = f"digest:{person.id}:{day.isoformat()}"
         rows.append(reminder_row(key, person.id, DIGEST, start, detail, "digest"))
-        if handlers.weekly_chart.gets_chart(person) and handlers.weekly_chart.is_chart_day(
-            policy, calendar, day
-        ):
-            key = handlers.weekly_chart.key_for(person, day)
+        if weekly_chart.gets_chart(person) and weekly_chart.is_chart_day(policy, calendar, day):
+            key = weekly_chart.key_for(person, day)
             rows.append(reminder_row(key, person.id, CHART, start, detail, "digest"))
     rows += _at_risk(session, policy, calendar, now)
     rows += deadline_reminder_rows(session, policy, now)  # "file next month's plan"
@@ -265,7 +262,7 @@ def _expires(policy: Policy, row: Reminder, person: Person) -> datetime | None:
     if row.kind not in EARLY:
         return None
     day = date.fromisoformat(row.detail["day"])
-    return handlers.digest.digest_window(policy, zone_of(person, policy), day)[1]
+    return digest_engine.digest_window(policy, zone_of(person, policy), day)[1]
 
 
 def outbox_key(reminder: Reminder) -> str:

@@ -64,11 +64,11 @@ from bot.slack_blocks import (
 )
 from bot.slack_send import SEND_ERRORS, Pacer, Sender, web_client
 from bot.start_retry import Passing, until_answered
-from handlers import flow
-from handlers.context import OUTBOX, Ctx, enqueue, translator_for
-from handlers.core import Core
-from handlers.i18n import Translator, choose_locale
-from handlers.messages import Event, Message
+from handlers.engine import flow
+from handlers.engine.context import OUTBOX, Ctx, enqueue, translator_for
+from handlers.engine.core import Core
+from handlers.engine.i18n import Translator, choose_locale
+from handlers.engine.messages import Event, Message
 from storage.models import AuditEntry, Identity, Person
 
 log = logging.getLogger(__name__)

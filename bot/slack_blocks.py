@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from handlers.context import Ctx
-from handlers.flow import Choice, Data, Form, Kind, Opened, Step, Unnamed
-from handlers.i18n import Translator
-from handlers.messages import Message
+from handlers.engine.context import Ctx
+from handlers.engine.flow import Choice, Data, Form, Kind, Opened, Step, Unnamed
+from handlers.engine.i18n import Translator
+from handlers.engine.messages import Message
 from storage.models import Draft
 
 BUTTON_ACTION = "vd.b"  # action_id prefix of a core button; its value is Button.action

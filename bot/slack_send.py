@@ -22,7 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.outbox import Parts
 from bot.slack_blocks import fallback_text, message_blocks
-from handlers.messages import Message
+from handlers.engine.messages import Message
 
 log = logging.getLogger(__name__)
 

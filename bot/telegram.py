@@ -69,10 +69,10 @@ from bot.telegram_limits import (
     utf16_len,
 )
 from bot.telegram_webhook import WebhookServer
-from handlers.context import enqueue
-from handlers.i18n import LOCALES, Translator, choose_locale, normalise_locale
-from handlers.messages import Button, Event, Message
-from handlers.org import ROLES
+from handlers.engine.context import enqueue
+from handlers.engine.i18n import LOCALES, Translator, choose_locale, normalise_locale
+from handlers.engine.messages import Button, Event, Message
+from handlers.org.chart import ROLES
 from storage.models import Identity
 
 log = logging.getLogger(__name__)

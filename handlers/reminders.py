@@ -29,14 +29,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers.approval import approvers_hours, card_message, may_read
-from handlers.context import Ctx, named_by, translator_for, zone_of
-from handlers.i18n import Translator
-from handlers.messages import Button, Message, action_id
-from handlers.policy import Policy
-from handlers.reception_card import place_zone
-from handlers.registry import Feature
-from handlers.workdays import WorkCalendar
+from handlers.approval.chain import approvers_hours, card_message, may_read
+from handlers.engine.context import Ctx, named_by, translator_for, zone_of
+from handlers.engine.i18n import Translator
+from handlers.engine.messages import Button, Message, action_id
+from handlers.engine.registry import Feature
+from handlers.reception.card import place_zone
+from handlers.rules.policy import Policy
+from handlers.rules.workdays import WorkCalendar
 from storage.models import ApprovalStep, Person, Reception, Reminder, utcnow
 
 log = logging.getLogger(__name__)

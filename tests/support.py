@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.console import Console
-from handlers.core import Core
+from handlers.engine.core import Core
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 

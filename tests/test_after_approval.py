@@ -8,8 +8,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from handlers.core import CONSOLE
-from handlers.messages import Event
+from handlers.engine.core import CONSOLE
+from handlers.engine.messages import Event
 from storage.models import AuditEntry, Draft, Reception, Reminder
 from tests.support import Company
 from tests.test_reception import fill_b_class

@@ -9,10 +9,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from handlers.core import CONSOLE, Core
-from handlers.features import FEATURES
-from handlers.messages import Event
-from handlers.policy import Policy
+from handlers.engine.core import CONSOLE, Core
+from handlers.engine.features import FEATURES
+from handlers.engine.messages import Event
+from handlers.rules.policy import Policy
 from storage.db import Database
 from storage.models import ApprovalStep, AuditEntry, Reception
 from tests.support import Company, FakeClock

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from handlers.core import CONSOLE
-from handlers.messages import Event
-from handlers.org import import_org, load_org_file
+from handlers.engine.core import CONSOLE
+from handlers.engine.messages import Event
+from handlers.org.chart import import_org, load_org_file
 from storage.models import ApprovalStep, AuditEntry, Person, Reception
 from tests.conftest import EXAMPLE_ORG
 from tests.support import Company

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from handlers.core import Core
-from handlers.messages import Event
-from handlers.org import invite
+from handlers.engine.core import Core
+from handlers.engine.messages import Event
+from handlers.org.chart import invite
 from storage.models import AuditEntry, Draft, Identity, Person
 from tests.support import Company
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.i18n import LOCALES, catalog
+from handlers.engine.i18n import LOCALES, catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 # A catalog key passed as a literal: t("x.y"), ctx.say("x.y"), N_("x.y"), Invalid("x.y").

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from handlers.core import CONSOLE
-from handlers.messages import Event
+from handlers.engine.core import CONSOLE
+from handlers.engine.messages import Event
 from storage.models import Client
 from tests.support import Company
 from tests.test_plan import add_entry

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.console import Console
-from handlers.core import CONSOLE
-from handlers.messages import Event
+from handlers.engine.core import CONSOLE
+from handlers.engine.messages import Event
 from storage.models import OutboxMessage
 from tests.support import Company
 from tests.test_reception import B_CLASS_ANSWERS

@@ -1,5 +1,5 @@
-"""Tests for handlers.dates: the corpus in tests/data/dates.tsv, other clocks and zones, reasons,
-and the promise that no text makes parse_when raise anything but DateNotUnderstood."""
+"""Tests for handlers.text.dates: the corpus in tests/data/dates.tsv, other clocks and zones,
+reasons, and the promise that no text makes parse_when raise anything but DateNotUnderstood."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.dates import MAX_LENGTH, DateNotUnderstood, When, parse_when
+from handlers.text.dates import MAX_LENGTH, DateNotUnderstood, When, parse_when
 
 CORPUS = Path(__file__).parent / "data" / "dates.tsv"
 DEV_CORPUS = Path("/work/shared/data/dates-dev.tsv")

@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import select, text
 
 from bot import scheduler
-from handlers import digest, visit_rules
-from handlers.policy import Policy, WorkingDaysPolicy
+from handlers.digest import engine as digest
+from handlers.rules.policy import Policy, WorkingDaysPolicy
+from handlers.visits import rules as visit_rules
 from storage.db import Database
 from storage.models import (
     ApprovalStep,

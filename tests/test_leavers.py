@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from handlers.core import CONSOLE
-from handlers.i18n import clipped
-from handlers.leavers import describe
-from handlers.messages import Event
-from handlers.org import ImportReport, import_org, load_org_file
+from handlers.engine.core import CONSOLE
+from handlers.engine.i18n import clipped
+from handlers.engine.messages import Event
+from handlers.org.chart import ImportReport, import_org, load_org_file
+from handlers.org.leavers import describe
 from handlers.reminders import reminder_row
 from storage.inserts import insert_new
 from storage.models import ApprovalStep, Draft, OutboxMessage, Person, Reminder

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from handlers.core import Core
-from handlers.features import FEATURES
-from handlers.messages import Event
-from handlers.org import invite
-from handlers.policy import Policy
+from handlers.engine.core import Core
+from handlers.engine.features import FEATURES
+from handlers.engine.messages import Event
+from handlers.org.chart import invite
+from handlers.rules.policy import Policy
 from storage.db import Database
 from storage.models import AuditEntry, Identity, Person
 from tests.reliability.support import ZH

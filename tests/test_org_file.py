@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from handlers.org import OrgError, import_org, load_org_file
-from handlers.policy import Policy
+from handlers.org.chart import OrgError, import_org, load_org_file
+from handlers.rules.policy import Policy
 from storage.db import Database
 from storage.models import Person
 from tests.conftest import EXAMPLE_ORG, ROOT

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.context import OUTBOX, enqueue
-from handlers.messages import Message
+from handlers.engine.context import OUTBOX, enqueue
+from handlers.engine.messages import Message
 from storage.db import Database
 from storage.models import Person
 from tests.support import Company

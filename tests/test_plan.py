@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from handlers.core import CONSOLE
-from handlers.flow import Opened
-from handlers.messages import Event
-from handlers.plan import ensure_deadline_reminders
+from handlers.engine.core import CONSOLE
+from handlers.engine.flow import Opened
+from handlers.engine.messages import Event
+from handlers.visits.plan import ensure_deadline_reminders
 from storage.models import ApprovalStep, Person, PlanEntry, Reminder, VisitPlan
 from tests.support import Company
 

@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from handlers.policy import (
+from handlers.rules.policy import (
     Policy,
     PolicyError,
     default_policy,
     load_policy,
     parse_policy,
 )
-from handlers.workdays import WorkCalendar
+from handlers.rules.workdays import WorkCalendar
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "policy.toml"
 

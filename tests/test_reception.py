@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from handlers.org import import_org, load_org_file
+from handlers.org.chart import import_org, load_org_file
 from storage.models import (
     ApprovalStep,
     AuditEntry,

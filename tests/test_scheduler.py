@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import outbox, scheduler
-from handlers import calendar_gaps
-from handlers.context import enqueue
-from handlers.messages import Message
-from handlers.policy import Policy
+from handlers.engine.context import enqueue
+from handlers.engine.messages import Message
 from handlers.reminders import RENDERERS, ReminderView
+from handlers.rules import calendar_gaps
+from handlers.rules.policy import Policy
 from storage.db import Database
 from storage.models import ApprovalStep, OutboxMessage, Person, Reception, Reminder
 from tests.support import Company
@@ -185,7 +185,7 @@ def test_no_alert_when_decided_in_time(company: Company) -> None:
 
 
 def test_the_at_risk_moment_counts_working_days(policy: Policy) -> None:
-    from handlers.workdays import WorkCalendar
+    from handlers.rules.workdays import WorkCalendar
 
     calendar = WorkCalendar.for_policy(policy)
     # Arriving Monday: Thursday 09:00 (the weekend does not count).

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from handlers import visit_rules
+from handlers.visits import rules as visit_rules
 from storage.models import Person
 from tests.support import Company
 from tests.test_plan import add_entry

@@ -1,4 +1,4 @@
-"""How a moment is shown (handlers.i18n.Translator): the year when it is not the reader's,
+"""How a moment is shown (handlers.engine.i18n.Translator): the year when it is not the reader's,
 and the place's clock beside the reader's when they differ, daylight saving included."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.i18n import Translator
+from handlers.engine.i18n import Translator
 from tests.test_scheduler import BERLIN, SHANGHAI
 
 DECEMBER_4 = date(2026, 12, 4)

@@ -8,13 +8,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from handlers import flow
-from handlers.core import CONSOLE, Core
-from handlers.features import FEATURES
-from handlers.flow import Choice, Form, Kind, Step
-from handlers.messages import Event
-from handlers.policy import Policy
-from handlers.registry import Command, Feature
+from handlers.engine import flow
+from handlers.engine.core import CONSOLE, Core
+from handlers.engine.features import FEATURES
+from handlers.engine.flow import Choice, Form, Kind, Step
+from handlers.engine.messages import Event
+from handlers.engine.registry import Command, Feature
+from handlers.rules.policy import Policy
 from storage.db import Database
 from storage.models import Draft, Reception
 from tests.support import Company, FakeClock
@@ -228,7 +228,7 @@ def test_a_forged_continue_opens_nobody_elses_draft(company: Company, forged: st
 
 
 def test_a_form_filled_in_a_modal_sets_the_open_one_aside(company: Company) -> None:
-    from handlers.flow import Opened
+    from handlers.engine.flow import Opened
 
     to_purposes(company)  # a reception open in the DM
     texts = {

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from handlers.core import CONSOLE
-from handlers.flow import Opened
-from handlers.messages import Event
+from handlers.engine.core import CONSOLE
+from handlers.engine.flow import Opened
+from handlers.engine.messages import Event
 from storage.models import AuditEntry, Client, Reminder, Visit
 from tests.support import Company
 from tests.test_reception import fill_b_class, reassign

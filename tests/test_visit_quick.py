@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.visit import parse_quick
+from handlers.visits.form import parse_quick
 from storage.models import Client
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

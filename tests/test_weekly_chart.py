@@ -12,10 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from handlers.i18n import Translator
-from handlers.messages import Message
-from handlers.policy import Policy, WorkingDaysPolicy
-from handlers.weekly_chart import (
+from handlers.digest.weekly_chart import (
     BUNDLED_FONT,
     CJK_FAMILIES,
     Tally,
@@ -23,7 +20,10 @@ from handlers.weekly_chart import (
     draw,
     is_chart_day,
 )
-from handlers.workdays import WorkCalendar
+from handlers.engine.i18n import Translator
+from handlers.engine.messages import Message
+from handlers.rules.policy import Policy, WorkingDaysPolicy
+from handlers.rules.workdays import WorkCalendar
 from storage.db import Database
 from storage.models import Client, OutboxMessage, Person, PlanEntry, Visit, VisitPlan
 from tests.support import Company

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.policy import WorkingDaysPolicy, parse_policy
-from handlers.workdays import WorkCalendar, library_covers
+from handlers.rules.policy import WorkingDaysPolicy, parse_policy
+from handlers.rules.workdays import WorkCalendar, library_covers
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")

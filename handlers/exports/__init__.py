@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from handlers.engine.i18n import Translator
 from handlers.exports import receptions, scorecard, visits
 from handlers.exports.common import (
     EVERYONE,
@@ -28,12 +29,11 @@ from handlers.exports.common import (
     team_scope,
 )
 from handlers.exports.table import Column, Format, write
-from handlers.i18n import Translator
-from handlers.scorecard_chart import Chart
+from handlers.visits.scorecard_chart import Chart
 from storage.models import Person
 
 if TYPE_CHECKING:
-    from handlers.policy import Policy
+    from handlers.rules.policy import Policy
 
 __all__ = [
     "EVERYONE",

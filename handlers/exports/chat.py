@@ -13,7 +13,10 @@ import io
 import re
 from datetime import date
 
-from handlers.context import Ctx
+from handlers.engine.context import Ctx
+from handlers.engine.i18n import N_
+from handlers.engine.messages import Attachment
+from handlers.engine.registry import Command, Feature
 from handlers.exports import (
     EXPORTS,
     ExportError,
@@ -27,9 +30,6 @@ from handlers.exports import (
 )
 from handlers.exports.common import EXPORT_ROLES
 from handlers.exports.table import FORMATS, MIME, Format
-from handlers.i18n import N_
-from handlers.messages import Attachment
-from handlers.registry import Command, Feature
 
 # The file is made while the event's transaction is open (on SQLite: the write lock) and is
 # sent whole, so chat takes what builds in a few seconds; larger months are for

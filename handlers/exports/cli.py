@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session
 
+from handlers.engine.i18n import Translator, choose_locale
 from handlers.exports import (
     EXPORTS,
     ExportError,
@@ -32,11 +33,10 @@ from handlers.exports import (
     scorecard_chart,
 )
 from handlers.exports.table import FORMATS, Format
-from handlers.i18n import Translator, choose_locale
 from storage.db import Database
 
 if TYPE_CHECKING:
-    from handlers.policy import Policy
+    from handlers.rules.policy import Policy
 
 KINDS = tuple(EXPORTS)
 

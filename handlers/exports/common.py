@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from handlers.i18n import Translator, clipped
-from handlers.visit_rules import parse_month
+from handlers.engine.i18n import Translator, clipped
+from handlers.visits.rules import parse_month
 from storage.models import Person
 
 if TYPE_CHECKING:
-    from handlers.policy import Policy
+    from handlers.rules.policy import Policy
 
 SEES_ALL = frozenset({"finance", "gm", "org_admin"})
 SEES_TEAM = frozenset({"manager"})

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from handlers.exports.common import Request
 from handlers.exports.table import Column
-from handlers.scorecard_chart import Bar, Chart, Legend, Panel, draw
-from handlers.visit_rules import FILED, Score, completion_rate, team
+from handlers.visits.rules import FILED, Score, completion_rate, team
+from handlers.visits.scorecard_chart import Bar, Chart, Legend, Panel, draw
 from storage.models import Person, PlanEntry, Visit, VisitPlan
 
 TITLE = "exp.title.scorecard"

@@ -28,7 +28,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from handlers.i18n import Translator
+from handlers.engine.i18n import Translator
 
 ColumnKind = Literal["text", "int", "money", "datetime", "date", "percent"]
 Format = Literal["csv", "xlsx"]

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from handlers.core import CONSOLE, Core
-from handlers.flow import PENDING, SUMMARY, Form, Kind, Step
-from handlers.messages import Event, Message
+from handlers.engine.core import CONSOLE, Core
+from handlers.engine.flow import PENDING, SUMMARY, Form, Kind, Step
+from handlers.engine.messages import Event, Message
 from storage.models import ApprovalStep, Draft, Person, Reception
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import create_engine, event, func, inspect, select, text
 from sqlalchemy.orm import sessionmaker
 
-from handlers.i18n import Translator
+from handlers.engine.i18n import Translator
 from storage.db import Database
 from storage.models import AuditEntry
 

@@ -18,9 +18,9 @@ from bot.app import App
 from bot.config import load_settings
 from bot.telegram import TelegramBot
 from bot.telegram_limits import TelegramLimits
-from handlers.core import Core
-from handlers.features import FEATURES
-from handlers.policy import default_policy
+from handlers.engine.core import Core
+from handlers.engine.features import FEATURES
+from handlers.rules.policy import default_policy
 from storage.db import Database
 from storage.models import utcnow
 

@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from handlers.context import Ctx
-from handlers.core import Core
-from handlers.flow import PENDING, Form, Kind, Step, clean_text
-from handlers.messages import Message
+from handlers.engine.context import Ctx
+from handlers.engine.core import Core
+from handlers.engine.flow import PENDING, Form, Kind, Step, clean_text
+from handlers.engine.messages import Message
 from storage.models import Person
 from tests.reliability.driver import (
     EN_PEOPLE,

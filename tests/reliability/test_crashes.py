@@ -13,9 +13,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.outbox import LEASE
-from handlers.context import enqueue
-from handlers.core import Core
-from handlers.messages import Message
+from handlers.engine.context import enqueue
+from handlers.engine.core import Core
+from handlers.engine.messages import Message
 from storage.db import Database
 from storage.models import Identity, OutboxMessage, Person, utcnow
 from tests.reliability.driver import draft_state

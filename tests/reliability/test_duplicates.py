@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from handlers.context import enqueue
-from handlers.core import Core
-from handlers.messages import Message
+from handlers.engine.context import enqueue
+from handlers.engine.core import Core
+from handlers.engine.messages import Message
 from storage.models import ApprovalStep, AuditEntry, Draft, OutboxMessage, Person
 from tests.conftest import START
 from tests.reliability.driver import ZH_PEOPLE, draft_state, file_reception, press, say

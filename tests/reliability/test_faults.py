@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError
 import bot.outbox
 from bot.outbox import LEASE
 from bot.slack import SlackBot
-from handlers.messages import Message
+from handlers.engine.messages import Message
 from storage.db import Database
 from storage.models import OutboxMessage
 from tests.reliability.driver import ZH_PEOPLE, file_reception

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from handlers.core import CONSOLE, Core
-from handlers.messages import Event
+from handlers.engine.core import CONSOLE, Core
+from handlers.engine.messages import Event
 from storage.models import ApprovalStep, AuditEntry, Client, Person, Reminder
 from tests.reliability.driver import ZH_PEOPLE, file_reception, press, say
 from tests.reliability.support import (

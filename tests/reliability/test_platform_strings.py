@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from handlers.core import Core
-from handlers.i18n import ECHO_MAX
-from handlers.inbound import TEXT_MAX
-from handlers.messages import Event
+from handlers.engine.core import Core
+from handlers.engine.i18n import ECHO_MAX
+from handlers.engine.inbound import TEXT_MAX
+from handlers.engine.messages import Event
 from storage.models import Client, Draft, Identity, Person
 from tests.reliability.support import ZH, audit_rows, count, dump
 from tests.support import Company

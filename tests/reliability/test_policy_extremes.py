@@ -15,7 +15,7 @@ import annotated_types
 import pytest
 from pydantic import BaseModel
 
-from handlers.policy import DEFAULT_CLASSES, ClassPolicy, Policy, PolicyError, parse_policy
+from handlers.rules.policy import DEFAULT_CLASSES, ClassPolicy, Policy, PolicyError, parse_policy
 from storage.models import Reception
 from tests.support import Company
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import SettingError, load_settings
-from handlers.messages import Message
+from handlers.engine.messages import Message
 from tests.reliability.driver import ZH_PEOPLE, file_reception
 from tests.slack.conftest import SECRET as SLACK_SIGNING_SECRET
 from tests.slack.conftest import FakeSlack, Link

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from handlers.context import enqueue
-from handlers.messages import Message
+from handlers.engine.context import enqueue
+from handlers.engine.messages import Message
 from storage.db import Database
 from storage.models import Identity, OutboxMessage, Person, utcnow
 from tests.reliability.processes import WAIT, Process, bot_environment

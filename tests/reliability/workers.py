@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot import outbox
-from handlers.core import CONSOLE, Core
-from handlers.features import FEATURES
-from handlers.messages import Event
-from handlers.policy import default_policy
+from handlers.engine.core import CONSOLE, Core
+from handlers.engine.features import FEATURES
+from handlers.engine.messages import Event
+from handlers.rules.policy import default_policy
 from storage.db import Database
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # an hour after the tests' START

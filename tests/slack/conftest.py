@@ -25,9 +25,9 @@ from sqlalchemy import select
 
 from bot.slack import EVENTS_PATH, SlackBot
 from bot.slack_send import web_client
-from handlers.core import Core
-from handlers.i18n import Translator
-from handlers.org import invite
+from handlers.engine.core import Core
+from handlers.engine.i18n import Translator
+from handlers.org.chart import invite
 from storage.models import Person
 from tests.slack.standin import Shown, WebApiStandIn, dm_of
 from tests.support import FakeClock

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.slack import SlackBot
-from handlers.context import enqueue
-from handlers.core import Core
-from handlers.i18n import Translator
-from handlers.messages import Attachment, Message
+from handlers.engine.context import enqueue
+from handlers.engine.core import Core
+from handlers.engine.i18n import Translator
+from handlers.engine.messages import Attachment, Message
 from storage.models import ApprovalStep, Person
 from tests.slack.conftest import ZH, FakeSlack, Link, file_reception
 from tests.slack.standin import Shown, WebApiStandIn, dm_of

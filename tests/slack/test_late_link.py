@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.core import Core
-from handlers.i18n import Translator
-from handlers.org import invite
+from handlers.engine.core import Core
+from handlers.engine.i18n import Translator
+from handlers.org.chart import invite
 from storage.models import Person
 from tests.slack.conftest import USERS, FakeSlack, Link, file_reception
 from tests.slack.standin import WebApiStandIn

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.core import Core
-from handlers.messages import Event
-from handlers.org import import_org, invite, load_org_file
+from handlers.engine.core import Core
+from handlers.engine.messages import Event
+from handlers.org.chart import import_org, invite, load_org_file
 from storage.models import Person
 from tests.conftest import EXAMPLE_ORG
 from tests.reliability.support import EN, ZH

@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from handlers import flow
-from handlers.context import Ctx
-from handlers.core import Core
-from handlers.features import FEATURES
-from handlers.flow import Choice, Data, Form, Invalid, Kind, Step
-from handlers.i18n import Translator
-from handlers.policy import Policy
-from handlers.registry import Command, Feature
+from handlers.engine import flow
+from handlers.engine.context import Ctx
+from handlers.engine.core import Core
+from handlers.engine.features import FEATURES
+from handlers.engine.flow import Choice, Data, Form, Invalid, Kind, Step
+from handlers.engine.i18n import Translator
+from handlers.engine.registry import Command, Feature
+from handlers.rules.policy import Policy
 from storage.db import Database
 from storage.models import AuditEntry, Draft
 from tests.slack.conftest import FakeSlack, Link

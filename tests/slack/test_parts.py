@@ -19,12 +19,12 @@ from bot.config import SettingError, load_settings
 from bot.slack import EVENTS_PATH, SlackBot, edited_form, serve
 from bot.slack_blocks import SECTION_MAX, message_blocks, read_modal, slack_spelling
 from bot.slack_send import Pacer
-from handlers.context import enqueue
-from handlers.core import Core
-from handlers.flow import FormAction
-from handlers.i18n import Translator
-from handlers.messages import Button, Message
-from handlers.policy import Policy
+from handlers.engine.context import enqueue
+from handlers.engine.core import Core
+from handlers.engine.flow import FormAction
+from handlers.engine.i18n import Translator
+from handlers.engine.messages import Button, Message
+from handlers.rules.policy import Policy
 from storage.models import Person
 from tests.conftest import Reserve
 from tests.slack.conftest import SECRET, FakeSlack, payload

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.slack import SlackBot
-from handlers.core import Core
-from handlers.i18n import Translator
+from handlers.engine.core import Core
+from handlers.engine.i18n import Translator
 from storage.models import ApprovalStep, AuditEntry, Draft, Reception
 from tests.slack.conftest import FakeSlack, Link, file_reception, reception_answers
 from tests.slack.standin import WebApiStandIn

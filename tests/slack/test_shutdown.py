@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from bot.slack import SlackBot
 from bot.slack_send import web_client
-from handlers.context import enqueue
-from handlers.core import Core
-from handlers.messages import Message
+from handlers.engine.context import enqueue
+from handlers.engine.core import Core
+from handlers.engine.messages import Message
 from storage.models import OutboxMessage, Person
 from tests.slack.conftest import SECRET, Link
 from tests.slack.standin import WebApiStandIn

@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 
 from bot.slack import SlackBot
-from handlers.core import Core
-from handlers.i18n import Translator
-from handlers.org import invite
+from handlers.engine.core import Core
+from handlers.engine.i18n import Translator
+from handlers.org.chart import invite
 from storage.models import Identity, InboundEvent, Person
 from tests.slack.conftest import TEAM, FakeSlack, Link, payload
 from tests.slack.standin import WebApiStandIn, dm_of

@@ -13,8 +13,8 @@ from bot.app import App
 from bot.config import Settings, load_settings
 from bot.telegram import TelegramBot
 from bot.telegram_limits import RETRIES_AFTER_429, TelegramLimits
-from handlers.core import Core
-from handlers.policy import Policy
+from handlers.engine.core import Core
+from handlers.rules.policy import Policy
 from storage.db import Database
 from tests.conftest import Reserve
 from tests.telegram.botapi import TOKEN, BotApi

@@ -20,9 +20,9 @@ import aiohttp
 from sqlalchemy import select
 
 from bot.telegram import TelegramBot
-from handlers.context import enqueue
-from handlers.messages import Message
-from handlers.org import invite
+from handlers.engine.context import enqueue
+from handlers.engine.messages import Message
+from handlers.org.chart import invite
 from storage.models import Person
 from tests.telegram.botapi import BotApi, Shown
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot import outbox, scheduler
-from handlers.messages import Attachment, Button, Message, rows
-from handlers.policy import Policy
+from handlers.engine.messages import Attachment, Button, Message, rows
+from handlers.rules.policy import Policy
 from tests.support import Company, FakeClock
 from tests.telegram.botapi import Call
 from tests.telegram.harness import World, eventually

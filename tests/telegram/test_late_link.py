@@ -4,7 +4,7 @@ linked — a card as it stands now, not as it stood when it was queued."""
 
 from __future__ import annotations
 
-from handlers.messages import Button, Message, rows
+from handlers.engine.messages import Button, Message, rows
 from tests.telegram.harness import World
 from tests.telegram.test_reception import request_b_class
 

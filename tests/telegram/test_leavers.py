@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers.org import import_org, load_org_file
+from handlers.org.chart import import_org, load_org_file
 from storage.models import Identity
 from tests.conftest import EXAMPLE_ORG
 from tests.reliability.driver import ZH_PEOPLE, file_reception

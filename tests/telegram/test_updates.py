@@ -17,8 +17,8 @@ from bot.app import App
 from bot.config import SettingError
 from bot.telegram import TelegramBot, serve
 from bot.telegram_limits import TelegramLimits
-from handlers.core import Core
-from handlers.features import FEATURES
+from handlers.engine.core import Core
+from handlers.engine.features import FEATURES
 from storage.db import Database
 from storage.models import Identity
 from tests.conftest import Reserve

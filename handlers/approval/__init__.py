@@ -1,0 +1,1 @@
+"""Approval chains: steps, decisions, delegation, reminders and escalation."""

@@ -1,0 +1,1 @@
+"""The daily digest and the weekly chart."""

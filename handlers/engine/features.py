@@ -1,0 +1,26 @@
+"""Every feature the core serves, in the order /help lists their commands."""
+
+from handlers import reminders
+from handlers.approval import chain as approval
+from handlers.engine.registry import Feature
+from handlers.exports import chat as exports
+from handlers.org import basics, deactivate
+from handlers.reception import after_approval
+from handlers.reception import lifecycle as receptions
+from handlers.visits import form as visit
+from handlers.visits import plan, scorecard
+from handlers.visits import timeline as client_timeline
+
+FEATURES: tuple[Feature, ...] = (
+    receptions.FEATURE,
+    visit.FEATURE,
+    plan.FEATURE,
+    scorecard.FEATURE,
+    client_timeline.FEATURE,
+    approval.FEATURE,
+    after_approval.FEATURE,
+    reminders.FEATURE,
+    exports.FEATURE,
+    basics.FEATURE,
+    deactivate.FEATURE,
+)

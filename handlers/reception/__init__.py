@@ -1,0 +1,1 @@
+"""Receptions: the request form, its card, its lifecycle, what follows approval."""

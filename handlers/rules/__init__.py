@@ -1,0 +1,1 @@
+"""The rules: the policy file and working days."""

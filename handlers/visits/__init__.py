@@ -1,0 +1,1 @@
+"""Visits: the form and quick line, rules, the plan, the scorecard, the timeline."""

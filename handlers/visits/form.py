@@ -1,0 +1,630 @@
+"""Logging a client visit (客户拜访), SPEC §7: the `/visit` form and its one-line quick log.
+
+The form is the seed's visit report (seed 003, 大客户拜访日报表): client, date, contact met,
+kind (初次拜访 / 解决问题 / 建立关系), purposes (seed 001's 拜访目的), summary, client needs,
+competitor news, outcome (商谈成功 / 有希望 / 再度访问 / 无希望 / 继续观察), next step with a due
+date, expenses. Saving it closes the planned visit it fulfils (and that plan entry's report
+reminder), and a next step becomes a reminder on its due day. Next steps agreed at earlier
+visits stay open (the saved message lists them): only Done on a step's reminder closes it.
+
+The quick log (`/visit 华东机电 见了张经理 有希望 下周五回访`, `/visit ACME met Zhang, hopeful,
+follow up next Friday`) reads what it can from the line (`parse_quick`), starts the same
+form with those answers and today's date filled in, asks only the required questions still
+open, and shows the summary to confirm. The optional details it leaves empty can be added
+there with "Edit a field".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import update
+
+from handlers.engine import flow
+from handlers.engine.context import Ctx, named_by
+from handlers.engine.flow import (
+    Choice,
+    Data,
+    Form,
+    Invalid,
+    Kind,
+    Step,
+    also,
+    answered,
+    clean_text,
+)
+from handlers.engine.i18n import LOCALES, N_, Translator
+from handlers.engine.messages import Button, Message, action_id
+from handlers.engine.registry import Command, Feature
+from handlers.org.clients import (
+    REGION_STEP,
+    chosen_client,
+    client_choices,
+    client_label,
+    client_reader,
+    find_client,
+    keep_contact,
+    own_clients,
+    submitted_client,
+)
+from handlers.reminders import ReminderView, reminder_message, renders
+from handlers.text.dates import DateNotUnderstood, parse_when
+from handlers.visits import rules as visit_rules
+from storage.models import Client, PlanEntry, Reminder, Visit
+
+FORM_NAME = "visit"
+NEW_CLIENT_CLASS = "C"  # 普通: early-stage cooperation, until someone says otherwise
+
+
+# ---------------------------------------------------------------------------- clients
+# Shared with the plan form, which refuses someone else's client with the visit's words.
+
+read_client = client_reader(N_("visit.error.client_taken"))
+
+
+def client_for(ctx: Ctx, data: Data) -> Client:
+    """The chosen client, or the new one created now, owned by the person."""
+    classes = list(ctx.policy.classes)
+    class_key = NEW_CLIENT_CLASS if NEW_CLIENT_CLASS in classes else classes[-1]
+    region = data.get("region") or "local"
+    return submitted_client(ctx, data, N_("visit.error.client_taken"), class_key, region)
+
+
+# ---------------------------------------------------------------------------- steps
+
+
+def _today(ctx: Ctx) -> date:
+    return ctx.local_now.date()
+
+
+def _day_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    today = _today(ctx)
+    return [
+        Choice(today.isoformat(), N_("visit.today")),
+        Choice((today - timedelta(days=1)).isoformat(), N_("visit.yesterday")),
+    ]
+
+
+def read_day(ctx: Ctx, data: Data, text: str) -> str:
+    """A button's day, its number, or any date as people type it ("周一", "Nov 16")."""
+    options = _day_choices(ctx, data)
+    lowered = text.lower()
+    for index, choice in enumerate(options, start=1):
+        if lowered in (choice.value, choice.text(ctx).lower(), str(index)):
+            return choice.value
+    try:
+        when = parse_when(text, ctx.local_now, ctx.t.lang)
+    except DateNotUnderstood as error:
+        raise Invalid(f"flow.error.date.{error.reason}") from None
+    return _visit_day(when.value.date(), clean_text(text), _today(ctx)).isoformat()
+
+
+def _visit_day(day: date, text: str, today: date) -> date:
+    """A visit is in the past: a bare "周一" typed for one is the Monday just gone."""
+    if day > today and _BARE_WEEKDAY.fullmatch(text.lower()):
+        return day - timedelta(days=7)
+    return day
+
+
+_BARE_WEEKDAY = re.compile(
+    r"(?:on\s+)?(?:(?:周|星期|礼拜)[一二三四五六日天1-7]"
+    r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+)
+
+
+def _not_future(ctx: Ctx, data: Data, value: str) -> None:
+    day = date.fromisoformat(value)
+    if day > _today(ctx):
+        raise Invalid(N_("visit.error.future"), date=ctx.t.date(day))
+
+
+def _contact_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    client = chosen_client(ctx, data)
+    if client is None:
+        return []
+    return [
+        Choice(
+            c.name, ctx.t("visit.contact", name=c.name, title=c.title) if c.title else c.name, True
+        )
+        for c in client.contacts
+    ]
+
+
+def _kind_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    return [Choice(k, f"visit.kind.{k}") for k in visit_rules.KINDS]
+
+
+def purpose_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    return [Choice(p, f"visit.purpose.{p}") for p in visit_rules.PURPOSES]
+
+
+def _outcome_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    return [Choice(o, f"visit.outcome.{o}") for o in visit_rules.OUTCOMES]
+
+
+def _due_ahead(ctx: Ctx, data: Data, value: str) -> None:
+    due = date.fromisoformat(value)
+    visited = date.fromisoformat(data["date"]) if data.get("date") else _today(ctx)
+    if due < max(_today(ctx), visited):
+        raise Invalid(N_("visit.error.due_past"), date=ctx.t.date(due))
+
+
+def _client_params(ctx: Ctx, data: Data) -> dict[str, Any]:
+    return {"client": client_label(ctx, data)}
+
+
+STEPS = (
+    Step("client", N_("visit.ask.client"), Kind.CHOICE, client_choices, read=read_client),
+    REGION_STEP,
+    Step(
+        "date",
+        N_("visit.ask.date"),
+        Kind.CHOICE,
+        _day_choices,
+        read=read_day,
+        check=_not_future,
+        default=lambda ctx, data: _today(ctx).isoformat(),
+    ),
+    Step(
+        "contact",
+        N_("visit.ask.contact"),
+        Kind.CHOICE,
+        _contact_choices,
+        allow_other=True,
+        max_length=100,
+        params=_client_params,
+    ),
+    Step("kind", N_("visit.ask.kind"), Kind.CHOICE, _kind_choices),
+    Step("purposes", N_("visit.ask.purposes"), Kind.MULTI, purpose_choices),
+    Step("summary", N_("visit.ask.summary"), max_length=1000),
+    Step("needs", N_("visit.ask.needs"), optional=True, max_length=500),
+    Step("competitors", N_("visit.ask.competitors"), optional=True, max_length=500),
+    Step("outcome", N_("visit.ask.outcome"), Kind.CHOICE, _outcome_choices),
+    Step("next_step", N_("visit.ask.next_step"), optional=True, max_length=200),
+    Step(
+        "next_due",
+        N_("visit.ask.next_due"),
+        Kind.DATE,
+        when=answered("next_step"),
+        check=_due_ahead,
+    ),
+    Step(
+        "expenses",
+        N_("visit.ask.expenses"),
+        Kind.MONEY,
+        optional=True,
+        minimum=Decimal(0),
+        maximum=Decimal(1000000),
+    ),
+)
+
+
+# ---------------------------------------------------------------------------- summary, submit
+
+
+def _listed(t: Translator, prefix: str, values: list[str] | None) -> str:
+    return t("flow.list_sep").join(t(f"{prefix}.{v}") for v in values or [])
+
+
+def summary(ctx: Ctx, data: Data) -> str:
+    t = ctx.t
+    lines = [t("visit.summary_title")]
+    lines.append(
+        t(
+            "visit.line.head",
+            client=client_label(ctx, data),
+            date=t.date(date.fromisoformat(data["date"])),
+            contact=data["contact"],
+        )
+    )
+    if data.get("region"):
+        lines.append(t("visit.line.region", region=t(f"visit.region.{data['region']}")))
+    lines.append(
+        t(
+            "visit.line.kind",
+            kind=t(f"visit.kind.{data['kind']}"),
+            purposes=_listed(t, "visit.purpose", data.get("purposes")),
+        )
+    )
+    lines.append(t("visit.line.summary", text=data["summary"]))
+    if data.get("needs"):
+        lines.append(t("visit.line.needs", text=data["needs"]))
+    if data.get("competitors"):
+        lines.append(t("visit.line.competitors", text=data["competitors"]))
+    lines.append(t("visit.line.outcome", outcome=t(f"visit.outcome.{data['outcome']}")))
+    if data.get("next_step"):
+        due = t.date(date.fromisoformat(data["next_due"]))
+        lines.append(t("visit.line.next_step", step=data["next_step"], due=due))
+    if data.get("expenses"):
+        lines.append(t("visit.line.expenses", amount=t.money(Decimal(data["expenses"]))))
+    if data.get("@quick") and not all(data.get(k) for k in ("needs", "competitors", "expenses")):
+        lines.append(t("visit.quick.more"))
+    return "\n".join(lines)
+
+
+def submit(ctx: Ctx, data: Data) -> None:
+    """Save the visit; close the planned visit it fulfils; schedule its next step."""
+    client = client_for(ctx, data)
+    visited_on = date.fromisoformat(data["date"])
+    next_due = date.fromisoformat(data["next_due"]) if data.get("next_step") else None
+    visit = Visit(
+        person_id=ctx.person.id,
+        client_id=client.id,
+        visited_on=visited_on,
+        contact=data["contact"],
+        kind=data["kind"],
+        purposes=list(data["purposes"]),
+        summary=data["summary"],
+        needs=data.get("needs"),
+        competitors=data.get("competitors"),
+        outcome=data["outcome"],
+        next_step=data.get("next_step"),
+        next_due=next_due,
+        expenses=Decimal(data["expenses"]) if data.get("expenses") else None,
+        answers={
+            **{k: v for k, v in data.items() if not k.startswith("@")},
+            "client": f"c:{client.id}",
+        },
+        created_at=ctx.now,
+    )
+    ctx.session.add(visit)
+    keep_contact(client, visit.contact)
+    ctx.session.flush()
+    ctx.audit("visit.log", "visit", visit.id, client=client.id, outcome=visit.outcome)
+    entry = visit_rules.entry_to_close(ctx.session, ctx.person.id, client.id, visited_on)
+    if entry is not None:
+        entry.visit_id = visit.id
+        _close_reminder(ctx, visit_rules.report_key(entry.id), "done")
+        ctx.audit("plan.entry_done", "plan_entry", entry.id, visit=visit.id)
+    lines = [
+        ctx.t(
+            "visit.saved",
+            client=client.name,
+            date=ctx.t.date(visited_on),
+            outcome=ctx.t(f"visit.outcome.{visit.outcome}"),
+        )
+    ]
+    if entry is not None:
+        lines.append(ctx.t("visit.saved.plan", date=ctx.t.date(entry.planned_on)))
+    if visit.next_step and next_due is not None:
+        _schedule_next_step(ctx, visit, next_due)
+        lines.append(ctx.t("visit.saved.next", step=visit.next_step, due=ctx.t.date(next_due)))
+    earlier = [v for v in visit_rules.open_next_steps(ctx.session, client.id) if v.id != visit.id]
+    if earlier:
+        steps = [
+            ctx.t("visit.saved.open_step", step=v.next_step, due=ctx.t.date(v.next_due))
+            for v in earlier
+            if v.next_due is not None
+        ]
+        lines.append(ctx.t("visit.saved.open_steps", steps=ctx.t("flow.list_sep").join(steps)))
+    ctx.reply("\n".join(lines))
+
+
+def _schedule_next_step(ctx: Ctx, visit: Visit, due: date) -> None:
+    ctx.session.add(
+        Reminder(
+            key=visit_rules.next_step_key(visit.id),
+            person_id=ctx.person.id,
+            kind="visit.next_step",
+            subject="visit",
+            subject_id=visit.id,
+            due_at=datetime.combine(due, ctx.policy.working_days.day_start, ctx.tz),
+            created_at=ctx.now,
+        )
+    )
+
+
+def _close_reminder(ctx: Ctx, key: str, state: str) -> None:
+    ctx.session.execute(
+        update(Reminder)
+        .where(Reminder.key == key, Reminder.state.in_(("pending", "sent")))
+        .values(state=state)
+        .execution_options(synchronize_session=False)
+    )
+
+
+FORM = Form(FORM_NAME, N_("visit.title"), STEPS, summary, submit)
+
+
+# ---------------------------------------------------------------------------- starting
+
+
+def start(ctx: Ctx, argument: str) -> None:
+    """`/visit` asks everything; `/visit <one line>` is the quick log."""
+    if not clean_text(argument):
+        flow.start(ctx, FORM)
+        return
+    quick = parse_quick(argument, own_clients(ctx.session, ctx.person), ctx.local_now, ctx.t.lang)
+    visited_on = quick.visited_on or _today(ctx)
+    prefill: Data = {"date": visited_on.isoformat(), "@quick": True}
+    prefill |= {"needs": None, "competitors": None, "expenses": None}
+    if quick.client is not None:
+        prefill["client"] = f"c:{quick.client.id}"
+    if quick.contact:
+        prefill["contact"] = quick.contact
+    if quick.kind:
+        prefill["kind"] = quick.kind
+    if quick.purposes:
+        prefill["purposes"] = list(quick.purposes)
+    if quick.outcome:
+        prefill["outcome"] = quick.outcome
+    if quick.next_due is not None:
+        prefill["next_step"] = quick.next_step or ctx.t("visit.quick.follow_up")
+        prefill["next_due"] = quick.next_due.isoformat()
+    else:
+        prefill["next_step"] = None
+    understood = _understood(ctx, quick, prefill)
+    if understood:
+        ctx.say("visit.quick.read", what=understood)
+    flow.start(ctx, FORM, prefill=prefill)
+
+
+def _understood(ctx: Ctx, quick: Quick, prefill: Data) -> str:
+    t = ctx.t
+    parts = []
+    if quick.client is not None:
+        parts.append(quick.client.name)
+    if quick.visited_on is not None:
+        parts.append(t.date(quick.visited_on))
+    if quick.contact:
+        parts.append(t("visit.quick.contact", contact=quick.contact))
+    if quick.kind:
+        parts.append(t(f"visit.kind.{quick.kind}"))
+    parts += [t(f"visit.purpose.{p}") for p in quick.purposes]
+    if quick.outcome:
+        parts.append(t(f"visit.outcome.{quick.outcome}"))
+    if prefill.get("next_due"):
+        due = t.date(date.fromisoformat(prefill["next_due"]))
+        parts.append(t("visit.quick.next", step=prefill["next_step"], due=due))
+    return " · ".join(parts)
+
+
+def press(ctx: Ctx, parts: list[str]) -> None:
+    """`vs:c:<client>` logs a visit to that client; `vs:e:<plan entry>` logs a planned one."""
+    if len(parts) != 2 or action_id(parts[1]) is None:
+        ctx.say("button.stale")
+        return
+    if parts[0] == "c":
+        client = named_by(ctx.session, Client, parts, 1)
+        if client is None or client.owner_id != ctx.person.id:
+            ctx.say("button.stale")
+            return
+        flow.start(ctx, FORM, prefill={"client": f"c:{client.id}"})
+    elif parts[0] == "e":
+        entry = named_by(ctx.session, PlanEntry, parts, 1)
+        if entry is None or entry.plan.person_id != ctx.person.id:
+            ctx.say("button.stale")
+            return
+        if entry.visit_id is not None:
+            ctx.say("visit.entry_done", client=entry.client.name)
+            return
+        prefill: Data = {"client": f"c:{entry.client_id}"}
+        if entry.planned_on <= _today(ctx):
+            prefill["date"] = entry.planned_on.isoformat()
+        flow.start(ctx, FORM, prefill=prefill)
+    else:
+        ctx.say("button.stale")
+
+
+# ---------------------------------------------------------------------------- the reminder
+
+
+@renders("visit.next_step")
+def render_next_step(view: ReminderView) -> Message | None:
+    """The day a next step is due: what, for which client, and a button to log the visit."""
+    visit = view.session.get(Visit, view.reminder.subject_id or 0)
+    if visit is None or not visit.next_step or visit.next_due is None:
+        return None
+    t = view.t
+    text = t(
+        "visit.remind.next_step",
+        client=visit.client.name,
+        step=visit.next_step,
+        due=t.date(visit.next_due),
+        visited=t.date(visit.visited_on),
+    )
+    return reminder_message(
+        view, text, (Button(t("visit.log_button"), f"vs:c:{visit.client_id}", "primary"),)
+    )
+
+
+# ---------------------------------------------------------------------------- the quick line
+
+
+def _choice_words(prefix: str, values: Iterable[str]) -> dict[str, str]:
+    """Every way of saying each of a step's choices, in every language (the label and its
+    other words, as the form reads them too), lower-cased → the choice."""
+    words: dict[str, str] = {}
+    for locale in LOCALES:
+        t = Translator(locale)
+        for value in values:
+            label = f"{prefix}.{value}"
+            words |= {word.lower(): value for word in (t(label), *also(t, label))}
+    return words
+
+
+_SEP = r"\s,，、;；。!！"
+
+
+def _word_pattern(words: Iterable[str], whole: bool = False) -> re.Pattern[str]:
+    """Any of the words, the longest tried first at each place in the line. English words
+    stand between word boundaries; a Chinese one, with `whole`, must be a phrase of its own
+    (between spaces or punctuation), so 回访 in 下周五回访 stays the next step's word."""
+    ordered = sorted(words, key=lambda w: -len(w))
+    cjk = rf"(?<![^{_SEP}]){{}}(?![^{_SEP}])" if whole else "{}"
+    parts = [rf"\b{re.escape(w)}\b" if w.isascii() else cjk.format(re.escape(w)) for w in ordered]
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+_OUTCOME_OF = _choice_words("visit.outcome", visit_rules.OUTCOMES)
+_OUTCOME = _word_pattern(_OUTCOME_OF)
+_KIND_OF = _choice_words("visit.kind", visit_rules.KINDS)
+_KIND = _word_pattern(_KIND_OF, whole=True)
+_PURPOSE_OF = _choice_words("visit.purpose", visit_rules.PURPOSES)
+_PURPOSE = _word_pattern(_PURPOSE_OF, whole=True)
+# "见了张经理", "拜访了王总": a contact right after a meeting word that begins a phrase.
+_ZH_CONTACT = re.compile(
+    rf"(?<![^{_SEP}])(?:见了|见到了|见到|会见了|会见|拜访了|约见了|约见|面见了|面见|见)"
+    rf"\s*([^{_SEP}]{{1,12}}?)(?=[{_SEP}]|$|谈|聊|沟通|交流)"
+)
+# "met Zhang", "met with John Smith", "saw Mr. Li": names are capitalised.
+_EN_CONTACT = re.compile(
+    r"\b(?i:met\s+with|met|saw|visited|talked\s+to|talked\s+with|spoke\s+to|spoke\s+with|"
+    r"meeting\s+with)\s+((?:(?i:mr|ms|mrs|dr)\.?\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,2})"
+)
+_SEGMENTS = re.compile(r"[,，、;；。!！]+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_EN_CONNECTORS = {"by", "on", "before", "until", "till", "due", "at", "and", "then", "-"}
+_ZH_BEFORE = re.compile(r"^(?:之前|以前|以内|前|内)")
+_LONGEST_DATE = 16  # characters of Chinese, or words of English, a date phrase may take
+
+
+@dataclass(frozen=True)
+class Quick:
+    """What one typed line said; None where it said nothing we could read."""
+
+    client: Client | None = None
+    contact: str | None = None
+    kind: str | None = None
+    purposes: tuple[str, ...] = ()
+    outcome: str | None = None
+    next_step: str | None = None  # the words beside the due date ("回访"); None if none
+    next_due: date | None = None
+    visited_on: date | None = None  # a day already come ("昨天"): when the visit was
+
+
+def parse_quick(text: str, clients: list[Client], now: datetime, lang: str) -> Quick:
+    """Read a quick visit line. `clients` are the person's own; `now` is in their zone.
+
+    In order: the client (a name in the line, else its first phrase matched against their
+    clients), the outcome, the kind and the purposes (words the form's buttons take, in either
+    language), the contact (after 见了 / met), and the phrases
+    holding a date — the first day already come is the visit's, the first one still ahead
+    the next step's due day, with the words beside it as the step."""
+    rest = " " + clean_text(text) + " "
+    client, rest = _quick_client(rest, clients)
+    found, rest = _quick_words(rest, _OUTCOME, _OUTCOME_OF, 1)
+    outcome = found[0] if found else None
+    found, rest = _quick_words(rest, _KIND, _KIND_OF, 1)
+    kind = found[0] if found else None
+    purposes, rest = _quick_words(rest, _PURPOSE, _PURPOSE_OF, len(visit_rules.PURPOSES))
+    contact, rest = _quick_contact(rest)
+    visited_on, next_due, next_step = _quick_days(rest, now, lang)
+    return Quick(client, contact, kind, tuple(purposes), outcome, next_step, next_due, visited_on)
+
+
+def _cut(text: str, start: int, end: int) -> str:
+    return text[:start] + " " + text[end:]
+
+
+def _quick_client(text: str, clients: list[Client]) -> tuple[Client | None, str]:
+    lowered = text.lower()
+    for client in sorted(clients, key=lambda c: -len(c.name)):
+        at = lowered.find(client.name.lower())
+        if at >= 0:
+            return client, _cut(text, at, at + len(client.name))
+    head = _SEGMENTS.split(text.strip(), maxsplit=1)[0]
+    for pattern in (_ZH_CONTACT, _EN_CONTACT):
+        found = pattern.search(head)
+        if found:
+            head = head[: found.start()]
+    words = head.split()
+    for size in range(min(len(words), 3), 0, -1):
+        guess = " ".join(words[:size])
+        match = find_client(clients, guess)
+        if match is not None:
+            at = text.find(guess)
+            return match, _cut(text, at, at + len(guess))
+    return None, text
+
+
+def _quick_words(
+    text: str, pattern: re.Pattern[str], meaning: dict[str, str], most: int
+) -> tuple[list[str], str]:
+    """Up to `most` different choices said in the line, in the order said; each word read is
+    cut out, so it is not read again as a contact or a next step."""
+    found: list[str] = []
+    while len(found) < most and (match := pattern.search(text)):
+        value = meaning[match.group(0).lower()]
+        if value not in found:
+            found.append(value)
+        text = _cut(text, match.start(), match.end())
+    return found, text
+
+
+def _quick_contact(text: str) -> tuple[str | None, str]:
+    found = [m for m in (_ZH_CONTACT.search(text), _EN_CONTACT.search(text)) if m]
+    if not found:
+        return None, text
+    first = min(found, key=lambda m: m.start())
+    return first.group(1).strip(), _cut(text, first.start(), first.end())
+
+
+def _quick_days(text: str, now: datetime, lang: str) -> tuple[date | None, date | None, str | None]:
+    """(the visit's day, the next step's due day, the step's words), each None if not said."""
+    visited_on = next_due = next_step = None
+    for segment in _SEGMENTS.split(text):
+        # Chinese phrases are apart by spaces; an English phrase runs to the comma.
+        pieces = segment.split() if _CJK.search(segment) else [segment.strip()]
+        for piece in pieces:
+            found = _date_in(piece, now, lang)
+            if found is None:
+                continue
+            day, start, end = found
+            words = _step_words(piece[:start], piece[end:])
+            if words is None:  # a day alone, such as "周一", says when the visit was
+                day = _visit_day(day, piece[start:end], now.date())
+            if day <= now.date():
+                visited_on = visited_on or day
+            elif next_due is None:
+                next_due, next_step = day, words
+    return visited_on, next_due, next_step
+
+
+def _date_in(text: str, now: datetime, lang: str) -> tuple[date, int, int] | None:
+    """The longest run of `text` that reads whole as one date: (date, start, end)."""
+    if _CJK.search(text):
+        bounds = [(i, i + 1) for i in range(len(text))]
+    else:
+        bounds = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    spans = [
+        (bounds[i][0], bounds[j][1])
+        for i in range(len(bounds))
+        for j in range(i, min(i + _LONGEST_DATE, len(bounds)))
+    ]
+    for start, end in sorted(spans, key=lambda s: (s[0] - s[1], s[0])):
+        piece = text[start:end]
+        if piece.isdigit():
+            continue
+        try:
+            when = parse_when(piece, now, lang)
+        except DateNotUnderstood:
+            continue
+        return when.value.date(), start, end
+    return None
+
+
+def _step_words(before: str, after: str) -> str | None:
+    if _CJK.search(before + after):
+        words = before.strip() + _ZH_BEFORE.sub("", after.strip())
+    else:
+        tokens = (before + " " + after).split()
+        while tokens and tokens[0].lower() in _EN_CONNECTORS:
+            tokens.pop(0)
+        while tokens and tokens[-1].lower() in _EN_CONNECTORS:
+            tokens.pop()
+        words = " ".join(tokens)
+    return words.strip() or None
+
+
+FEATURE = Feature(
+    commands=(Command("visit", N_("help.visit"), start, frozenset({"sales"})),),
+    actions={"vs": press},
+    forms=(FORM,),
+)
