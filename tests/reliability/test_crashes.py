@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.outbox import LEASE
 from handlers.engine.context import enqueue
@@ -62,6 +64,25 @@ async def until(check: Callable[[], bool], what: str) -> None:
         await asyncio.sleep(0.02)
 
 
+def linked_on_telegram(session: Session, name: str, now: datetime) -> Person:
+    """A person of the example company, linked to their chat on the Bot API stand-in as
+    `/start CODE` would have linked them."""
+    person = session.scalars(select(Person).where(Person.name == name)).one()
+    chat = str(USER_IDS[name])
+    session.add(
+        Identity(
+            platform="telegram",
+            platform_user=chat,
+            person_id=person.id,
+            chat_id=chat,
+            linked_at=now,
+            last_seen_at=now,
+        )
+    )
+    session.flush()
+    return person
+
+
 def _outbox_row(db: Database, key: str) -> OutboxMessage:
     with db.session() as session:
         return session.scalars(select(OutboxMessage).where(OutboxMessage.key == key)).one()
@@ -73,18 +94,7 @@ async def test_a_message_claimed_by_a_killed_process_is_sent_once_after_its_leas
     chat = USER_IDS["王经理"]
     now = utcnow()
     with org_db.session() as session:
-        wang = session.scalars(select(Person).where(Person.name == "王经理")).one()
-        session.add(
-            Identity(
-                platform="telegram",
-                platform_user=str(chat),
-                person_id=wang.id,
-                chat_id=str(chat),
-                linked_at=now,
-                last_seen_at=now,
-            )
-        )
-        session.flush()
+        wang = linked_on_telegram(session, "王经理", now)
         enqueue(session, wang, Message("【接待申请 #12】请审批"), "crash:12", now)
 
     botapi.hang_next("sendMessage")  # the process claims the row and dies mid-send

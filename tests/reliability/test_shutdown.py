@@ -16,9 +16,9 @@ from sqlalchemy import select
 from handlers.engine.context import enqueue
 from handlers.engine.messages import Message
 from storage.db import Database
-from storage.models import Identity, OutboxMessage, Person, utcnow
+from storage.models import OutboxMessage, utcnow
 from tests.reliability.processes import WAIT, Process, bot_environment
-from tests.reliability.test_crashes import until
+from tests.reliability.test_crashes import linked_on_telegram, until
 from tests.telegram.botapi import TOKEN, BotApi
 from tests.telegram.harness import USER_IDS
 
@@ -27,24 +27,12 @@ VISITDESK = ["-m", "bot.cli", "run", "telegram"]
 
 
 def backlog_for_wang(db: Database) -> int:
-    chat = USER_IDS["王经理"]
     now = utcnow()
     with db.session() as session:
-        wang = session.scalars(select(Person).where(Person.name == "王经理")).one()
-        session.add(
-            Identity(
-                platform="telegram",
-                platform_user=str(chat),
-                person_id=wang.id,
-                chat_id=str(chat),
-                linked_at=now,
-                last_seen_at=now,
-            )
-        )
-        session.flush()
+        wang = linked_on_telegram(session, "王经理", now)
         for n in range(BACKLOG):
             enqueue(session, wang, Message(f"积压 {n}"), f"stop:{n}", now)
-    return chat
+    return USER_IDS["王经理"]
 
 
 def rows(db: Database) -> list[OutboxMessage]:
