@@ -6,7 +6,7 @@ import datetime as dt
 from calendar import monthrange
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 from pydantic import Field
 
@@ -23,10 +23,13 @@ from handlers.rules.policy.sections import (
     _Section,
 )
 
-if TYPE_CHECKING:
-    from handlers.rules.workdays import WorkCalendar
-
 Region = Literal["local", "province", "other"]
+
+
+class MonthEnds(Protocol):
+    """What `Policy.plan_deadline` asks of a calendar; `workdays.WorkCalendar` is one."""
+
+    def last_working_day_of_month(self, year: int, month: int) -> dt.date: ...
 
 
 class Policy(_Section):
@@ -76,7 +79,7 @@ class Policy(_Section):
     def visit_frequency_months(self, region: Region) -> int:
         return int(getattr(self.visits.frequency_months, region))
 
-    def plan_deadline(self, year: int, month: int, calendar: WorkCalendar) -> dt.date:
+    def plan_deadline(self, year: int, month: int, calendar: MonthEnds) -> dt.date:
         """The day in (year, month) by which next month's visit plan is due."""
         if self.visits.plan_deadline == "last_working_day":
             return calendar.last_working_day_of_month(year, month)
