@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, insert, select, text
 
 from bench._support import START, import_example_org
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from storage.db import Database
 from storage.models import (
     ApprovalStep,

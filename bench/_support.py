@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from handlers.org.chart import import_org, load_org_file  # noqa: E402
-from handlers.rules.policy import Policy  # noqa: E402
+from handlers.rules.policy.schema import Policy  # noqa: E402
 from storage.db import Database, normalise_url, with_search_path  # noqa: E402
 from tests.conftest import EXAMPLE_ORG, START  # noqa: E402  (the corpus's "now", the org)
 
@@ -72,7 +72,7 @@ def telegram_app(api_url: str, database_url: str) -> App:
     from bot.config import load_settings
     from handlers.engine.core import Core
     from handlers.engine.features import FEATURES
-    from handlers.rules.policy import default_policy
+    from handlers.rules.policy.schema import default_policy
     from tests.telegram.botapi import TOKEN
 
     settings = load_settings(

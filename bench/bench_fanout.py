@@ -62,7 +62,7 @@ from bench._support import (
     telegram_app,
 )
 from handlers.engine.i18n import LOCALES, catalog
-from handlers.rules.policy import Policy, default_policy
+from handlers.rules.policy.schema import Policy, default_policy
 from storage.db import Database
 from storage.models import OutboxMessage, Reminder
 from tests.telegram.botapi import BotApi

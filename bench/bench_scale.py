@@ -71,7 +71,7 @@ from handlers.digest import engine as digest
 from handlers.engine.core import Core
 from handlers.engine.features import FEATURES
 from handlers.engine.messages import Event
-from handlers.rules.policy import Policy, default_policy
+from handlers.rules.policy.schema import Policy, default_policy
 from storage.db import Database
 from storage.models import Identity, Person
 

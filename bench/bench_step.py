@@ -75,7 +75,7 @@ from bot.telegram_limits import TelegramLimits, split_text
 from handlers.engine.core import Core
 from handlers.engine.features import FEATURES
 from handlers.engine.messages import Event, Message
-from handlers.rules.policy import default_policy
+from handlers.rules.policy.schema import default_policy
 from storage.db import Database
 from storage.models import Client, Identity, Person
 from tests.telegram.botapi import TOKEN, BotApi

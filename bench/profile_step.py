@@ -39,7 +39,7 @@ from bench.bench_step import add_people, form_texts, people
 from handlers.engine.core import Core
 from handlers.engine.features import FEATURES
 from handlers.engine.messages import Event
-from handlers.rules.policy import default_policy
+from handlers.rules.policy.schema import default_policy
 from storage.db import Database
 
 

@@ -9,7 +9,8 @@ from datetime import date
 from bot.config import Settings
 from handlers.engine.core import Core
 from handlers.engine.features import FEATURES
-from handlers.rules.policy import Policy, default_policy, load_policy
+from handlers.rules.policy.load import load_policy
+from handlers.rules.policy.schema import Policy, default_policy
 from handlers.rules.workdays import WorkCalendar
 from storage.db import Database
 

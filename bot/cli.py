@@ -23,7 +23,7 @@ from bot.config import SettingError, Settings, load_settings
 from handlers.engine.i18n import Translator
 from handlers.org import leavers
 from handlers.org.chart import ImportReport, OrgError, import_org, invite, load_org_file
-from handlers.rules.policy import PolicyError, load_policy
+from handlers.rules.policy.load import PolicyError, load_policy
 from handlers.text.dates import DateNotUnderstood, parse_when
 from storage.models import Person, utcnow
 

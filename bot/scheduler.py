@@ -62,7 +62,7 @@ from handlers.digest import weekly_chart
 from handlers.engine.context import enqueue, zone_of
 from handlers.reminders import RENDERERS, reminder_row, render
 from handlers.rules import calendar_gaps
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
 from handlers.visits.plan import deadline_reminder_rows
 from storage.db import Database

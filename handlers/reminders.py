@@ -35,7 +35,7 @@ from handlers.engine.i18n import Translator
 from handlers.engine.messages import Button, Message, action_id
 from handlers.engine.registry import Feature
 from handlers.reception.card import place_zone
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
 from storage.models import ApprovalStep, Person, Reception, Reminder, utcnow
 

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, inspect, text
 from handlers.engine.core import Core
 from handlers.engine.features import FEATURES
 from handlers.org.chart import import_org, load_org_file
-from handlers.rules.policy import Policy, default_policy
+from handlers.rules.policy.schema import Policy, default_policy
 from storage.db import Database, alembic_config, normalise_url, with_search_path
 from storage.models import Base
 from tests.support import Company, FakeClock

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from handlers.engine.core import CONSOLE, Core
 from handlers.engine.features import FEATURES
 from handlers.engine.messages import Event
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from storage.db import Database
 from storage.models import ApprovalStep, AuditEntry, Reception
 from tests.support import Company, FakeClock

@@ -14,7 +14,8 @@ from sqlalchemy import select, text
 
 from bot import scheduler
 from handlers.digest import engine as digest
-from handlers.rules.policy import Policy, WorkingDaysPolicy
+from handlers.rules.policy.schema import Policy
+from handlers.rules.policy.sections import WorkingDaysPolicy
 from handlers.visits import rules as visit_rules
 from storage.db import Database
 from storage.models import (

@@ -28,7 +28,7 @@ from handlers.exports.receptions import COLUMNS as RECEPTION_COLUMNS
 from handlers.exports.scorecard import COLUMNS as SCORE_COLUMNS
 from handlers.exports.visits import COLUMNS as VISIT_COLUMNS
 from handlers.reception.card import BUDGET_LINES, budget
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from handlers.visits.rules import plan_completion
 from storage.db import Database
 from storage.models import (

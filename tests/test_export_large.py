@@ -31,7 +31,7 @@ from handlers.exports import visits as visits_export
 from handlers.exports.cli import reading
 from handlers.exports.table import Format
 from handlers.org.chart import import_org, load_org_file
-from handlers.rules.policy import Policy, default_policy
+from handlers.rules.policy.schema import Policy, default_policy
 from storage.db import Database
 from storage.models import Client, Person, PlanEntry, Visit, VisitPlan
 from tests.conftest import EXAMPLE_ORG, START, fresh_database

@@ -11,7 +11,7 @@ from handlers.engine.core import Core
 from handlers.engine.features import FEATURES
 from handlers.engine.messages import Event
 from handlers.org.chart import invite
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from storage.db import Database
 from storage.models import AuditEntry, Identity, Person
 from tests.reliability.support import ZH

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.org.chart import OrgError, import_org, load_org_file
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from storage.db import Database
 from storage.models import Person
 from tests.conftest import EXAMPLE_ORG, ROOT

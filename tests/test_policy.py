@@ -13,13 +13,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from handlers.rules.policy import (
-    Policy,
-    PolicyError,
-    default_policy,
-    load_policy,
-    parse_policy,
-)
+from handlers.rules.policy.load import PolicyError, load_policy, parse_policy
+from handlers.rules.policy.schema import Policy, default_policy
 from handlers.rules.workdays import WorkCalendar
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "policy.toml"

@@ -21,7 +21,7 @@ from handlers.engine.context import enqueue
 from handlers.engine.messages import Message
 from handlers.reminders import RENDERERS, ReminderView
 from handlers.rules import calendar_gaps
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from storage.db import Database
 from storage.models import ApprovalStep, OutboxMessage, Person, Reception, Reminder
 from tests.support import Company

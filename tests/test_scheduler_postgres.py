@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.org.chart import import_org, load_org_file
-from handlers.rules.policy import default_policy
+from handlers.rules.policy.schema import default_policy
 from storage.db import Database
 from storage.models import Client, OutboxMessage, Person, Reception, Reminder
 from tests.conftest import EXAMPLE_ORG, fresh_database

@@ -14,7 +14,7 @@ from handlers.engine.features import FEATURES
 from handlers.engine.flow import Choice, Form, Kind, Step
 from handlers.engine.messages import Event
 from handlers.engine.registry import Command, Feature
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from storage.db import Database
 from storage.models import Draft, Reception
 from tests.support import Company, FakeClock

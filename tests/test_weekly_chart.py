@@ -22,7 +22,8 @@ from handlers.digest.weekly_chart import (
 )
 from handlers.engine.i18n import Translator
 from handlers.engine.messages import Message
-from handlers.rules.policy import Policy, WorkingDaysPolicy
+from handlers.rules.policy.schema import Policy
+from handlers.rules.policy.sections import WorkingDaysPolicy
 from handlers.rules.workdays import WorkCalendar
 from storage.db import Database
 from storage.models import Client, OutboxMessage, Person, PlanEntry, Visit, VisitPlan

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.rules.policy import WorkingDaysPolicy, parse_policy
+from handlers.rules.policy.load import parse_policy
+from handlers.rules.policy.sections import WorkingDaysPolicy
 from handlers.rules.workdays import WorkCalendar, library_covers
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

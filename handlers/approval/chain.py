@@ -28,7 +28,7 @@ from handlers.engine.flow import Data, Form, Kind, Step
 from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import Button, Message, rows
 from handlers.engine.registry import Command, Feature
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
 from handlers.text.dates import DateNotUnderstood, parse_when
 from storage.models import ApprovalStep, OutboxMessage, Person, Reception, Reminder, VisitPlan

@@ -44,7 +44,7 @@ from handlers.engine.context import translator_for, zone_of
 from handlers.engine.i18n import Translator
 from handlers.engine.messages import Button, Message
 from handlers.reminders import ReminderView, renders
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
 from handlers.visits import rules as visit_rules
 from storage.models import (

@@ -37,7 +37,7 @@ from handlers.digest.engine import digest_window
 from handlers.engine.i18n import Translator
 from handlers.engine.messages import Attachment, Message
 from handlers.reminders import ReminderView, renders
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
 from handlers.visits import rules as visit_rules
 from storage.models import Person, PlanEntry, VisitPlan

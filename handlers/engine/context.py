@@ -18,7 +18,7 @@ from storage.db import announce
 from storage.models import AuditEntry, Base, Identity, OutboxMessage, Person
 
 if TYPE_CHECKING:
-    from handlers.rules.policy import Policy
+    from handlers.rules.policy.schema import Policy
 
 Record = TypeVar("Record", bound=Base)
 OUTBOX = "outbox"  # announced on commit when messages were queued (storage.db.announce)

@@ -22,7 +22,7 @@ from handlers.engine.i18n import LOCALES, Translator, choose_locale, clipped
 from handlers.engine.messages import Event, Message, action_id, rows
 from handlers.engine.registry import Command, Feature
 from handlers.org.chart import LinkRefused, link_identity
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from storage.db import Database, announce
 from storage.inserts import insert_new
 from storage.models import AuditEntry, Draft, Identity, InboundEvent, Person, utcnow

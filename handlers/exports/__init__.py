@@ -33,7 +33,7 @@ from handlers.visits.scorecard_chart import Chart
 from storage.models import Person
 
 if TYPE_CHECKING:
-    from handlers.rules.policy import Policy
+    from handlers.rules.policy.schema import Policy
 
 __all__ = [
     "EVERYONE",

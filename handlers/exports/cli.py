@@ -36,7 +36,7 @@ from handlers.exports.table import FORMATS, Format
 from storage.db import Database
 
 if TYPE_CHECKING:
-    from handlers.rules.policy import Policy
+    from handlers.rules.policy.schema import Policy
 
 KINDS = tuple(EXPORTS)
 

@@ -29,7 +29,7 @@ from handlers.visits.rules import parse_month
 from storage.models import Person
 
 if TYPE_CHECKING:
-    from handlers.rules.policy import Policy
+    from handlers.rules.policy.schema import Policy
 
 SEES_ALL = frozenset({"finance", "gm", "org_admin"})
 SEES_TEAM = frozenset({"manager"})

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from handlers.exports.common import Request
 from handlers.exports.table import Column, local
 from handlers.reception.card import BUDGET_LINES, budget
-from handlers.rules.policy import Approver
+from handlers.rules.policy.fields import Approver
 from storage.models import ApprovalStep, Client, Person, Reception
 
 TITLE = "exp.title.receptions"

@@ -22,7 +22,7 @@ from handlers.org.file import ROLES as ROLES
 from handlers.org.file import OrgError as OrgError
 from handlers.org.file import check_org, entries
 from handlers.org.file import load_org_file as load_org_file
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from storage.models import AuditEntry, Client, Contact, Identity, LinkCode, Person
 
 IMPORT = "import"  # the audit trail's platform for what an import does

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 
 ROLES = frozenset({"sales", "manager", "gm", "finance", "admin_office", "front_desk", "org_admin"})
 REGIONS = ("local", "province", "other")

@@ -27,7 +27,7 @@ from handlers.approval import chain as approval
 from handlers.engine.context import Ctx, enqueue, people_with, translator_for
 from handlers.engine.i18n import Translator
 from handlers.engine.messages import Message
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from storage.models import (
     ApprovalStep,
     AuditEntry,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from handlers.engine.context import zone_of
 from handlers.engine.i18n import Translator
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from handlers.visits.rules import recent_visits
 from storage.models import ApprovalStep, Client, Reception
 

@@ -18,7 +18,7 @@ from handlers.org.clients import may_see
 from handlers.reception import after_approval
 from handlers.reception import form as reception
 from handlers.reception.card import reception_card
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from storage.models import ApprovalStep, Person, Reception
 
 OPEN_STATES = ("pending", "approved", "changes")

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from handlers.engine.context import people_with
 from handlers.engine.messages import Message
 from handlers.reminders import ReminderView, reminder_message, reminder_row, renders
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
 
 KIND = "calendar.gap"

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from handlers.rules.policy import DEFAULT_TIMEZONE, Policy, WorkingDaysPolicy
+from handlers.rules.policy.schema import Policy
+from handlers.rules.policy.sections import DEFAULT_TIMEZONE, WorkingDaysPolicy
 
 _DAY = dt.timedelta(days=1)
 _HOUR = dt.timedelta(hours=1)

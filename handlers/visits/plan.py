@@ -39,7 +39,7 @@ from handlers.engine.registry import Command, Feature
 from handlers.org.clients import REGION_STEP, client_choices, client_label, may_see_work_of
 from handlers.reception.card import chain_line
 from handlers.reminders import ReminderView, reminder_message, reminder_row, renders
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
 from handlers.visits import form as visit
 from handlers.visits import rules as visit_rules

@@ -33,7 +33,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal, select, tuple
 from sqlalchemy.orm import Session
 
 from handlers.org.clients import own_clients
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
 from storage.models import Client, Person, PlanEntry, Reminder, Visit, VisitPlan
 

@@ -20,7 +20,7 @@ from bot.telegram import TelegramBot
 from bot.telegram_limits import TelegramLimits
 from handlers.engine.core import Core
 from handlers.engine.features import FEATURES
-from handlers.rules.policy import default_policy
+from handlers.rules.policy.schema import default_policy
 from storage.db import Database
 from storage.models import utcnow
 

@@ -15,7 +15,9 @@ import annotated_types
 import pytest
 from pydantic import BaseModel
 
-from handlers.rules.policy import DEFAULT_CLASSES, ClassPolicy, Policy, PolicyError, parse_policy
+from handlers.rules.policy.classes import DEFAULT_CLASSES, ClassPolicy
+from handlers.rules.policy.load import PolicyError, parse_policy
+from handlers.rules.policy.schema import Policy
 from storage.models import Reception
 from tests.support import Company
 

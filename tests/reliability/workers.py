@@ -13,7 +13,7 @@ from bot import outbox
 from handlers.engine.core import CONSOLE, Core
 from handlers.engine.features import FEATURES
 from handlers.engine.messages import Event
-from handlers.rules.policy import default_policy
+from handlers.rules.policy.schema import default_policy
 from storage.db import Database
 
 NOW = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)  # an hour after the tests' START

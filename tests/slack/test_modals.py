@@ -20,7 +20,7 @@ from handlers.engine.features import FEATURES
 from handlers.engine.flow import Choice, Data, Form, Invalid, Kind, Step
 from handlers.engine.i18n import Translator
 from handlers.engine.registry import Command, Feature
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from storage.db import Database
 from storage.models import AuditEntry, Draft
 from tests.slack.conftest import FakeSlack, Link

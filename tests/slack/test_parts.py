@@ -24,7 +24,7 @@ from handlers.engine.core import Core
 from handlers.engine.flow import FormAction
 from handlers.engine.i18n import Translator
 from handlers.engine.messages import Button, Message
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from storage.models import Person
 from tests.conftest import Reserve
 from tests.slack.conftest import SECRET, FakeSlack, payload

@@ -14,7 +14,7 @@ from bot.config import Settings, load_settings
 from bot.telegram import TelegramBot
 from bot.telegram_limits import RETRIES_AFTER_429, TelegramLimits
 from handlers.engine.core import Core
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from storage.db import Database
 from tests.conftest import Reserve
 from tests.telegram.botapi import TOKEN, BotApi

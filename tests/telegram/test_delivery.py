@@ -10,7 +10,7 @@ import pytest
 
 from bot import outbox, scheduler
 from handlers.engine.messages import Attachment, Button, Message, rows
-from handlers.rules.policy import Policy
+from handlers.rules.policy.schema import Policy
 from tests.support import Company, FakeClock
 from tests.telegram.botapi import Call
 from tests.telegram.harness import World, eventually
