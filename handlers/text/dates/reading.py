@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import Enum
 from typing import ClassVar, Literal, Protocol
 
 from handlers.text.dates.answer import DateNotUnderstood, When
+from handlers.text.months import Month, add_months
 
 # --- what was said ----------------------------------------------------------------------
 
@@ -148,7 +148,7 @@ class _Monthly:
 
     def candidates(self, today: date) -> list[date]:
         """This month's and the next two months' (31号 skips the short months)."""
-        firsts = [_add_months(today.replace(day=1), ahead) for ahead in range(3)]
+        firsts = [Month.of(today).plus(ahead).first_day for ahead in range(3)]
         return [d for first in firsts if (d := _date(first.year, first.month, self.day))]
 
 
@@ -182,13 +182,6 @@ def _date(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
-
-
-def _add_months(day: date, months: int) -> date:
-    """Same day of month `months` later, clamped to the month's end (1-31 + 1 -> 2-28)."""
-    year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
-    last = calendar.monthrange(year, month0 + 1)[1]
-    return date(year, month0 + 1, min(day.day, last))
 
 
 def _week_day(today: date, weeks: int, weekday: int) -> date:
@@ -246,7 +239,7 @@ class _Reading:
             raise DateNotUnderstood("no_single_date")  # 半天后, 半个月后: not a day
         whole = int(amount)
         if unit in ("months", "years"):
-            self.fill("day", _On(_add_months(self.today, whole * (12 if unit == "years" else 1))))
+            self.fill("day", _On(add_months(self.today, whole * (12 if unit == "years" else 1))))
         else:
             self.fill(
                 "day", _On(self.today + timedelta(days=whole * (7 if unit == "weeks" else 1)))

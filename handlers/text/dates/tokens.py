@@ -13,7 +13,6 @@ from handlers.text.dates.answer import DateNotUnderstood
 from handlers.text.dates.reading import (
     _MIDNIGHT,
     _NOON,
-    _add_months,
     _Clock,
     _date,
     _On,
@@ -21,6 +20,7 @@ from handlers.text.dates.reading import (
     _Reading,
     _Yearly,
 )
+from handlers.text.months import Month
 
 # --- numbers ----------------------------------------------------------------------------
 
@@ -139,7 +139,7 @@ def _month_and_day(reading: _Reading, year: str | None, month: int, day: int) ->
 
 def _in_month(reading: _Reading, months_ahead: int, day: int) -> None:
     """Day `day` of the month `months_ahead` after this one (下个月5号, the 5th of next month)."""
-    first = _add_months(reading.today.replace(day=1), months_ahead)
+    first = Month.of(reading.today).plus(months_ahead).first_day
     _on_year(reading, first.year, first.month, day)
 
 
