@@ -1,4 +1,4 @@
-"""Date parsing (issue 9, item 4): `handlers.text.dates.parse_when` over tests/data/dates.tsv.
+"""Date parsing (issue 9, item 4): `handlers.text.dates.parse.parse_when` over tests/data/dates.tsv.
 
 Run from the repository root:  python bench/bench_dates.py [--quick] [--rounds N] [--repeats N]
 
@@ -27,9 +27,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import handlers.text.dates as dates
+import handlers.text.dates.parse as dates
 from bench._support import ROOT, header, median, percentile, spread
-from handlers.text.dates import DateNotUnderstood, When, parse_when
+from handlers.text.dates import fallback
+from handlers.text.dates.answer import DateNotUnderstood, When
+from handlers.text.dates.parse import parse_when
 
 CORPUS = ROOT / "tests" / "data" / "dates.tsv"
 
@@ -60,7 +62,7 @@ def answer(text: str, now: datetime, lang: str) -> str:
 def paths(now: datetime, cases: list[tuple[str, str, str]]) -> list[str]:
     """For each case, "rules" or "dateparser": whether the rules handed it on."""
     handed: list[str] = []
-    original = dates._from_dateparser
+    original = fallback._from_dateparser
 
     def spy(text: str, when: datetime) -> When:
         handed.append(text)

@@ -24,7 +24,8 @@ from handlers.engine.i18n import Translator
 from handlers.org import leavers
 from handlers.org.chart import ImportReport, OrgError, import_org, invite, load_org_file
 from handlers.rules.policy.load import PolicyError, load_policy
-from handlers.text.dates import DateNotUnderstood, parse_when
+from handlers.text.dates.answer import DateNotUnderstood
+from handlers.text.dates.parse import parse_when
 from storage.models import Person, utcnow
 
 EXAMPLE_ORG = Path(__file__).resolve().parent.parent / "examples" / "org.toml"

@@ -29,7 +29,8 @@ from handlers.engine.context import translator_for, zone_of
 from handlers.engine.core import CONSOLE, Core
 from handlers.engine.i18n import Translator
 from handlers.engine.messages import Event, Message
-from handlers.text.dates import DateNotUnderstood, parse_when
+from handlers.text.dates.answer import DateNotUnderstood
+from handlers.text.dates.parse import parse_when
 from storage.models import Person, utcnow
 
 MAX_HELD = 50  # messages kept for each person not shown; older ones are counted, not kept

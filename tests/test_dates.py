@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.text.dates import MAX_LENGTH, DateNotUnderstood, When, parse_when
+from handlers.text.dates.answer import DateNotUnderstood, When
+from handlers.text.dates.parse import MAX_LENGTH, parse_when
 
 CORPUS = Path(__file__).parent / "data" / "dates.tsv"
 DEV_CORPUS = Path("/work/shared/data/dates-dev.tsv")

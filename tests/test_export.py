@@ -23,12 +23,13 @@ from bot.cli import main
 from handlers.engine.core import CONSOLE, Core
 from handlers.engine.i18n import Translator
 from handlers.engine.messages import Event, Message
-from handlers.exports import EVERYONE, ExportError, Month, chat, resolve_scope, scorecard_chart
+from handlers.exports import EVERYONE, ExportError, chat, resolve_scope, scorecard_chart
 from handlers.exports.receptions import COLUMNS as RECEPTION_COLUMNS
 from handlers.exports.scorecard import COLUMNS as SCORE_COLUMNS
 from handlers.exports.visits import COLUMNS as VISIT_COLUMNS
 from handlers.reception.card import BUDGET_LINES, budget
 from handlers.rules.policy.schema import Policy
+from handlers.text.months import Month
 from handlers.visits.rules import plan_completion
 from storage.db import Database
 from storage.models import (

@@ -26,12 +26,13 @@ from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
 from handlers.engine.i18n import Translator
-from handlers.exports import EVERYONE, Month, export
+from handlers.exports import EVERYONE, export
 from handlers.exports import visits as visits_export
 from handlers.exports.cli import reading
 from handlers.exports.table import Format
 from handlers.org.chart import import_org, load_org_file
 from handlers.rules.policy.schema import Policy, default_policy
+from handlers.text.months import Month
 from storage.db import Database
 from storage.models import Client, Person, PlanEntry, Visit, VisitPlan
 from tests.conftest import EXAMPLE_ORG, START, fresh_database

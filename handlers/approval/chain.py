@@ -30,7 +30,8 @@ from handlers.engine.messages import Button, Message, rows
 from handlers.engine.registry import Command, Feature
 from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
-from handlers.text.dates import DateNotUnderstood, parse_when
+from handlers.text.dates.answer import DateNotUnderstood
+from handlers.text.dates.parse import parse_when
 from storage.models import ApprovalStep, OutboxMessage, Person, Reception, Reminder, VisitPlan
 
 

@@ -29,7 +29,8 @@ from sqlalchemy import bindparam, delete, select
 from handlers.engine.context import Ctx
 from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import ID_MAX, Button, action_id, rows
-from handlers.text.dates import DateNotUnderstood, parse_when
+from handlers.text.dates.answer import DateNotUnderstood
+from handlers.text.dates.parse import parse_when
 from storage.models import Draft
 
 SUMMARY = "_summary"

@@ -22,13 +22,13 @@ from handlers.exports import receptions, scorecard, visits
 from handlers.exports.common import (
     EVERYONE,
     ExportError,
-    Month,
     Request,
     Scope,
     scope_for,
     team_scope,
 )
 from handlers.exports.table import Column, Format, write
+from handlers.text.months import Month
 from handlers.visits.scorecard_chart import Chart
 from storage.models import Person
 
@@ -39,7 +39,6 @@ __all__ = [
     "EVERYONE",
     "EXPORTS",
     "ExportError",
-    "Month",
     "Scope",
     "ScoreReport",
     "count",

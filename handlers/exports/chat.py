@@ -20,7 +20,6 @@ from handlers.engine.registry import Command, Feature
 from handlers.exports import (
     EXPORTS,
     ExportError,
-    Month,
     Scope,
     count,
     export,
@@ -28,8 +27,9 @@ from handlers.exports import (
     resolve_scope,
     scorecard_chart,
 )
-from handlers.exports.common import EXPORT_ROLES
+from handlers.exports.common import EXPORT_ROLES, read_month
 from handlers.exports.table import FORMATS, MIME, Format
+from handlers.text.months import Month
 
 # The file is made while the event's transaction is open (on SQLite: the write lock) and is
 # sent whole, so chat takes what builds in a few seconds; larger months are for
@@ -77,7 +77,7 @@ def _month(said: list[str], today: date) -> Month:
     """The month the words say. When they say none, but would without one word that looks
     like a file type ("2026-12 pdf"), that word is the problem: a format we do not make."""
     try:
-        return Month.parse(" ".join(said), today)
+        return read_month(" ".join(said), today)
     except ExportError:
         for word in said:
             rest = [other for other in said if other is not word]
@@ -92,7 +92,7 @@ def _reads_as_month(words: list[str], today: date) -> bool:
     if not words:  # "receptions pdf": this month's
         return True
     try:
-        Month.parse(" ".join(words), today)
+        read_month(" ".join(words), today)
     except ExportError:
         return False
     return True

@@ -26,12 +26,12 @@ from handlers.engine.i18n import Translator, choose_locale
 from handlers.exports import (
     EXPORTS,
     ExportError,
-    Month,
     export,
     filename,
     resolve_scope,
     scorecard_chart,
 )
+from handlers.exports.common import read_month
 from handlers.exports.table import FORMATS, Format
 from storage.db import Database
 
@@ -90,7 +90,7 @@ def command_line(
         print(f"cannot export {kind} as {fmt}: csv or xlsx (scorecard: also png)", file=stderr)
         return 2
     try:
-        month = Month.parse(month_text, datetime.now(tz).date())
+        month = read_month(month_text, datetime.now(tz).date())
         with reading(db) as session:
             scope = resolve_scope(session, team=team)
 

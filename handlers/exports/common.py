@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 from functools import cached_property
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from handlers.engine.i18n import Translator, clipped
-from handlers.visits.rules import parse_month
+from handlers.text.months import Month, parse_month
 from storage.models import Person
 
 if TYPE_CHECKING:
@@ -126,54 +126,13 @@ def team_scope(session: Session, name: str) -> Scope:
 # ---------------------------------------------------------------------------- the month
 
 
-@dataclass(frozen=True, order=True)
-class Month:
-    year: int
-    month: int
-
-    @classmethod
-    def parse(cls, text: str, today: date) -> Month:
-        """A month as people write it (2026-11, 2026年11月, 11月, Nov, 上个月: `parse_month`),
-        one without a year the nearest not after `today`'s; anything else raises ExportError."""
-        found = parse_month(text, today, ahead=False)
-        if found is None:
-            raise ExportError("exp.error.month", text=clipped(text))
-        return cls(*found)
-
-    @classmethod
-    def of(cls, day: date) -> Month:
-        return cls(day.year, day.month)
-
-    @property
-    def first_day(self) -> date:
-        return date(self.year, self.month, 1)
-
-    @property
-    def next(self) -> Month:
-        return Month(self.year + self.month // 12, self.month % 12 + 1)
-
-    def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
-        """The month as [start, end) instants: midnight on the 1st to midnight on the next 1st."""
-        start = datetime.combine(self.first_day, datetime.min.time(), tz)
-        end = datetime.combine(self.next.first_day, datetime.min.time(), tz)
-        return start, end
-
-    def covers(
-        self,
-        column: InstrumentedAttribute[date] | InstrumentedAttribute[datetime],
-        tz: tzinfo | None = None,
-    ) -> ColumnElement[bool]:
-        """A WHERE clause: `column` falls in the month — a day column, or with `tz` an instant
-        column, whose month runs from midnight to midnight in `tz`."""
-        start, end = self.bounds(tz) if tz is not None else (self.first_day, self.next.first_day)
-        return (column >= start) & (column < end)
-
-    def label(self, t: Translator) -> str:
-        """The month in the reader's words (2026年11月, 2026-11), for messages and charts."""
-        return t("exp.month", year=self.year, month=self.month)
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
+def read_month(text: str, today: date) -> Month:
+    """A month as people write it (2026-11, 2026年11月, 11月, Nov, 上个月: `parse_month`),
+    one without a year the nearest not after `today`'s; anything else raises ExportError."""
+    found = parse_month(text, today, ahead=False)
+    if found is None:
+        raise ExportError("exp.error.month", text=clipped(text))
+    return Month(*found)
 
 
 # ---------------------------------------------------------------------------- one export's request

@@ -1,1 +1,1 @@
-"""Reading what people type: dates."""
+"""Reading what people type: dates and months."""

@@ -53,7 +53,8 @@ from handlers.org.clients import (
     submitted_client,
 )
 from handlers.reminders import ReminderView, reminder_message, renders
-from handlers.text.dates import DateNotUnderstood, parse_when
+from handlers.text.dates.answer import DateNotUnderstood
+from handlers.text.dates.parse import parse_when
 from handlers.visits import rules as visit_rules
 from storage.models import Client, PlanEntry, Reminder, Visit
 

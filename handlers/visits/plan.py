@@ -41,9 +41,10 @@ from handlers.reception.card import chain_line
 from handlers.reminders import ReminderView, reminder_message, reminder_row, renders
 from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
+from handlers.text.months import Month, parse_month
 from handlers.visits import form as visit
 from handlers.visits import rules as visit_rules
-from handlers.visits.rules import FILED, parse_month, plan_deadline_key, plan_of, report_key
+from handlers.visits.rules import FILED, plan_deadline_key, plan_of, report_key
 from storage.inserts import insert_new
 from storage.models import ApprovalStep, Person, PlanEntry, Reminder, VisitPlan
 
@@ -65,30 +66,26 @@ def month_key(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def next_month(ctx: Ctx) -> tuple[int, int]:
-    today = ctx.local_now.date()
-    return visit_rules.shift_month(today.year, today.month, 1)
-
-
 def _target(ctx: Ctx, data: Data) -> tuple[int, int]:
     """The month an entry goes into: the one the person opened, else next month."""
     chosen = data.get("@month")
     if chosen:
         year, month = str(chosen).split("-")
         return int(year), int(month)
-    return next_month(ctx)
+    following = Month.of(ctx.local_now.date()).next
+    return following.year, following.month
 
 
 def _may_plan(ctx: Ctx, year: int, month: int) -> bool:
     """This month (a late plan) or next month."""
-    today = ctx.local_now.date()
-    return (year, month) in ((today.year, today.month), next_month(ctx))
+    this = Month.of(ctx.local_now.date())
+    return Month(year, month) in (this, this.next)
 
 
 def deadline(policy: Policy, year: int, month: int) -> date:
     """The day the plan for (year, month) is due: in the month before (seed: 每月底)."""
-    before = visit_rules.shift_month(year, month, -1)
-    return policy.plan_deadline(*before, WorkCalendar.for_policy(policy))
+    before = Month(year, month).plus(-1)
+    return policy.plan_deadline(before.year, before.month, WorkCalendar.for_policy(policy))
 
 
 def purpose_text(t: Translator, purpose: str) -> str:
@@ -267,9 +264,11 @@ def command(ctx: Ctx, argument: str) -> None:
     words = argument.split()
     action = words[0].lower() if words else ""
     today = ctx.local_now.date()
+    following = Month.of(today).next
+    next_month = following.year, following.month
     if action in ("add", "添加", "submit", "提交"):
         target = parse_month(" ".join(words[1:]), today, ahead=True) if words[1:] else None
-        year, month = target or next_month(ctx)
+        year, month = target or next_month
         if action in ("add", "添加"):
             _add(ctx, year, month)
             return
@@ -279,7 +278,7 @@ def command(ctx: Ctx, argument: str) -> None:
             return
         submit_plan(ctx, plan)
         return
-    target = parse_month(argument, today, ahead=True) if action else next_month(ctx)
+    target = parse_month(argument, today, ahead=True) if action else next_month
     if target is None:
         ctx.say("plan.usage")
         return
@@ -520,7 +519,8 @@ def deadline_reminder_rows(session: Session, policy: Policy, now: datetime) -> l
     `visits.plan_reminder_working_days_before` working days before the deadline, at the start
     of working hours in the person's zone (a row made after that moment is due at once)."""
     today = now.astimezone(ZoneInfo(policy.org.default_timezone)).date()
-    year, month = visit_rules.shift_month(today.year, today.month, 1)
+    following = Month.of(today).next
+    year, month = following.year, following.month
     due_day = deadline(policy, year, month)
     if today > due_day:
         return []

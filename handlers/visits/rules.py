@@ -22,8 +22,6 @@ Definitions, used alike everywhere:
 from __future__ import annotations
 
 import datetime as dt
-import re
-from calendar import monthrange
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,6 +33,7 @@ from sqlalchemy.orm import Session
 from handlers.org.clients import own_clients
 from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
+from handlers.text.months import Month, add_months
 from storage.models import Client, Person, PlanEntry, Reminder, Visit, VisitPlan
 
 FILED = ("pending", "approved", "changes")
@@ -48,25 +47,6 @@ PURPOSES = (  # seed 001, 拜访目的
     "new_product",
 )
 OUTCOMES = ("won", "hopeful", "again", "no_hope", "watch")  # seed 003: 结果 A–E
-
-
-# ---------------------------------------------------------------------------- months
-
-
-def shift_month(year: int, month: int, months: int) -> tuple[int, int]:
-    index = year * 12 + month - 1 + months
-    return index // 12, index % 12 + 1
-
-
-def month_days(year: int, month: int) -> tuple[dt.date, dt.date]:
-    """The first and the last day of a month."""
-    return dt.date(year, month, 1), dt.date(year, month, monthrange(year, month)[1])
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day of the month `months` later, clamped to that month's end."""
-    year, month = shift_month(day.year, day.month, months)
-    return dt.date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 # ---------------------------------------------------------------------------- report deadlines
@@ -114,14 +94,14 @@ def _open_entries(
 ) -> Select[PlanEntry]:
     """Open entries of the people's filed plans, from the oldest plan month digests chase
     (see the module's definitions) on, in planned order."""
-    since = shift_month(today.year, today.month, -policy.visits.missing_report_months)
+    since = Month.of(today).plus(-policy.visits.missing_report_months)
     return (
         select(PlanEntry)
         .join(VisitPlan, PlanEntry.plan_id == VisitPlan.id)
         .where(
             VisitPlan.person_id.in_(people),
             VisitPlan.state.in_(FILED),
-            tuple_(VisitPlan.year, VisitPlan.month) >= tuple_(*since),
+            tuple_(VisitPlan.year, VisitPlan.month) >= tuple_(since.year, since.month),
             PlanEntry.visit_id.is_(None),
         )
         .order_by(PlanEntry.planned_on, PlanEntry.id)
@@ -154,7 +134,8 @@ def entry_to_close(
 ) -> PlanEntry | None:
     """The planned visit a logged visit fulfils: an open entry of the person's filed plan
     for that client, in the visit's month or overdue from before it — the nearest in time."""
-    first, last = month_days(visited_on.year, visited_on.month)
+    visited = Month.of(visited_on)
+    first, last = visited.first_day, visited.last_day
     candidates = session.scalars(
         select(PlanEntry)
         .join(VisitPlan, PlanEntry.plan_id == VisitPlan.id)
@@ -381,7 +362,8 @@ def plan_completion(session: Session, person: Person, year: int, month: int) -> 
     """Planned vs actual visits for one person's month."""
     plan = plan_of(session, person.id, year, month)
     entries = plan.entries if plan is not None and plan.state in FILED else []
-    first, last = month_days(year, month)
+    whole = Month(year, month)
+    first, last = whole.first_day, whole.last_day
     actual = len(visits_between(session, [person.id], first, last))
     done = sum(1 for e in entries if e.visit_id is not None)
     state = plan.state if plan is not None else None
@@ -426,70 +408,3 @@ def report_key(entry_id: int) -> str:
 def plan_deadline_key(person_id: int, year: int, month: int) -> str:
     """The plan for (year, month) not yet filed (kind "plan.deadline")."""
     return f"plan.deadline:{person_id}:{year:04d}-{month:02d}"
-
-
-# ---------------------------------------------------------------------------- reading a month
-
-_MONTH_NAMES = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_YEAR_MONTH = re.compile(r"(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?")
-_MONTH_YEAR = re.compile(r"(\d{1,2})\s*/\s*(\d{4})")
-_MONTH_ONLY = re.compile(r"(\d{1,2})\s*月(?:份)?")
-_NAMED = re.compile(r"([a-z]+)\.?(?:\s+(\d{4}))?")
-# Months said from this one.
-_FROM_THIS_MONTH = {
-    **dict.fromkeys(("本月", "这个月", "当月", "this month"), 0),
-    **dict.fromkeys(("上月", "上个月", "last month"), -1),
-    **dict.fromkeys(("下月", "下个月", "next month"), 1),
-}
-
-
-def parse_month(text: str, today: dt.date, ahead: bool) -> tuple[int, int] | None:
-    """ "2026-12", "2026年12月", "12/2026", "12月", "Dec", "December 2026", "上个月",
-    "next month" → (year, month).
-
-    Without a year, the month is the nearest one not before this month when `ahead` (a plan),
-    else the nearest one not after it (a scorecard). None when the text is not a month."""
-    text = " ".join(text.lower().split())
-    year: int | None = None
-    if text in _FROM_THIS_MONTH:
-        year, index = divmod(today.year * 12 + today.month - 1 + _FROM_THIS_MONTH[text], 12)
-        return year, index + 1
-    if found := _YEAR_MONTH.fullmatch(text):
-        year, month = int(found[1]), int(found[2])
-    elif found := _MONTH_YEAR.fullmatch(text):
-        month, year = int(found[1]), int(found[2])
-    elif found := _MONTH_ONLY.fullmatch(text):
-        month = int(found[1])
-    elif (found := _NAMED.fullmatch(text)) and found[1] in _MONTH_NAMES:
-        month, year = _MONTH_NAMES[found[1]], int(found[2]) if found[2] else None
-    else:
-        return None
-    if not 1 <= month <= 12:
-        return None
-    if year is None:
-        year = today.year
-        if ahead and month < today.month:
-            year += 1
-        elif not ahead and month > today.month:
-            year -= 1
-    return year, month

@@ -9,6 +9,7 @@ from handlers.engine.context import Ctx
 from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import Button, rows
 from handlers.engine.registry import Command, Feature
+from handlers.text.months import parse_month
 from handlers.visits.plan import month_label
 from handlers.visits.rules import (
     Score,
@@ -16,7 +17,6 @@ from handlers.visits.rules import (
     client_dues,
     completion_rate,
     never_visited,
-    parse_month,
     past_due,
     plan_completion,
     plan_of,
