@@ -29,7 +29,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers.approval.chain import approvers_hours, card_message, may_read
+from handlers.approval.cards import card_message
+from handlers.approval.escalation import approvers_hours, may_read
 from handlers.engine.context import Ctx, named_by, translator_for, zone_of
 from handlers.engine.i18n import Translator
 from handlers.engine.messages import Button, Message, action_id

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.visits.form import parse_quick
+from handlers.visits.quick import parse_quick
 from storage.models import Client
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

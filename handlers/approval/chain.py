@@ -1,69 +1,24 @@
 """Approval chains (审批), SPEC §5, for any subject that needs them (receptions, plans).
 
 A chain is a list of approver kinds from the policy, resolved to people when it starts. One
-step is pending at a time; its approver (or their active delegate) decides once — the
-decision is an UPDATE that matches only a pending row, so double taps, redelivered events
-and two people tapping together yield one decision, and the loser is told politely. Every
-copy of the card is then updated to show the outcome, and the requester is told.
-
-Nobody decides a request they filed, directly or as anyone's delegate (SPEC §1), and a
-decision is checked against the org as it is now: an approver demoted or moved by a
-re-import since the step opened finds it handed to whoever holds that place today.
+step is pending at a time; an approval opens the next, and the requester is told how it
+goes.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, Select, and_, delete, not_, or_, select, update
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from handlers.engine import flow
-from handlers.engine.context import Ctx, named_by, people_with, translator_for, zone_of
-from handlers.engine.flow import Data, Form, Kind, Step
-from handlers.engine.i18n import N_, Translator
+from handlers.approval.cards import card_message, card_readers, update_cards
+from handlers.approval.escalation import cancel_reminders, schedule_reminders
+from handlers.approval.subjects import SUBJECTS, requester_of, steps_of
+from handlers.engine.context import Ctx, people_with, translator_for
+from handlers.engine.i18n import Translator
 from handlers.engine.messages import Button, Message, rows
-from handlers.engine.registry import Command, Feature
-from handlers.rules.policy.schema import Policy
-from handlers.rules.workdays import WorkCalendar
-from handlers.text.dates.answer import DateNotUnderstood
-from handlers.text.dates.parse import parse_when
-from storage.models import ApprovalStep, OutboxMessage, Person, Reception, Reminder, VisitPlan
-
-
-@dataclass(frozen=True)
-class Subject:
-    """What a kind of approvable thing tells the engine about itself."""
-
-    name: str
-    requester: Callable[[Session, int], Person]
-    title: Callable[[Session, int, Translator], str]
-    card: Callable[[Session, Policy, int, list[ApprovalStep], Translator, tzinfo], str]
-    # Called once the chain ends: "approved", "rejected" or "changes" (with the note).
-    concluded: Callable[[Ctx, int, str, str], None]
-    current_round: Callable[[Session, int], int]
-    # The ids of this subject filed by a person, as a query (to keep them off their queue).
-    filed_by: Callable[[int], Select[int]]
-    # Whether a person may read the subject (a reception: whoever may see its client).
-    readable_by: Callable[[Session, int, Person], bool]
-    # The button sent with "changes asked": (label key, action with {id}), e.g.
-    # ("rcp.edit_resubmit", "rcp:edit:{id}"); None for no button.
-    resubmit: tuple[str, str] | None = None
-
-
-SUBJECTS: dict[str, Subject] = {}
-
-
-def register(subject: Subject) -> None:
-    SUBJECTS[subject.name] = subject
-
-
-# ---------------------------------------------------------------------------- chains
-
+from storage.models import ApprovalStep, Person, Reception, Reminder, VisitPlan
 
 # Roles that make someone a manager in the chain's sense: the manager step goes to the
 # nearest of them above the requester.
@@ -132,7 +87,7 @@ def _start_chain(
         ctx.audit("approval.none_needed", subject, subject_id)
         SUBJECTS[subject].concluded(ctx, subject_id, "approved", "")
         return steps
-    _open(ctx, steps[0])
+    open_step(ctx, steps[0])
     return steps
 
 
@@ -159,21 +114,7 @@ def submit(
     _start_chain(ctx, subject, item.id, item.round, ctx.person, kinds)
 
 
-def steps_of(session: Session, subject: str, subject_id: int, round_: int) -> list[ApprovalStep]:
-    return list(
-        session.scalars(
-            select(ApprovalStep)
-            .where(
-                ApprovalStep.subject == subject,
-                ApprovalStep.subject_id == subject_id,
-                ApprovalStep.round == round_,
-            )
-            .order_by(ApprovalStep.position)
-        )
-    )
-
-
-def _open(ctx: Ctx, step: ApprovalStep) -> None:
+def open_step(ctx: Ctx, step: ApprovalStep) -> None:
     step.state = "pending"
     step.opened_at = ctx.now
     ctx.session.flush()
@@ -183,7 +124,7 @@ def _open(ctx: Ctx, step: ApprovalStep) -> None:
             card_message(ctx.session, ctx.policy, step, person, ctx.now),
             f"apv:{step.id}:{person.id}",
         )
-    _schedule_reminders(ctx, step)
+    schedule_reminders(ctx, step)
     requester = requester_of(ctx.session, step)
     if requester.id != ctx.person.id or step.position > 0:
         _tell(ctx, requester, step, "approval.told.waiting", name=step.approver.name)
@@ -196,142 +137,6 @@ def _open(ctx: Ctx, step: ApprovalStep) -> None:
                 name=step.approver.name,
             )
         )
-
-
-def requester_of(session: Session, step: ApprovalStep) -> Person:
-    return SUBJECTS[step.subject].requester(session, step.subject_id)
-
-
-def card_readers(ctx: Ctx, step: ApprovalStep) -> list[Person]:
-    """Who may decide the step now: its approver, and their delegate while the delegation
-    runs, unless the delegate filed the request (then the approver alone: `card_message`
-    says so)."""
-    return deciders(ctx.session, step, ctx.now)
-
-
-def deciders(session: Session, step: ApprovalStep, now: datetime) -> list[Person]:
-    readers = [step.approver]
-    delegate = active_delegate(session, step.approver, now)
-    if delegate is not None and delegate.id != requester_of(session, step).id:
-        readers.append(delegate)
-    return readers
-
-
-def active_delegate(session: Session, person: Person, now: datetime) -> Person | None:
-    if person.delegate_id and person.delegate_until and person.delegate_until > now:
-        delegate = session.get(Person, person.delegate_id)
-        return delegate if delegate is not None and delegate.active else None
-    return None
-
-
-def _shown_to(ctx: Ctx, step: ApprovalStep) -> list[Person]:
-    """Whoever may decide the step now, and everyone its card was ever sent to (an
-    ex-delegate, an approver it moved from): each copy is brought up to date."""
-    sent = ctx.session.scalars(
-        select(Person)
-        .join(OutboxMessage, OutboxMessage.person_id == Person.id)
-        .where(OutboxMessage.key.like(f"apv:{step.id}:%"))
-    ).all()
-    people = [*card_readers(ctx, step), *sent]
-    return list({p.id: p for p in people}.values())
-
-
-def card_message(
-    session: Session, policy: Policy, step: ApprovalStep, reader: Person, now: datetime
-) -> Message:
-    """The step's card as `reader` sees it: with the buttons when they may decide it now,
-    else with the outcome, or whom it waits for. `now` also gives the reader's year, for
-    dates of another (2027年1月5日)."""
-    t = translator_for(session, reader, policy, now=now)
-    tz = zone_of(reader, policy)
-    subject = SUBJECTS[step.subject]
-    steps = steps_of(session, step.subject, step.subject_id, step.round)
-    text = subject.card(session, policy, step.subject_id, steps, t, tz)
-    if step.state != "pending":
-        return Message(text + "\n" + outcome_line(step, t, tz), card=f"apv:{step.id}", replace=True)
-    if reader.id not in {p.id for p in deciders(session, step, now)}:
-        waiting = t("approval.waiting_for", name=step.approver.name)
-        return Message(text + "\n" + waiting, card=f"apv:{step.id}", replace=True)
-    delegate = active_delegate(session, step.approver, now)
-    filed = requester_of(session, step)
-    if reader.id == step.approver_id and delegate is not None and delegate.id == filed.id:
-        text += "\n" + t("approval.delegate_filed", name=delegate.name)
-    buttons = rows(
-        Button(t("approval.approve"), f"apv:{step.id}:ok", "primary"),
-        Button(t("approval.reject"), f"apv:{step.id}:no", "danger"),
-        Button(t("approval.changes"), f"apv:{step.id}:chg"),
-    )
-    return Message(text, buttons, card=f"apv:{step.id}")
-
-
-def outcome_line(step: ApprovalStep, t: Translator, tz: tzinfo) -> str:
-    who = step.decided_by.name if step.decided_by else ""
-    if step.decided_by is not None and step.decided_by_id != step.approver_id:
-        who = t("approval.on_behalf", name=who, approver=step.approver.name)
-    at = t.datetime(step.decided_at, tz) if step.decided_at else ""
-    line = t(f"approval.outcome.{step.state}", name=who, at=at)
-    return line + (f" — {step.note}" if step.note else "")
-
-
-def _schedule_reminders(ctx: Ctx, step: ApprovalStep) -> None:
-    """A reminder to the approver after the policy's working hours, and after twice that
-    one up the approver's chain too: to the nearest above them who may read the request
-    (finance's own manager may not see a salesperson's client; SPEC §2). The hours are the
-    approver's, in their own zone: a request sent at their evening waits for their morning,
-    wherever the org's office is."""
-    calendar = approvers_hours(ctx.policy, step)
-    hours = ctx.policy.approval
-    local = ctx.now.astimezone(calendar.tz)
-    plan = [("approval.remind", step.approver, hours.remind_after_working_hours)]
-    above = escalation_to(ctx.session, step)
-    if above is not None:
-        plan.append(("approval.escalate", above, hours.escalate_after_working_hours))
-    for kind, person, after in plan:
-        ctx.session.add(
-            Reminder(
-                key=f"{kind}:{step.id}:{step.approver_id}",  # again when it moves
-                person_id=person.id,
-                kind=kind,
-                subject="approval_step",
-                subject_id=step.id,
-                due_at=calendar.add_working_hours(local, after),
-                created_at=ctx.now,
-            )
-        )
-
-
-def escalation_to(session: Session, step: ApprovalStep) -> Person | None:
-    """The nearest active person above the approver who may read the request and did not
-    file it; None when the chain has nobody such."""
-    requester = requester_of(session, step)
-    seen = {step.approver_id}
-    boss = step.approver.manager
-    while boss is not None and boss.id not in seen:
-        if boss.active and boss.id != requester.id and may_read(session, step, boss):
-            return boss
-        seen.add(boss.id)
-        boss = boss.manager
-    return None
-
-
-def may_read(session: Session, step: ApprovalStep, person: Person) -> bool:
-    return SUBJECTS[step.subject].readable_by(session, step.subject_id, person)
-
-
-def approvers_hours(policy: Policy, step: ApprovalStep) -> WorkCalendar:
-    return WorkCalendar.for_policy(policy, zone_of(step.approver, policy))
-
-
-def _cancel_reminders(ctx: Ctx, step: ApprovalStep) -> None:
-    ctx.session.execute(
-        update(Reminder)
-        .where(
-            Reminder.subject == "approval_step",
-            Reminder.subject_id == step.id,
-            Reminder.state == "pending",
-        )
-        .values(state="cancelled")
-    )
 
 
 def _tell(ctx: Ctx, person: Person, step: ApprovalStep, key: str, **params: str) -> None:
@@ -369,176 +174,18 @@ def hand_over(ctx: Ctx, step: ApprovalStep, approver: Person) -> None:
         step.state = "cancelled"
         step.decided_at = ctx.now
         if was_open:
-            _advance(ctx, step)
+            advance(ctx, step)
         return
     step.approver = approver
     if step.state == "pending":
-        _open(ctx, step)
+        open_step(ctx, step)
 
 
-# ---------------------------------------------------------------------------- deciding
-
-
-def refusal(ctx: Ctx, step: ApprovalStep) -> str | None:
-    """Why the person may not decide `step` now, or None when they may: "own_request" (they filed
-    it), "moved" (its approver no longer holds that place), "not_open" (not its turn) or
-    "not_yours"."""
-    requester = requester_of(ctx.session, step)
-    if ctx.person.id == requester.id:
-        return "own_request"
-    if ctx.person.id not in {p.id for p in card_readers(ctx, step)}:
-        return "not_yours"  # before "moved": a stranger's tap moves nothing
-    if step.state == "pending":
-        now = approver_now(ctx.session, requester, step.kind)
-        if now is None or now.id != step.approver_id:
-            return "moved"
-    return "not_open" if step.state == "waiting" else None
-
-
-def _refused(ctx: Ctx, step: ApprovalStep) -> bool:
-    """True, audited and told, when the person may not decide `step`; a step whose approver
-    was demoted or moved goes to whoever holds the place now."""
-    why = refusal(ctx, step)
-    if why is None:
-        return False
-    ctx.audit("approval.refused", "approval_step", step.id, why=why)
-    if why == "own_request":
-        ctx.say("approval.own_request", name=step.approver.name)
-    elif why == "moved":
-        _moved(ctx, step)
-    elif why == "not_open":
-        ctx.say("approval.not_open")
-    else:
-        ctx.say("approval.not_yours")
-    return True
-
-
-def _moved(ctx: Ctx, step: ApprovalStep) -> None:
-    """Hand the step to whoever holds its place today; with nobody, it waits (and says so)."""
-    requester = requester_of(ctx.session, step)
-    to = approver_now(ctx.session, requester, step.kind)
-    if to is None:
-        ctx.say("approval.no_approver", kind=ctx.t(f"approval.kind.{step.kind}"))
-        return
-    old = step.approver_id
-    moved = cast(
-        CursorResult[Any],
-        ctx.session.execute(
-            update(ApprovalStep)
-            .where(
-                ApprovalStep.id == step.id,
-                ApprovalStep.state == "pending",
-                ApprovalStep.approver_id == old,
-            )
-            .values(approver_id=to.id)
-        ),
-    )
-    ctx.session.refresh(step)
-    if moved.rowcount == 1:
-        ctx.audit("approval.moved", step.subject, step.subject_id, step=step.id, to=to.id)
-        _cancel_reminders(ctx, step)
-        _update_cards(ctx, step)
-        _open(ctx, step)
-    ctx.say("approval.moved", name=step.approver.name)
-
-
-def decidable_by(session: Session, person: Person, now: datetime) -> Select[ApprovalStep]:
-    """The pending steps of `person` and of whoever delegated to them, oldest first, but
-    not those of requests `person` filed. The approvers are a list, not a subquery, so the
-    planner knows how few it looks up (not every pending step of the company)."""
-    deputy_for = select(Person.id).where(
-        Person.delegate_id == person.id, Person.delegate_until > now
-    )
-    approvers = [person.id, *session.scalars(deputy_for)]
-    own = or_(
-        *(
-            and_(ApprovalStep.subject == name, ApprovalStep.subject_id.in_(s.filed_by(person.id)))
-            for name, s in SUBJECTS.items()
-        )
-    )
-    return (
-        select(ApprovalStep)
-        .where(
-            ApprovalStep.state == "pending",
-            ApprovalStep.approver_id.in_(approvers),
-            not_(own),
-        )
-        .order_by(ApprovalStep.opened_at, ApprovalStep.id)
-    )
-
-
-def press(ctx: Ctx, parts: list[str]) -> None:
-    """`apv:<step>:ok|no|chg` — approve at once; reject and changes first ask why."""
-    step = named_by(ctx.session, ApprovalStep, parts) if len(parts) == 2 else None
-    if step is None or parts[1] not in ("ok", "no", "chg"):
-        ctx.say("button.stale")
-        return
-    if _refused(ctx, step):
-        return
-    if step.state != "pending":
-        _already(ctx, step)
-        return
-    if parts[1] == "ok":
-        decide(ctx, step.id, "approved", "")
-    else:
-        decision = "rejected" if parts[1] == "no" else "changes"
-        flow.start(ctx, REASON_FORM, prefill={"@step": step.id, "@decision": decision})
-
-
-def _already(ctx: Ctx, step: ApprovalStep) -> None:
-    """Someone (maybe this person, a moment ago) decided first: show what happened."""
-    ctx.replies.append(card_message(ctx.session, ctx.policy, step, ctx.person, ctx.now))
-    ctx.say("approval.already", outcome=outcome_line(step, ctx.t, ctx.tz))
-
-
-def decide(ctx: Ctx, step_id: int, decision: str, note: str) -> None:
-    """Take the decision if the step is still pending; otherwise say who was first."""
-    step = ctx.session.get(ApprovalStep, step_id)
-    if step is None:
-        ctx.say("button.stale")
-        return
-    if _refused(ctx, step):
-        return
-    # An UPDATE's result is a CursorResult (with rowcount); Session.execute is typed as Result.
-    won = cast(
-        CursorResult[Any],
-        ctx.session.execute(
-            update(ApprovalStep)
-            .where(ApprovalStep.id == step_id, ApprovalStep.state == "pending")
-            .values(state=decision, decided_at=ctx.now, decided_by_id=ctx.person.id, note=note)
-        ),
-    )
-    ctx.session.refresh(step)
-    if won.rowcount != 1:
-        _already(ctx, step)
-        return
-    ctx.audit(f"approval.{decision}", step.subject, step.subject_id, step=step.id, note=note)
-    _cancel_reminders(ctx, step)
-    ctx.say(
-        f"approval.done.{decision}",
-        title=SUBJECTS[step.subject].title(ctx.session, step.subject_id, ctx.t),
-    )
-    if decision == "approved":
-        _advance(ctx, step)
-    else:
-        _end_round(ctx, step, decision)
-    _update_cards(ctx, step)  # once the chain has moved on: the card shows where it went
-
-
-def _update_cards(ctx: Ctx, step: ApprovalStep, version: str = "") -> None:
-    """Every copy of the step's card shows it as it is now; `version` names the change (by
-    default its state and approver), so a repeat of one change sends nothing new."""
-    version = version or f"{step.state}:{step.approver_id}"
-    for person in _shown_to(ctx, step):
-        message = card_message(ctx.session, ctx.policy, step, person, ctx.now)
-        ctx.notify(person, message, f"apv:{step.id}:{person.id}:{version}")
-
-
-def _advance(ctx: Ctx, step: ApprovalStep) -> None:
+def advance(ctx: Ctx, step: ApprovalStep) -> None:
     steps = steps_of(ctx.session, step.subject, step.subject_id, step.round)
     following = [s for s in steps if s.position > step.position and s.state == "waiting"]
     if following:
-        _open(ctx, following[0])
+        open_step(ctx, following[0])
         return
     _round_ended(ctx, steps, step)
     requester = requester_of(ctx.session, step)
@@ -546,7 +193,7 @@ def _advance(ctx: Ctx, step: ApprovalStep) -> None:
     SUBJECTS[step.subject].concluded(ctx, step.subject_id, "approved", "")
 
 
-def _end_round(ctx: Ctx, step: ApprovalStep, decision: str) -> None:
+def end_round(ctx: Ctx, step: ApprovalStep, decision: str) -> None:
     cancel_round(ctx, step.subject, step.subject_id, step.round, decided=step)
     requester = requester_of(ctx.session, step)
     _tell(ctx, requester, step, f"approval.told.{decision}", name=ctx.person.name, note=step.note)
@@ -564,7 +211,7 @@ def cancel_round(
         if other.state in ("waiting", "pending"):
             other.state = "cancelled"
             other.decided_at = ctx.now
-            _cancel_reminders(ctx, other)
+            cancel_reminders(ctx, other)
     _round_ended(ctx, steps, decided)
 
 
@@ -573,133 +220,4 @@ def _round_ended(ctx: Ctx, steps: list[ApprovalStep], decided: ApprovalStep | No
     still show the next one waiting."""
     for other in steps:
         if other.opened_at is not None and other is not decided:
-            _update_cards(ctx, other, "end")
-
-
-# ---------------------------------------------------------------------------- why (reject, changes)
-
-
-def _reason_prompt(ctx: Ctx, data: Data) -> dict[str, str]:
-    return {"what": ctx.t(f"approval.why.{data['@decision']}")}
-
-
-def _reason_submit_label(ctx: Ctx, data: Data) -> str:
-    return ctx.t({"rejected": "approval.reject", "changes": "approval.changes"}[data["@decision"]])
-
-
-def _reason_summary(ctx: Ctx, data: Data) -> str:
-    """What Submit will do, said before it does it: typed words (maybe meant as "help") must
-    not reject a request unseen."""
-    step = ctx.session.get(ApprovalStep, int(data["@step"]))
-    subject = SUBJECTS[step.subject].title(ctx.session, step.subject_id, ctx.t) if step else ""
-    return ctx.t(f"approval.why.summary.{data['@decision']}", title=subject, note=data["reason"])
-
-
-def _reason_still_open(ctx: Ctx, data: Data) -> None:
-    """Someone decided the step while the reason was typed: say who, and ask nothing more."""
-    step = ctx.session.get(ApprovalStep, int(data["@step"]))
-    if step is not None and step.state != "pending":
-        raise flow.Gone(N_("approval.already"), outcome=outcome_line(step, ctx.t, ctx.tz))
-
-
-def _reason_submit(ctx: Ctx, data: Data) -> None:
-    decide(ctx, int(data["@step"]), data["@decision"], data["reason"])
-
-
-REASON_FORM = Form(
-    "why",
-    N_("approval.why.title"),
-    (Step("reason", N_("approval.why.ask"), Kind.TEXT, params=_reason_prompt, max_length=500),),
-    summary=_reason_summary,
-    submit=_reason_submit,
-    still_open=_reason_still_open,
-    whole_submits=True,  # a modal's Submit, under the reason typed, is the decision itself
-    submit_label=_reason_submit_label,
-)
-
-
-# ---------------------------------------------------------------------------- queues, delegation
-
-
-def pending(ctx: Ctx, argument: str) -> None:
-    """The approver's queue: every step waiting for them (or for whom they stand in)."""
-    steps = ctx.session.scalars(decidable_by(ctx.session, ctx.person, ctx.now)).all()
-    if not steps:
-        ctx.say("approval.queue_empty")
-        return
-    ctx.say("approval.queue", n=len(steps))
-    for step in steps:
-        ctx.replies.append(card_message(ctx.session, ctx.policy, step, ctx.person, ctx.now))
-
-
-def delegate(ctx: Ctx, argument: str) -> None:
-    """`/delegate NAME until DATE` hands decisions to a colleague for a while; `off` ends it."""
-    text = argument.strip()
-    if text.lower() in ("off", "关闭", "取消"):
-        ctx.person.delegate_id = None
-        ctx.person.delegate_until = None
-        ctx.audit("delegate.off", "person", ctx.person.id)
-        ctx.say("delegate.off")
-        return
-    people = sorted(
-        ctx.session.scalars(select(Person).where(Person.active.is_(True))),
-        key=lambda p: -len(p.name),
-    )
-    target = next((p for p in people if text.startswith(p.name)), None)
-    if target is None:
-        _no_such_colleague(ctx, text)
-        return
-    if target.id == ctx.person.id:
-        ctx.say("delegate.self")
-        return
-    when_text = text[len(target.name) :].strip()
-    for word in ("until", "till", "到", "至"):
-        when_text = when_text.removeprefix(word).strip()
-    try:
-        when = parse_when(when_text, ctx.local_now, ctx.t.lang)
-    except DateNotUnderstood as error:
-        if error.reason != "empty":  # the date's own problem (25点), then how to write it
-            ctx.say(f"flow.error.date.{error.reason}")
-        ctx.say("delegate.usage")
-        return
-    until = when.value if when.has_time else when.value + timedelta(days=1)
-    if until <= ctx.now:
-        ctx.say("delegate.past")
-        return
-    ctx.person.delegate_id = target.id
-    ctx.person.delegate_until = until
-    ctx.audit("delegate.on", "person", ctx.person.id, to=target.id, until=until.isoformat())
-    ctx.say("delegate.on", name=target.name, until=ctx.t.until(until, ctx.tz))
-    t = translator_for(ctx.session, target, ctx.policy, now=ctx.now)
-    note = Message(
-        t(
-            "delegate.told",
-            name=ctx.person.name,
-            until=t.until(until, zone_of(target, ctx.policy)),
-        )
-    )
-    ctx.notify(target, note, f"delegate:{ctx.person.id}:{until.isoformat()}")
-
-
-def _no_such_colleague(ctx: Ctx, text: str) -> None:
-    """The name typed (what stands before "until"), echoed clipped, or the usage if none."""
-    name = re.split(r"\s|until|till|到|至", text, maxsplit=1)[0]
-    if not name:
-        ctx.say("delegate.usage")
-        return
-    clipped = name if len(name) <= NAME_ECHO else name[:NAME_ECHO] + "…"
-    ctx.say("delegate.unknown", name=clipped)
-
-
-NAME_ECHO = 30  # characters of a mistyped name said back
-
-
-FEATURE = Feature(
-    commands=(
-        # Anyone: a salesperson standing in for their manager decides too.
-        Command("pending", N_("help.pending"), pending),
-        Command("delegate", N_("help.delegate"), delegate, frozenset({"manager", "gm", "finance"})),
-    ),
-    actions={"apv": press},
-    forms=(REASON_FORM,),
-)
+            update_cards(ctx, other, "end")

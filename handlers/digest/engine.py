@@ -39,7 +39,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
-from handlers.approval.chain import SUBJECTS, decidable_by
+from handlers.approval.deciding import decidable_by
+from handlers.approval.subjects import SUBJECTS
 from handlers.engine.context import translator_for, zone_of
 from handlers.engine.i18n import Translator
 from handlers.engine.messages import Button, Message

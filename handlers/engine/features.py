@@ -1,7 +1,7 @@
 """Every feature the core serves, in the order /help lists their commands."""
 
 from handlers import reminders
-from handlers.approval import chain as approval
+from handlers.approval import feature as approval
 from handlers.engine.registry import Feature
 from handlers.exports import chat as exports
 from handlers.org import basics, deactivate

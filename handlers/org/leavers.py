@@ -23,7 +23,8 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from handlers.approval import chain as approval
+from handlers.approval.chain import hand_over
+from handlers.approval.subjects import SUBJECTS
 from handlers.engine.context import Ctx, enqueue, people_with, translator_for
 from handlers.engine.i18n import Translator
 from handlers.engine.messages import Message
@@ -93,7 +94,7 @@ def plan(session: Session, person: Person) -> Handover:
         .order_by(ApprovalStep.id)
     )
     for step in steps:
-        requester = approval.SUBJECTS[step.subject].requester(session, step.subject_id)
+        requester = SUBJECTS[step.subject].requester(session, step.subject_id)
         handover.steps.append((step, successor(session, person, frozenset({requester.id}))))
     handover.clients = list(
         session.scalars(select(Client).where(Client.owner_id == person.id).order_by(Client.name))
@@ -146,9 +147,9 @@ def carry_out(
         # The approval engine acts through a context. The requester stands in: what the
         # engine would tell them of the new approver is then its reply to them, dropped,
         # and they are told once, with the reason, below.
-        requester = approval.SUBJECTS[step.subject].requester(session, step.subject_id)
+        requester = SUBJECTS[step.subject].requester(session, step.subject_id)
         ctx = Ctx(session, requester, policy, now, platform)
-        approval.hand_over(ctx, step, heir)
+        hand_over(ctx, step, heir)
         if step.state == "pending":
             _tell_requester(ctx, step, heir, leaver)
     heir = handover.heir
@@ -229,7 +230,7 @@ def _end_what_was_theirs(session: Session, leaver: Person, now: datetime) -> Non
 
 
 def _tell_requester(ctx: Ctx, step: ApprovalStep, heir: Person, leaver: Person) -> None:
-    title = approval.SUBJECTS[step.subject].title(ctx.session, step.subject_id, ctx.t)
+    title = SUBJECTS[step.subject].title(ctx.session, step.subject_id, ctx.t)
     text = ctx.t("leaver.step_moved", title=title, name=heir.name, leaver=leaver.name)
     ctx.notify(ctx.person, Message(text), f"leaver:{leaver.id}:step:{step.id}")
 
@@ -253,7 +254,7 @@ def describe(session: Session, handover: Handover, t: Translator) -> list[str]:
     heir = handover.heir.name if handover.heir else nobody
     lines = []
     for step, to in handover.steps:
-        title = approval.SUBJECTS[step.subject].title(session, step.subject_id, t)
+        title = SUBJECTS[step.subject].title(session, step.subject_id, t)
         lines.append(t("leaver.line.step", title=title, name=to.name if to else nobody))
     lines += [t("leaver.line.client", client=c.name, name=heir) for c in handover.clients]
     lines += [t("leaver.line.team", member=p.name, name=heir) for p in handover.team]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.approval import chain as approval
-from handlers.approval.chain import Subject
+from handlers.approval.subjects import Subject, register
 from handlers.engine.context import Ctx, named_by
 from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import Button, action_id, rows
@@ -71,7 +71,7 @@ def _readable_by(session: Session, reception_id: int, reader: Person) -> bool:
     return item is not None and may_see(session, reader, item.client)
 
 
-approval.register(
+register(
     Subject(
         "reception",
         _requester,

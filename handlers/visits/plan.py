@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from handlers.approval import chain as approval
-from handlers.approval.chain import Subject
+from handlers.approval.subjects import Subject, register
 from handlers.engine import flow
 from handlers.engine.context import Ctx, named_by, zone_of
 from handlers.engine.flow import Data, Form, Invalid, Kind, Step
@@ -464,7 +464,7 @@ def _round(session: Session, plan_id: int) -> int:
     return plan.round if plan else 0
 
 
-approval.register(
+register(
     Subject(
         SUBJECT,
         _requester,
