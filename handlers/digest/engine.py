@@ -23,7 +23,7 @@ that they are registered before any digest is built:
 - `front_desk`: today's expected guests, each with a check-in button.
 The visit rules themselves (deadlines, frequency, completion) are `handlers/visits/rules.py`.
 
-The scheduler (`bot/scheduler.py`) makes one `digest.daily` reminder row per person and
+The scheduler (`handlers/schedule.py`) makes one `digest.daily` reminder row per person and
 local working day, due at the policy's digest time; the renderer below turns it into the
 message, or drops it when empty or when its day has passed.
 """
