@@ -8,7 +8,7 @@ The company is bench/_data.py's focus plus a bulk company of `--people` people (
 its own as production runs it — `bot.telegram.TelegramBot` with the production
 `TelegramLimits` (30 messages a second overall) and its outbox loop, and the scheduler's loop
 (`bot.scheduler.run_scheduler`), both every TICK_SECONDS (5, the default) — on a clock that
-starts on the corpus's day (Wed 2026-11-18, Shanghai) at the hand-over, `scheduler.HAND_OVER`
+starts on the corpus's day (Wed 2026-11-18, Shanghai) at the hand-over, `schedule.HAND_OVER`
 before the 08:30 digest time. The first tick plans a digest row per person, renders each and
 puts it in the outbox for 08:30, along with the at-risk alerts it finds due (several to some
 managers; a chat gets one a second, as Telegram asks), which go out at once. When that tick
@@ -69,7 +69,7 @@ from tests.telegram.botapi import BotApi
 
 TELEGRAM_RATE = 30.0  # messages a second, Telegram's overall limit for a bot
 BULK_FIRST_ID = 1_000_000
-CLOCK_KINDS = ("digest.daily", "digest.weekly_chart", "approval.at_risk")  # bot/scheduler.py
+CLOCK_KINDS = ("digest.daily", "digest.weekly_chart", "approval.at_risk")  # handlers/schedule.py
 START_TIMEOUT = 60.0
 
 
@@ -90,16 +90,17 @@ async def serve(api_url: str, database_url: str) -> None:
     the clock skips to their time."""
     from bot import scheduler
     from bot.telegram import TelegramBot
+    from handlers import schedule
 
     app = telegram_app(api_url, database_url)
     due = digest_time(app.policy)
-    clock = SkippingClock(due - scheduler.HAND_OVER)
+    clock = SkippingClock(due - schedule.HAND_OVER)
     app.core.clock = clock
-    production_tick = scheduler.tick
+    production_tick = schedule.tick
 
     def tick(
-        db: Database, policy: Policy, now: datetime, batch: int = scheduler.BATCH
-    ) -> scheduler.TickReport:
+        db: Database, policy: Policy, now: datetime, batch: int = schedule.BATCH
+    ) -> schedule.TickReport:
         started = time.time()
         report = production_tick(db, policy, now, batch)
         digests = sum(key.startswith("digest:") for key in report.sent)
@@ -117,7 +118,7 @@ async def serve(api_url: str, database_url: str) -> None:
         print(json.dumps(line), flush=True)
         return report
 
-    scheduler.tick = tick  # the loop below is production's; only the clock skips
+    schedule.tick = tick  # the loop below is production's; only the clock skips
     bot = TelegramBot(app)
     await bot.start()
     stop = asyncio.Event()

@@ -23,7 +23,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox, scheduler
+from bot import outbox
+from handlers import schedule
 from handlers.digest import engine as digest
 from handlers.engine.context import translator_for, zone_of
 from handlers.engine.core import CONSOLE, Core
@@ -89,7 +90,7 @@ class Console:
         then show what the outbox holds for the person, and hold what it holds for others.
         Returns how many messages it took from the outbox."""
         at = now or self.clock()
-        scheduler.tick(self.core.db, self.core.policy, at)
+        schedule.tick(self.core.db, self.core.policy, at)
         taken = 0
         for_others: dict[str, int] = defaultdict(int)
         while batch := outbox.claim(self.core.db, CONSOLE, at):

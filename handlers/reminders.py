@@ -1,7 +1,7 @@
 """Reminders as the person sees them: how each kind reads, and Done / Snooze.
 
 A feature that stores a `Reminder` row registers how that kind renders; the scheduler
-(`bot/scheduler.py`) claims due rows and asks `render` for the message. A renderer returns
+(`handlers/schedule.py`) claims due rows and asks `render` for the message. A renderer returns
 None when the reminder no longer applies (the approval was decided, the report was filed),
 and the row is then dropped instead of sent.
 
@@ -12,7 +12,7 @@ Kinds rendered here (SPEC §5, §6):
   after twice that;
 - `approval.at_risk` — to the requester and the approver of a reception still undecided a few
   working days before the guests arrive (the scheduler creates these rows, see
-  `bot/scheduler.py`);
+  `handlers/schedule.py`);
 - `reception.close` — to the requester after departure: close the reception out;
 - `reception.followup` — to the requester the next working day: make the follow-up call.
 

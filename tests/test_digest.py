@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, text
 
-from bot import scheduler
+from handlers import schedule as scheduler
 from handlers.digest import engine as digest
 from handlers.rules.policy.schema import Policy
 from handlers.rules.policy.sections import WorkingDaysPolicy

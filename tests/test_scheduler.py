@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot import outbox, scheduler
+from bot import outbox
+from handlers import schedule as scheduler
 from handlers.engine.context import enqueue
 from handlers.engine.messages import Message
 from handlers.reminders import RENDERERS, ReminderView
@@ -569,6 +570,8 @@ def test_a_renderer_that_fails_is_retried_then_kept_as_failed(
 async def test_run_scheduler_ticks_until_stopped(
     company: Company, org_db: Database, policy: Policy
 ) -> None:
+    from bot import scheduler
+
     plain_reception(company, "李明", "东方精密", "C")
     clock = at("2026-11-18 13:00")
     app = SimpleNamespace(
@@ -594,7 +597,8 @@ async def test_serving_starts_one_scheduler_for_every_adapter(
     """`visitdesk run` ticks the scheduler beside the adapters, and stops it with them."""
     import asyncio
 
-    from bot import cli, scheduler
+    from bot import cli
+    from handlers import schedule as scheduler
 
     ticks: list[object] = []
 

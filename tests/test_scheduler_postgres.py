@@ -29,7 +29,7 @@ NOW = at("2026-11-23 10:00")  # Monday morning in Shanghai (and Singapore); 03:0
 
 def _worker(url: str, now: str, barrier: Any, results: Any) -> None:
     """One scheduler process: its own engine; tick in small batches until nothing is left."""
-    from bot import scheduler
+    from handlers import schedule as scheduler
 
     database = Database(url)
     sent: list[str] = []

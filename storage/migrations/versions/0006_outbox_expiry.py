@@ -1,6 +1,6 @@
 """outbox.expires_at: a message no longer worth sending after a moment
 
-Digests are handed over ten minutes before their time (bot/scheduler.py); one still unsent
+Digests are handed over ten minutes before their time (handlers/schedule.py); one still unsent
 at the end of its day's window (the bot down from the hand-over until evening) is dropped,
 not sent as a stale "good morning" at night.
 
