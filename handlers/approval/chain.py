@@ -22,9 +22,9 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Select, and_, delete, not_, or_, select, update
 from sqlalchemy.orm import Session
 
-from handlers.engine import flow
 from handlers.engine.context import Ctx, named_by, people_with, translator_for, zone_of
-from handlers.engine.flow import Data, Form, Kind, Step
+from handlers.engine.forms import engine
+from handlers.engine.forms.model import Data, Form, Gone, Kind, Step
 from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import Button, Message, rows
 from handlers.engine.registry import Command, Feature
@@ -481,7 +481,7 @@ def press(ctx: Ctx, parts: list[str]) -> None:
         decide(ctx, step.id, "approved", "")
     else:
         decision = "rejected" if parts[1] == "no" else "changes"
-        flow.start(ctx, REASON_FORM, prefill={"@step": step.id, "@decision": decision})
+        engine.start(ctx, REASON_FORM, prefill={"@step": step.id, "@decision": decision})
 
 
 def _already(ctx: Ctx, step: ApprovalStep) -> None:
@@ -598,7 +598,7 @@ def _reason_still_open(ctx: Ctx, data: Data) -> None:
     """Someone decided the step while the reason was typed: say who, and ask nothing more."""
     step = ctx.session.get(ApprovalStep, int(data["@step"]))
     if step is not None and step.state != "pending":
-        raise flow.Gone(N_("approval.already"), outcome=outcome_line(step, ctx.t, ctx.tz))
+        raise Gone(N_("approval.already"), outcome=outcome_line(step, ctx.t, ctx.tz))
 
 
 def _reason_submit(ctx: Ctx, data: Data) -> None:
