@@ -64,9 +64,10 @@ from bot.slack_blocks import (
 )
 from bot.slack_send import SEND_ERRORS, Pacer, Sender, web_client
 from bot.start_retry import Passing, until_answered
-from handlers.engine import flow
 from handlers.engine.context import OUTBOX, Ctx, enqueue, translator_for
 from handlers.engine.core import Core
+from handlers.engine.forms.drafts import load_draft
+from handlers.engine.forms.model import SUMMARY, Form, FormAction
 from handlers.engine.i18n import Translator, choose_locale
 from handlers.engine.messages import Event, Message
 from storage.models import AuditEntry, Identity, Person
@@ -120,11 +121,11 @@ def person_of(session: Session, key: str) -> Person | None:
     return identity.person if identity and identity.person.active else None
 
 
-def edited_form(action: str) -> flow.FormAction | None:
+def edited_form(action: str) -> FormAction | None:
     """A summary's "Edit" (`f:<form>:<draft>:_summary:edit`): on Slack, edit the whole form
     again in its modal rather than one question at a time."""
-    pressed = flow.FormAction.read(action)
-    if pressed and (pressed.step, pressed.value) == (flow.SUMMARY, "edit"):
+    pressed = FormAction.read(action)
+    if pressed and (pressed.step, pressed.value) == (SUMMARY, "edit"):
         return pressed
     return None
 
@@ -443,7 +444,7 @@ class SlackBot:
         form_name: str,
         trigger_id: str,
         command: str | None,
-        edit: flow.FormAction | None = None,
+        edit: FormAction | None = None,
     ) -> bool:
         """Open a form's modal; False when it cannot be (a stranger, not allowed, no such
         form, an Edit whose draft is gone or is not the one open now, or Slack refused, e.g. an
@@ -466,10 +467,10 @@ class SlackBot:
     def _modal(
         self,
         key: str,
-        form: flow.Form,
+        form: Form,
         locale: str | None,
         command: str | None,
-        edit: flow.FormAction | None,
+        edit: FormAction | None,
     ) -> Block | None:
         with self.core.db.session() as session:
             person = person_of(session, key)
@@ -478,7 +479,7 @@ class SlackBot:
             if command is not None and not self._allowed(command, person.role_set):
                 return None
             ctx = Ctx(session, person, self.core.policy, self.core.clock(), PLATFORM, locale)
-            draft = flow.load_draft(ctx, form)
+            draft = load_draft(ctx, form)
             if command is None and draft is None:
                 return None
             if edit is not None and draft is not None and not edit.made_for(draft):

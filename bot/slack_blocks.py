@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from handlers.engine.context import Ctx
-from handlers.engine.flow import Choice, Data, Form, Kind, Opened, Step, Unnamed
+from handlers.engine.forms.model import Choice, Data, Form, Kind, Opened, Step, Unnamed
 from handlers.engine.i18n import Translator
 from handlers.engine.messages import Message
 from storage.models import Draft

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.engine.core import CONSOLE
-from handlers.engine.flow import Opened
+from handlers.engine.forms.model import Opened
 from handlers.engine.messages import Event
 from handlers.visits.plan import ensure_deadline_reminders
 from storage.models import ApprovalStep, Person, PlanEntry, Reminder, VisitPlan

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from handlers.engine import flow
 from handlers.engine.core import CONSOLE, Core
 from handlers.engine.features import FEATURES
-from handlers.engine.flow import Choice, Form, Kind, Step
+from handlers.engine.forms.engine import start
+from handlers.engine.forms.model import Choice, Form, Kind, Step
 from handlers.engine.messages import Event
 from handlers.engine.registry import Command, Feature
 from handlers.rules.policy.schema import Policy
@@ -205,7 +205,7 @@ def test_a_number_typed_is_a_label_before_it_is_a_position(
     org_db: Database, policy: Policy, clock: FakeClock
 ) -> None:
     feature = Feature(
-        commands=(Command("tnum", "tst.help", lambda ctx, arg: flow.start(ctx, NUMBERED)),),
+        commands=(Command("tnum", "tst.help", lambda ctx, arg: start(ctx, NUMBERED)),),
         forms=(NUMBERED,),
     )
     core = Core(org_db, policy, (*FEATURES, feature), clock)
@@ -228,7 +228,7 @@ def test_a_forged_continue_opens_nobody_elses_draft(company: Company, forged: st
 
 
 def test_a_form_filled_in_a_modal_sets_the_open_one_aside(company: Company) -> None:
-    from handlers.engine.flow import Opened
+    from handlers.engine.forms.model import Opened
 
     to_purposes(company)  # a reception open in the DM
     texts = {

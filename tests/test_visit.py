@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.engine.core import CONSOLE
-from handlers.engine.flow import Opened
+from handlers.engine.forms.model import Opened
 from handlers.engine.messages import Event
 from storage.models import AuditEntry, Client, Reminder, Visit
 from tests.support import Company

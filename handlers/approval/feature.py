@@ -6,8 +6,8 @@ from handlers.approval.cards import card_message
 from handlers.approval.deciding import already, decidable_by, decide, refused
 from handlers.approval.delegation import delegate
 from handlers.approval.reason import REASON_FORM
-from handlers.engine import flow
 from handlers.engine.context import Ctx, named_by
+from handlers.engine.forms import engine
 from handlers.engine.i18n import N_
 from handlers.engine.registry import Command, Feature
 from storage.models import ApprovalStep
@@ -28,7 +28,7 @@ def press(ctx: Ctx, parts: list[str]) -> None:
         decide(ctx, step.id, "approved", "")
     else:
         decision = "rejected" if parts[1] == "no" else "changes"
-        flow.start(ctx, REASON_FORM, prefill={"@step": step.id, "@decision": decision})
+        engine.start(ctx, REASON_FORM, prefill={"@step": step.id, "@decision": decision})
 
 
 def pending(ctx: Ctx, argument: str) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from handlers.approval.cards import outcome_line
 from handlers.approval.deciding import decide
 from handlers.approval.subjects import SUBJECTS
-from handlers.engine import flow
 from handlers.engine.context import Ctx
-from handlers.engine.flow import Data, Form, Kind, Step
+from handlers.engine.forms.model import Data, Form, Gone, Kind, Step
 from handlers.engine.i18n import N_
 from storage.models import ApprovalStep
 
@@ -32,7 +31,7 @@ def _reason_still_open(ctx: Ctx, data: Data) -> None:
     """Someone decided the step while the reason was typed: say who, and ask nothing more."""
     step = ctx.session.get(ApprovalStep, int(data["@step"]))
     if step is not None and step.state != "pending":
-        raise flow.Gone(N_("approval.already"), outcome=outcome_line(step, ctx.t, ctx.tz))
+        raise Gone(N_("approval.already"), outcome=outcome_line(step, ctx.t, ctx.tz))
 
 
 def _reason_submit(ctx: Ctx, data: Data) -> None:

@@ -16,8 +16,20 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
-from handlers.engine import flow, inbound
+from handlers.engine import inbound
 from handlers.engine.context import OUTBOX, Ctx, translator_for
+from handlers.engine.forms.drafts import (
+    active_draft,
+    load_draft,
+    open_drafts,
+    resume_button,
+    set_aside,
+    set_aside_others,
+)
+from handlers.engine.forms.engine import answer_text, ask, back, cancel, press, resume
+from handlers.engine.forms.fill import closed, fill
+from handlers.engine.forms.model import Form, FormAction, Opened, also
+from handlers.engine.forms.readers import clean_text, folded
 from handlers.engine.i18n import LOCALES, Translator, choose_locale, clipped
 from handlers.engine.messages import Event, Message, action_id, rows
 from handlers.engine.registry import Command, Feature
@@ -61,7 +73,7 @@ class Core:
         self.clock = clock
         self.commands: dict[str, Command] = {}
         self.actions: dict[str, Callable[[Ctx, list[str]], None]] = {}
-        self.forms: dict[str, flow.Form] = {}
+        self.forms: dict[str, Form] = {}
         self.typed = [typed for feature in features for typed in feature.typed]
         for feature in features:
             self.commands.update({c.name: c for c in feature.commands})
@@ -75,7 +87,7 @@ class Core:
         refused = inbound.refusal(event.text)
         # A text that can never be taken is never read nor stored; a kept one is cleaned once,
         # here, so a command's argument is as clean as a form's answer.
-        text = None if refused or event.text is None else flow.clean_text(event.text)
+        text = None if refused or event.text is None else clean_text(event.text)
         event = replace(event, text=text)
         try:
             with self.db.session() as session:
@@ -100,10 +112,10 @@ class Core:
             return [Message(self._fallback_translator(event)("error.internal"))]
 
     def fill_form(
-        self, event: Event, form_name: str, texts: dict[str, str], opened: flow.Opened
+        self, event: Event, form_name: str, texts: dict[str, str], opened: Opened
     ) -> FormResult:
         """A whole form submitted at once (a Slack modal): field errors, or the replies.
-        `opened` is the draft the form was shown for (see `flow.fill`)."""
+        `opened` is the draft the form was shown for (see `fill`)."""
         event = inbound.bounded(event)
         with self.db.session() as session:
             person = self._who(session, event)
@@ -116,20 +128,20 @@ class Core:
                 ctx.audit("text.refused", reason=sorted(refused.values())[0], form=form_name)
                 errors = {name: ctx.t(key, max=inbound.TEXT_MAX) for name, key in refused.items()}
                 return FormResult(errors, [])
-            errors = flow.fill(ctx, form, texts, opened)
+            errors = fill(ctx, form, texts, opened)
             if ctx.shown_drafts:  # its summary is what the person has in front of them now
                 self._set_aside(ctx)
             return FormResult(errors, ctx.replies)
 
-    def close_form(self, event: Event, form_name: str, opened: flow.Opened) -> None:
-        """A whole form's modal closed without being sent (see `flow.closed`)."""
+    def close_form(self, event: Event, form_name: str, opened: Opened) -> None:
+        """A whole form's modal closed without being sent (see `closed`)."""
         with self.db.session() as session:
             person = self._who(session, event)
             form = self.forms.get(form_name)
             if person is not None and form is not None:
-                flow.closed(self._ctx(session, person, event), form, opened)
+                closed(self._ctx(session, person, event), form, opened)
 
-    def form(self, name: str) -> flow.Form | None:
+    def form(self, name: str) -> Form | None:
         return self.forms.get(name)
 
     def _ctx(self, session: Session, person: Person, event: Event) -> Ctx:
@@ -219,10 +231,10 @@ class Core:
     def _cannot_read(self, ctx: Ctx, key: str, **params: Any) -> None:
         """Say why the message cannot be taken, then the question waiting, if any, again."""
         ctx.say(key, **params)
-        draft = flow.active_draft(ctx)
+        draft = active_draft(ctx)
         form = self.forms.get(draft.flow) if draft else None
         if draft is not None and form is not None:
-            flow.ask(ctx, form, draft)
+            ask(ctx, form, draft)
 
     def _route(self, ctx: Ctx, event: Event) -> None:
         if event.action:
@@ -234,7 +246,7 @@ class Core:
         command, argument = split_command(text)
         draft = None
         if command is None:
-            draft = flow.active_draft(ctx)
+            draft = active_draft(ctx)
             command, argument = self._said(ctx, text, form_open=draft is not None)
         if command is not None:
             self._command(ctx, command, argument)
@@ -242,7 +254,7 @@ class Core:
                 return
             listing = self.commands.get(command)
             if listing is not None and listing.lists_drafts:  # the list tells of them itself
-                flow.set_aside_others(ctx)
+                set_aside_others(ctx)
                 self._offer_drafts(ctx, "flow.drafts_open")
             else:
                 self._set_aside(ctx)
@@ -253,23 +265,23 @@ class Core:
             if not typed and not self._offer_drafts(ctx, "flow.drafts_aside"):
                 ctx.say("help.hint")
             return
-        flow.answer_text(ctx, form, draft, text)
+        answer_text(ctx, form, draft, text)
 
     def _set_aside(self, ctx: Ctx) -> None:
         """Whatever this event showed is now in front of the person: a draft whose question
         it did not show is set aside, and they are told first, where to find it again."""
         notices = [
             Message(ctx.t("flow.set_aside", title=ctx.t(form.title)))
-            for draft in flow.set_aside_others(ctx)
+            for draft in set_aside_others(ctx)
             if (form := self.forms.get(draft.flow)) is not None
         ]
         ctx.replies[:0] = notices
 
-    def drafts_set_aside(self, ctx: Ctx) -> list[tuple[flow.Form, Draft]]:
+    def drafts_set_aside(self, ctx: Ctx) -> list[tuple[Form, Draft]]:
         return [
             (form, draft)
-            for draft in flow.open_drafts(ctx)
-            if flow.set_aside(draft) and (form := self.forms.get(draft.flow)) is not None
+            for draft in open_drafts(ctx)
+            if set_aside(draft) and (form := self.forms.get(draft.flow)) is not None
         ]
 
     def _offer_drafts(self, ctx: Ctx, key: str) -> bool:
@@ -280,7 +292,7 @@ class Core:
         if not aside:
             return False
         titles = ctx.t("flow.list_sep").join(ctx.t(form.title) for form, _ in aside)
-        buttons = [flow.resume_button(ctx, form, draft) for form, draft in aside]
+        buttons = [resume_button(ctx, form, draft) for form, draft in aside]
         ctx.reply(ctx.t(key, titles=titles), rows(*buttons))
         return True
 
@@ -292,14 +304,14 @@ class Core:
         if draft is None or form is None or draft.person_id != ctx.person.id:
             ctx.say("button.stale")
             return
-        flow.resume(ctx, form, draft)
+        resume(ctx, form, draft)
 
     def _said(self, ctx: Ctx, text: str, form_open: bool) -> tuple[str | None, str]:
         """A command typed as words, without its slash, by people who never read /help: by
         name or in their words (catalog `command.<name>.also`: "帮助", "接待 …", "取消").
         While a form waits for an answer only its own /cancel and /back are read so, and only
         as the whole message; a word for a command the person may not use is just text."""
-        cleaned = flow.clean_text(text)
+        cleaned = clean_text(text)
         typed = cleaned.lower()
         if form_open:
             names = ["cancel", "back"]
@@ -315,21 +327,21 @@ class Core:
         if not form_open:  # a card's button typed: whole, since it acts at once
             for command in self.menu(ctx.person.role_set):
                 for label, argument in command.buttons:
-                    if flow.folded(text) == flow.folded(ctx.t(label)):
+                    if folded(text) == folded(ctx.t(label)):
                         return command.name, argument
         return None, text
 
     def _command(self, ctx: Ctx, name: str, argument: str) -> None:
         if name in ("cancel", "back"):
-            draft = flow.active_draft(ctx)
+            draft = active_draft(ctx)
             form = self.forms.get(draft.flow) if draft else None
             if draft is None or form is None:
                 ctx.say("flow.nothing_open")
                 self._offer_drafts(ctx, "flow.drafts_open")
             elif name == "cancel":
-                flow.cancel(ctx, form, draft)
+                cancel(ctx, form, draft)
             else:
-                flow.back(ctx, form, draft)
+                back(ctx, form, draft)
             return
         if name in ("help", "start"):
             ctx.reply(self.help_text(ctx))
@@ -346,13 +358,13 @@ class Core:
     def _press(self, ctx: Ctx, action: str) -> None:
         prefix, *parts = action.split(":")
         if prefix == "f":
-            pressed = flow.FormAction.read(action)
+            pressed = FormAction.read(action)
             form = self.forms.get(pressed.form) if pressed else None
-            draft = flow.load_draft(ctx, form) if form else None
+            draft = load_draft(ctx, form) if form else None
             if pressed is None or form is None or draft is None:
                 ctx.say("button.stale")
                 return
-            flow.press(ctx, form, draft, pressed)
+            press(ctx, form, draft, pressed)
             return
         if prefix == "dr":
             self._resume(ctx, parts)
@@ -402,8 +414,8 @@ EVERYONES = ("cancel", "back")
 def _words(t: Translator, name: str) -> list[str]:
     """The words for a command: the person's language's, and both languages' for EVERYONES."""
     if name not in EVERYONES:
-        return flow.also(t, f"command.{name}")
-    return [w for locale in LOCALES for w in flow.also(Translator(locale), f"command.{name}")]
+        return also(t, f"command.{name}")
+    return [w for locale in LOCALES for w in also(Translator(locale), f"command.{name}")]
 
 
 def split_command(text: str) -> tuple[str | None, str]:

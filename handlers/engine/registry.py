@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from handlers.engine.context import Ctx
-from handlers.engine.flow import Form
+from handlers.engine.forms.model import Form
 
 CommandFn = Callable[[Ctx, str], None]  # (ctx, the text after the command)
 ActionFn = Callable[[Ctx, list[str]], None]  # (ctx, the action's parts after its prefix)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.engine.context import Ctx
-from handlers.engine.flow import Choice, Data, Invalid, Kind, Step
+from handlers.engine.forms.model import Choice, Data, Invalid, Kind, Step
 from handlers.engine.i18n import N_
 from storage.models import Client, Contact, Person
 

@@ -13,9 +13,10 @@ from icalendar import Event as CalendarEvent
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from handlers.engine import flow
 from handlers.engine.context import Ctx, named_by, people_with, translator_for, zone_of
-from handlers.engine.flow import Choice, Data, Form, Kind, Step, folded
+from handlers.engine.forms import engine
+from handlers.engine.forms.model import Choice, Data, Form, Gone, Invalid, Kind, Step
+from handlers.engine.forms.readers import folded
 from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import Attachment, Button, Message, rows
 from handlers.engine.registry import Command, Feature
@@ -344,9 +345,9 @@ def _own_in(ctx: Ctx, item: Reception | None, state: str) -> Reception:
     A close-out or follow-up checks it when it starts and again when it is sent, since its
     draft can wait while the reception is edited and goes back to its approvers."""
     if item is None or item.requester_id != ctx.person.id:
-        raise flow.Invalid(N_("rcp.not_yours"))
+        raise Invalid(N_("rcp.not_yours"))
     if item.state != state:
-        raise flow.Invalid(N_("rcp.closed_already"), state=ctx.t(f"rcp.state.{item.state}"))
+        raise Invalid(N_("rcp.closed_already"), state=ctx.t(f"rcp.state.{item.state}"))
     return item
 
 
@@ -373,8 +374,8 @@ def _awaiting_follow_up(ctx: Ctx, item: Reception | None) -> Reception:
     )
     params = {"client": item.client.name, "result": item.follow_up}
     if logged is None:  # set outside the bot (a hand edit): nothing says when
-        raise flow.Gone(N_("followup.already_undated"), **params)
-    raise flow.Gone(N_("followup.already"), at=ctx.t.datetime(logged, ctx.tz), **params)
+        raise Gone(N_("followup.already_undated"), **params)
+    raise Gone(N_("followup.already"), at=ctx.t.datetime(logged, ctx.tz), **params)
 
 
 Gate = Callable[[Ctx, Reception | None], Reception]
@@ -384,10 +385,10 @@ def _start_on_own(ctx: Ctx, parts: list[str], gate: Gate, form: Form) -> None:
     """Start `form` about the reception named in `parts`, if `gate` lets it (see `_own_in`)."""
     try:
         item = gate(ctx, named_by(ctx.session, Reception, parts))
-    except flow.Invalid as refused:
+    except Invalid as refused:
         ctx.say(refused.key, **refused.params)
         return
-    flow.start(ctx, form, prefill={"@reception": item.id})
+    engine.start(ctx, form, prefill={"@reception": item.id})
 
 
 def _form_reception(ctx: Ctx, data: Data) -> Reception:

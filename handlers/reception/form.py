@@ -15,9 +15,19 @@ from decimal import Decimal
 from typing import Any
 
 from handlers.approval import chain as approval
-from handlers.engine import flow
 from handlers.engine.context import Ctx
-from handlers.engine.flow import Choice, Data, Doubt, Form, Gone, Invalid, Kind, Step, answered
+from handlers.engine.forms import engine
+from handlers.engine.forms.model import (
+    Choice,
+    Data,
+    Doubt,
+    Form,
+    Gone,
+    Invalid,
+    Kind,
+    Step,
+    answered,
+)
 from handlers.engine.i18n import N_
 from handlers.org.clients import (
     REGION_STEP,
@@ -83,7 +93,7 @@ def _arrival_ahead(ctx: Ctx, data: Data, value: str) -> None:
     if arrival > ctx.now:
         return
     # Said with its date: 12月3日 typed on 12月4日 is yesterday's. A day typed without an hour
-    # is checked at its last instant (flow._read_when), which is no time anyone typed.
+    # is checked at its last instant (forms.readers._read_when), which is no time anyone typed.
     local = arrival.astimezone(ctx.tz)
     day_only = local.time() == time.max
     shown = ctx.t.date(local.date()) if day_only else ctx.t.datetime(arrival, ctx.tz)
@@ -364,7 +374,7 @@ FORM = Form(FORM_NAME, N_("rcp.title"), STEPS, summary, submit, still_open=_edit
 
 
 def start(ctx: Ctx, argument: str) -> None:
-    flow.start(ctx, FORM)
+    engine.start(ctx, FORM)
 
 
 def guests_left(ctx: Ctx, reception: Reception) -> bool:
@@ -388,4 +398,4 @@ def reopen(ctx: Ctx, reception: Reception) -> None:
         ctx.say(refused.key, **refused.params)
         return
     data = {**reception.answers, "@reception": reception.id}
-    flow.start(ctx, FORM, prefill=data)
+    engine.start(ctx, FORM, prefill=data)

@@ -22,18 +22,10 @@ from typing import Any
 
 from sqlalchemy import update
 
-from handlers.engine import flow
 from handlers.engine.context import Ctx, named_by
-from handlers.engine.flow import (
-    Choice,
-    Data,
-    Form,
-    Invalid,
-    Kind,
-    Step,
-    answered,
-    clean_text,
-)
+from handlers.engine.forms import engine
+from handlers.engine.forms.model import Choice, Data, Form, Invalid, Kind, Step, answered
+from handlers.engine.forms.readers import clean_text
 from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import Button, Message, action_id
 from handlers.engine.registry import Command, Feature
@@ -321,7 +313,7 @@ FORM = Form(FORM_NAME, N_("visit.title"), STEPS, summary, submit)
 def start(ctx: Ctx, argument: str) -> None:
     """`/visit` asks everything; `/visit <one line>` is the quick log."""
     if not clean_text(argument):
-        flow.start(ctx, FORM)
+        engine.start(ctx, FORM)
         return
     quick = parse_quick(argument, own_clients(ctx.session, ctx.person), ctx.local_now, ctx.t.lang)
     visited_on = quick.visited_on or _today(ctx)
@@ -345,7 +337,7 @@ def start(ctx: Ctx, argument: str) -> None:
     understood = _understood(ctx, quick, prefill)
     if understood:
         ctx.say("visit.quick.read", what=understood)
-    flow.start(ctx, FORM, prefill=prefill)
+    engine.start(ctx, FORM, prefill=prefill)
 
 
 def _understood(ctx: Ctx, quick: Quick, prefill: Data) -> str:
@@ -378,7 +370,7 @@ def press(ctx: Ctx, parts: list[str]) -> None:
         if client is None or client.owner_id != ctx.person.id:
             ctx.say("button.stale")
             return
-        flow.start(ctx, FORM, prefill={"client": f"c:{client.id}"})
+        engine.start(ctx, FORM, prefill={"client": f"c:{client.id}"})
     elif parts[0] == "e":
         entry = named_by(ctx.session, PlanEntry, parts, 1)
         if entry is None or entry.plan.person_id != ctx.person.id:
@@ -390,7 +382,7 @@ def press(ctx: Ctx, parts: list[str]) -> None:
         prefill: Data = {"client": f"c:{entry.client_id}"}
         if entry.planned_on <= _today(ctx):
             prefill["date"] = entry.planned_on.isoformat()
-        flow.start(ctx, FORM, prefill=prefill)
+        engine.start(ctx, FORM, prefill=prefill)
     else:
         ctx.say("button.stale")
 

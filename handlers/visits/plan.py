@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 
 from handlers.approval import chain as approval
 from handlers.approval.subjects import Subject, register
-from handlers.engine import flow
 from handlers.engine.context import Ctx, named_by, zone_of
-from handlers.engine.flow import Data, Form, Invalid, Kind, Step
+from handlers.engine.forms import engine
+from handlers.engine.forms.model import Data, Form, Invalid, Kind, Step
 from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import Button, Message, action_id, rows
 from handlers.engine.registry import Command, Feature
@@ -293,7 +293,7 @@ def _add(ctx: Ctx, year: int, month: int) -> None:
     if plan is not None and plan.state == "pending":
         ctx.say("plan.error.pending")
         return
-    flow.start(ctx, FORM, prefill={"@month": month_key(year, month)})
+    engine.start(ctx, FORM, prefill={"@month": month_key(year, month)})
 
 
 def _own_plan(ctx: Ctx, plan_id: str) -> VisitPlan | None:

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from handlers.engine.flow import also, clean_text
+from handlers.engine.forms.model import also
+from handlers.engine.forms.readers import clean_text
 from handlers.engine.i18n import LOCALES, Translator
 from handlers.org.clients import find_client
 from handlers.text.dates.answer import DateNotUnderstood

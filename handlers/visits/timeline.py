@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import select
 
 from handlers.engine.context import Ctx, named_by
-from handlers.engine.flow import clean_text
+from handlers.engine.forms.readers import clean_text
 from handlers.engine.i18n import N_, Translator, clipped
 from handlers.engine.messages import Button, rows
 from handlers.engine.registry import Command, Feature

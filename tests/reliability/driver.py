@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from handlers.engine.core import CONSOLE, Core
-from handlers.engine.flow import PENDING, SUMMARY, Form, Kind, Step
+from handlers.engine.forms.model import PENDING, SUMMARY, Form, Kind, Step
 from handlers.engine.messages import Event, Message
 from storage.models import ApprovalStep, Draft, Person, Reception
 

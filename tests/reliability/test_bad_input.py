@@ -23,7 +23,8 @@ from sqlalchemy import select
 
 from handlers.engine.context import Ctx
 from handlers.engine.core import Core
-from handlers.engine.flow import PENDING, Form, Kind, Step, clean_text
+from handlers.engine.forms.model import PENDING, Form, Kind, Step
+from handlers.engine.forms.readers import clean_text
 from handlers.engine.messages import Message
 from storage.models import Person
 from tests.reliability.driver import (

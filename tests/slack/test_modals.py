@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from handlers.engine import flow
 from handlers.engine.context import Ctx
 from handlers.engine.core import Core
 from handlers.engine.features import FEATURES
-from handlers.engine.flow import Choice, Data, Form, Invalid, Kind, Step
+from handlers.engine.forms.engine import start
+from handlers.engine.forms.model import Choice, Data, Form, Invalid, Kind, Step
+from handlers.engine.forms.readers import show_value
 from handlers.engine.i18n import Translator
 from handlers.engine.registry import Command, Feature
 from handlers.rules.policy.schema import Policy
@@ -36,7 +37,7 @@ def _future(ctx: Ctx, data: Data, value: str) -> None:
 
 
 def _summary(ctx: Ctx, data: Data) -> str:
-    lines = [f"{s.name}: {flow.show_value(ctx, s, data)}" for s in STEPS if s.name in data]
+    lines = [f"{s.name}: {show_value(ctx, s, data)}" for s in STEPS if s.name in data]
     return "TEST SUMMARY\n" + "\n".join(lines)
 
 
@@ -66,7 +67,7 @@ STEPS = (
 )
 FORM = Form("tst", "tst.title", STEPS, _summary, _submit)
 TEST_FEATURE = Feature(
-    commands=(Command("tform", "tst.help", lambda ctx, arg: flow.start(ctx, FORM)),), forms=(FORM,)
+    commands=(Command("tform", "tst.help", lambda ctx, arg: start(ctx, FORM)),), forms=(FORM,)
 )
 GOOD = {
     "title": "Kick-off",

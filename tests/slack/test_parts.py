@@ -21,7 +21,7 @@ from bot.slack_blocks import SECTION_MAX, message_blocks, read_modal, slack_spel
 from bot.slack_send import Pacer
 from handlers.engine.context import enqueue
 from handlers.engine.core import Core
-from handlers.engine.flow import FormAction
+from handlers.engine.forms.model import FormAction
 from handlers.engine.i18n import Translator
 from handlers.engine.messages import Button, Message
 from handlers.rules.policy.schema import Policy

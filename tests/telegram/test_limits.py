@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.telegram_limits import split_text, utf16_len
-from handlers.engine.flow import Form, Step
+from handlers.engine.forms.model import Form, Step
 
 
 def test_a_short_text_stays_whole() -> None:
