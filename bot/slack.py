@@ -64,13 +64,13 @@ from bot.slack_blocks import (
 )
 from bot.slack_send import SEND_ERRORS, Pacer, Sender, web_client
 from bot.start_retry import Passing, until_answered
-from handlers.engine.context import OUTBOX, Ctx, enqueue, translator_for
+from handlers.engine.context import OUTBOX, Ctx, audit_refused_request, enqueue, translator_for
 from handlers.engine.core import Core
 from handlers.engine.forms.drafts import load_draft
 from handlers.engine.forms.model import SUMMARY, Form, FormAction
 from handlers.engine.i18n import Translator, choose_locale
 from handlers.engine.messages import Event, Message
-from storage.models import AuditEntry, Identity, Person
+from storage.models import Identity, Person
 
 log = logging.getLogger(__name__)
 
@@ -233,12 +233,7 @@ class SlackBot:
 
     def _audit_refused_request(self, remote: str | None, status: int) -> None:
         with self.core.db.session() as session:
-            detail = {"status": status, "from": remote or ""}
-            session.add(
-                AuditEntry(
-                    at=self.core.clock(), platform=PLATFORM, action="request.refused", detail=detail
-                )
-            )
+            audit_refused_request(session, self.core.clock(), PLATFORM, status, remote)
 
     async def run_outbox(self, tick_seconds: float) -> None:
         """A pass every tick, run as tracked work (a failed one is logged, the next tick

@@ -23,8 +23,8 @@ from aiohttp import web
 from telegram import Bot, Update
 from telegram.ext import Application, ExtBot
 
+from handlers.engine.context import audit_refused_request
 from storage.db import Database
-from storage.models import AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +96,7 @@ class WebhookServer:
 
     def _audit(self, status: int, reason: str, remote: str) -> None:
         with self.db.session() as session:
-            detail = {"status": status, "reason": reason, "from": remote[:64]}
-            session.add(
-                AuditEntry(
-                    at=self.clock(), platform="telegram", action="request.refused", detail=detail
-                )
-            )
+            audit_refused_request(session, self.clock(), "telegram", status, remote, reason)
 
 
 def _update(data: object, bot: Bot) -> Update | None:

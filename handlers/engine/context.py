@@ -121,6 +121,22 @@ def translator_for(
     return Translator(locale, today)
 
 
+def audit_refused_request(
+    session: Session,
+    now: datetime,
+    platform: str,
+    status: int,
+    remote: str | None,
+    reason: str | None = None,
+) -> None:
+    """An HTTP request a platform's endpoint refused (a bad signature or secret, a shape no
+    listener reads): kept with no actor, the caller's address and why, never its body."""
+    detail: dict[str, Any] = {"status": status, "from": (remote or "")[:64]}
+    if reason is not None:
+        detail["reason"] = reason
+    session.add(AuditEntry(at=now, platform=platform, action="request.refused", detail=detail))
+
+
 def enqueue(
     session: Session,
     person: Person,
