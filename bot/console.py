@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -145,12 +146,11 @@ class Console:
         """The person's digest as it reads now (the scheduler sends it at their digest time)."""
         now = self.clock()
         with self.core.db.session() as session:
-            person = self._current(session)
-            if person is None:
-                self._nobody(self.person)
+            me = self._me(session)
+            if me is None:
                 return
-            t = translator_for(session, person, self.core.policy)
-            day = now.astimezone(zone_of(person, self.core.policy)).date()
+            person, t, zone = me
+            day = now.astimezone(zone).date()
             message = digest.build(session, self.core.policy, person, now, day)
         if message is None:
             self.out(t("console.digest_empty"))
@@ -161,12 +161,10 @@ class Console:
         """Run the scheduler as at the moment typed (a day alone: its digest time)."""
         now = self.clock()
         with self.core.db.session() as session:
-            person = self._current(session)
-            if person is None:
-                self._nobody(self.person)
+            me = self._me(session)
+            if me is None:
                 return
-            t = translator_for(session, person, self.core.policy)
-            zone = zone_of(person, self.core.policy)
+            _, t, zone = me
         if not argument:
             self.out(t("console.at_usage"))
             return
@@ -195,6 +193,16 @@ class Console:
 
     def _current(self, session: Session) -> Person | None:
         return session.scalars(select(Person).where(Person.name == self.person)).first()
+
+    def _me(self, session: Session) -> tuple[Person, Translator, ZoneInfo] | None:
+        """The current person with their language and zone; None, said, when the org chart
+        has nobody of that name."""
+        person = self._current(session)
+        if person is None:
+            self._nobody(self.person)
+            return None
+        policy = self.core.policy
+        return person, translator_for(session, person, policy), zone_of(person, policy)
 
     def _t(self) -> Translator:
         """The current person's language, for the console's own lines."""
