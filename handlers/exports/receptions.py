@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import Any, get_args
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, Select, select
@@ -19,12 +19,11 @@ from sqlalchemy.orm import aliased
 from handlers.exports.common import Request
 from handlers.exports.table import Column, local
 from handlers.reception.card import BUDGET_LINES, budget
-from handlers.rules.policy.fields import Approver
+from handlers.rules.policy.fields import APPROVER_KINDS  # manager, gm, finance
 from storage.models import ApprovalStep, Client, Person, Reception
 
 TITLE = "exp.title.receptions"
 BATCH = 500
-APPROVER_KINDS: tuple[str, ...] = get_args(Approver)  # manager, gm, finance
 
 COLUMNS: tuple[Column, ...] = (
     Column("id", "int", 7),
