@@ -182,6 +182,29 @@ REGION_STEP = Step(
 )
 
 
+def contact_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    """The form's client's contacts, one tap each, a name typed beside them."""
+    client = chosen_client(ctx, data)
+    if client is None:
+        return []
+    return [
+        Choice(
+            c.name, ctx.t("visit.contact", name=c.name, title=c.title) if c.title else c.name, True
+        )
+        for c in client.contacts
+    ]
+
+
+def contact_title(ctx: Ctx, data: Data, name: str) -> str | None:
+    """The title kept for the form's client's contact of this name ("张总" → 采购总监)."""
+    client = chosen_client(ctx, data)
+    key = "".join(name.split()).lower()
+    for contact in client.contacts if client else []:
+        if "".join(contact.name.split()).lower() == key and contact.title:
+            return contact.title
+    return None
+
+
 def keep_contact(client: Client, name: str, title: str = "") -> None:
     """The person met or received, kept among the client's contacts (once: a name already
     there, in any case or spacing, is left as it is)."""

@@ -35,10 +35,12 @@ from handlers.org.clients import (
     chosen_client,
     client_choices,
     client_reader,
+    contact_choices,
+    contact_title,
     keep_contact,
     submitted_client,
 )
-from handlers.reception import after_approval, quick
+from handlers.reception import after_approval, last_time, quick
 from handlers.reception.card import (
     CHANGES,
     budget,
@@ -46,6 +48,7 @@ from handlers.reception.card import (
     reception_summary,
     stay_nights,
 )
+from handlers.reception.who_approves import approver_kinds, company_hotel, who_approves
 from storage.models import Reception
 
 FORM_NAME = "rcp"
@@ -74,6 +77,25 @@ def _class_params(ctx: Ctx, data: Data) -> dict[str, Any]:
         for key, c in ctx.policy.classes.items()
     ]
     return {"classes": "\n".join(lines)}
+
+
+def _last_params(ctx: Ctx, data: Data) -> dict[str, Any]:
+    last = last_time.last_reception(ctx, data)
+    assert last is not None  # asked only when there is one
+    return {
+        "when": ctx.t.date(last.arrival_at.astimezone(ctx.tz).date()),
+        "what": quick.what_was_read(ctx, FORM, last_time.arrangements(last)),
+    }
+
+
+def _known_title(ctx: Ctx, data: Data) -> str | None:
+    return contact_title(ctx, data, str(data.get("guest", "")))
+
+
+def _title_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    """The main visitor's title as the client's contacts keep it, one tap to take."""
+    title = _known_title(ctx, data)
+    return [Choice(title, title, literal=True)] if title else []
 
 
 def _purpose_choices(ctx: Ctx, data: Data) -> list[Choice]:
@@ -183,10 +205,6 @@ def _ceiling(line: str) -> Callable[[Ctx, Data], Decimal]:
     return lambda ctx, data: Decimal(getattr(ctx.policy.budget, line))
 
 
-def _company_hotel(ctx: Ctx, data: Data) -> bool:
-    return bool(data.get("hotel")) and data.get("hotel_payer") == "company"
-
-
 # ---------------------------------------------------------------------------- the form
 
 ONE = Decimal(1)
@@ -207,9 +225,27 @@ STEPS = (
         default=_default_class,
         params=_class_params,
     ),
+    Step(
+        "same",
+        N_("rcp.ask.same"),
+        Kind.YESNO,
+        when=last_time.has_last,
+        params=_last_params,
+        then=last_time.copy_last,
+    ),
     Step("visitors", N_("rcp.ask.visitors"), Kind.NUMBER, minimum=ONE, maximum=Decimal(500)),
-    Step("guest", N_("rcp.ask.guest"), max_length=50),
-    Step("guest_title", N_("rcp.ask.guest_title"), max_length=50),
+    Step(
+        "guest", N_("rcp.ask.guest"), Kind.CHOICE, contact_choices, allow_other=True, max_length=50
+    ),
+    Step(
+        "guest_title",
+        N_("rcp.ask.guest_title"),
+        Kind.CHOICE,
+        _title_choices,
+        allow_other=True,
+        max_length=50,
+        default=_known_title,
+    ),
     Step("purposes", N_("rcp.ask.purposes"), Kind.MULTI, _purpose_choices),
     Step(
         "arrival", N_("rcp.ask.arrival"), Kind.DATETIME, check=_arrival_ahead, caution=_far_arrival
@@ -277,7 +313,7 @@ STEPS = (
         "b_hotel",
         N_("rcp.ask.b_hotel"),
         Kind.MONEY,
-        when=_company_hotel,
+        when=lambda ctx, data: company_hotel(data),
         minimum=Decimal(0),
         maximum=_ceiling("hotel_max"),
     ),
@@ -304,6 +340,7 @@ STEPS = (
 
 def summary(ctx: Ctx, data: Data) -> str:
     text = reception_summary(ctx.session, ctx.policy, data, ctx.t, ctx.tz)
+    text += "\n" + who_approves(ctx, data)
     if data.get(QUICK):  # which answers came from the one line, to be checked the more
         text += "\n" + ctx.t("rcp.quick.marked", fields=quick.fields(ctx, FORM, data[QUICK]))
     return ctx.t("rcp.summary_title") + "\n" + text
@@ -327,14 +364,14 @@ def submit(ctx: Ctx, data: Data) -> None:
     reception.departure_at = datetime.fromisoformat(data["departure"])
     reception.visitors = data["visitors"]
     reception.total = lines.total
-    reception.company_hotel = _company_hotel(ctx, data)
+    reception.company_hotel = company_hotel(data)
     reception.answers = {
         **{k: v for k, v in data.items() if not k.startswith("@")},
         "client": f"c:{client.id}",
     }
     if before:  # an edit: the card says what changed since the approvers last saw it
         reception.answers[CHANGES] = changed(before, reception.answers)
-    kinds = ctx.policy.approvers_for(data["cls"], lines.total, reception.company_hotel)
+    kinds = approver_kinds(ctx, data)
     approval.submit(
         ctx,
         "reception",
@@ -383,7 +420,7 @@ def start(ctx: Ctx, argument: str) -> None:
     read = quick.prefill(ctx, FORM, quick.hear(argument, ctx)) if clean_text(argument) else {}
     if read:
         ctx.say("rcp.quick.read", what=quick.what_was_read(ctx, FORM, read))
-        read[QUICK] = list(read)
+        read[QUICK] = [name for name, value in read.items() if value is not None]
     engine.start(ctx, FORM, prefill=read)
 
 

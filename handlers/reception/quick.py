@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from handlers.engine.context import Ctx
-from handlers.engine.forms.model import Data, Form, Invalid
+from handlers.engine.forms.model import Data, Form, Invalid, Step
 from handlers.engine.forms.readers import clean_text, parse_number, read_answer, show_value
 from handlers.org.clients import find_client, own_clients
 from handlers.text.phrases import SEPARATORS, choice_words, cut, take_words, word_pattern
@@ -67,6 +67,7 @@ _DEPARTURE = re.compile(
     rf"({_NOT_SEP}{{2,16}}?)(?:离开|返程|离|走|回){_END}"
     r"|(?i:\b(?:leav(?:e|es|ing)|depart(?:s|ing)?)\s+(?:on\s+|at\s+)?(.+?))(?=\s*(?:[,;]|$|\s(?i:pick|\d+\s+nights?|hotel|tour|meet|lunch|dinner)))"
 )
+_SAME = re.compile(r"[照像同跟和]上次(?:一样)?|(?i:\b(?:like|same\s+as|as)\s+last\s+time\b)")
 # Meals: "午晚餐各一次" is two, "午餐" one, "lunch and dinner" two, "3顿饭" three.
 _MEAL_COUNT = re.compile(rf"{_NUMBER}\s*(?:顿|餐|次)(?:饭|餐)?|(?i:\b(\d+)\s+meals?\b)")
 _MEAL_WORDS = re.compile(r"[早午晚]+(?:餐|饭|宴)|(?i:\b(?:breakfast|lunch|dinner)s?\b)")
@@ -92,6 +93,8 @@ def hear(text: str, ctx: Ctx) -> dict[str, str]:
     for pattern, step in ((_NO_PICKUP, "pickup"), (_NO_HOTEL, "hotel"), (_NO_MEALS, "meals")):
         if take(pattern):
             heard[step] = "0" if step == "meals" else "no"
+    if take(_SAME):
+        heard["same"] = "yes"
     classes = "|".join(re.escape(k) for k in ctx.policy.classes)
     if classes:
         take(
@@ -158,20 +161,29 @@ def prefill(ctx: Ctx, form: Form, heard: dict[str, str]) -> Data:
         if not step.applies(ctx, data):
             continue
         if text is None:
-            # What the line left out but the record knows (the client's class) is taken too:
-            # the summary shows it, marked, to be changed there.
-            default = step.default(ctx, data) if step.default and data else None
-            if default is not None:
-                data[step.name] = default
+            if step.name in data:  # copied from last time
+                continue
+            # What the line left out but the records know (the client's class, a known
+            # contact's title) is taken too; an optional question it did not mention is
+            # skipped. The summary shows all of it, marked, to be changed there.
+            known = _known(ctx, data, step)
+            if known is not None:
+                data[step.name] = known
+            elif step.optional and data:
+                data[step.name] = None
             continue
         try:
-            data[step.name] = read_answer(ctx, step, data, text)
+            data = step.taken(ctx, data, read_answer(ctx, step, data, text))
         except Invalid:
             if step.name == "departure" and "arrival" in data:
                 from_arrival = replace(ctx, now=datetime.fromisoformat(data["arrival"]))
                 with suppress(Invalid):
                     data[step.name] = read_answer(from_arrival, step, data, text)
     return data
+
+
+def _known(ctx: Ctx, data: Data, step: Step) -> str | None:
+    return step.default(ctx, data) if step.default is not None else None
 
 
 def fields(ctx: Ctx, form: Form, names: list[str]) -> str:
@@ -186,5 +198,5 @@ def what_was_read(ctx: Ctx, form: Form, data: Data) -> str:
     return " · ".join(
         f"{ctx.t(f'{form.name}.field.{step.name}')} {show_value(ctx, step, data)}"
         for step in form.steps
-        if step.name in data
+        if data.get(step.name) is not None
     )

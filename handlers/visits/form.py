@@ -31,10 +31,10 @@ from handlers.engine.messages import Button, Message, action_id
 from handlers.engine.registry import Command, Feature
 from handlers.org.clients import (
     REGION_STEP,
-    chosen_client,
     client_choices,
     client_label,
     client_reader,
+    contact_choices,
     keep_contact,
     own_clients,
     submitted_client,
@@ -99,18 +99,6 @@ def _not_future(ctx: Ctx, data: Data, value: str) -> None:
         raise Invalid(N_("visit.error.future"), date=ctx.t.date(day))
 
 
-def _contact_choices(ctx: Ctx, data: Data) -> list[Choice]:
-    client = chosen_client(ctx, data)
-    if client is None:
-        return []
-    return [
-        Choice(
-            c.name, ctx.t("visit.contact", name=c.name, title=c.title) if c.title else c.name, True
-        )
-        for c in client.contacts
-    ]
-
-
 def _kind_choices(ctx: Ctx, data: Data) -> list[Choice]:
     return [Choice(k, f"visit.kind.{k}") for k in visit_rules.KINDS]
 
@@ -150,7 +138,7 @@ STEPS = (
         "contact",
         N_("visit.ask.contact"),
         Kind.CHOICE,
-        _contact_choices,
+        contact_choices,
         allow_other=True,
         max_length=100,
         params=_client_params,

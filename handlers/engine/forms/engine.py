@@ -282,7 +282,7 @@ def _take(ctx: Ctx, form: Form, draft: Draft, step: Step, value: Any) -> None:
 
 def _accept(ctx: Ctx, form: Form, draft: Draft, step: Step, value: Any) -> None:
     data = {k: v for k, v in draft.data.items() if k not in (PENDING, f"_{step.name}")}
-    data[step.name] = value
+    data = step.taken(ctx, data, value)
     history = [*history_of(draft), step.name]
     save(ctx, draft, data, next_step(ctx, form, data), history)
     if draft.step == SUMMARY and not form.confirm:

@@ -44,9 +44,11 @@ def fill(ctx: Ctx, form: Form, texts: dict[str, str], opened: Opened) -> dict[st
                 errors[step.name] = ctx.t("flow.error.empty")
             continue
         try:
-            data[step.name] = read_answer(ctx, step, data, raw)
+            value = read_answer(ctx, step, data, raw)
         except Invalid as error:
             errors[step.name] = ctx.t(error.key, **error.params)
+            continue
+        data = step.taken(ctx, data, value)  # the later inputs, read next, have the last word
     if errors:
         return errors
     history = [s.name for s in form.steps if s.name in data]

@@ -113,6 +113,15 @@ class Step:
     default: Callable[[Ctx, Data], str | None] | None = None  # a choice to mark as default
     # An answer allowed but unusual (an arrival in 2099): the text asking to confirm it, or None.
     caution: Callable[[Ctx, Data, Any], str | None] | None = None
+    # An answer that answers other questions too ("like last time" copies last time's
+    # arrangements): those answers, taken where the form has none yet (or only a skip).
+    then: Callable[[Ctx, Data, Any], Data] | None = None
+
+    def taken(self, ctx: Ctx, data: Data, value: Any) -> Data:
+        """The answers once this step's `value` is in: its own, and what it answers too."""
+        more = self.then(ctx, data, value) if self.then else {}
+        filled = {k: v for k, v in more.items() if data.get(k) is None}
+        return {**data, **filled, self.name: value}
 
     def applies(self, ctx: Ctx, data: Data) -> bool:
         return self.when is None or self.when(ctx, data)
