@@ -134,7 +134,7 @@ def form_modal(ctx: Ctx, form: Form, draft: Draft | None) -> Block:
     blocks: list[Block] = [
         {"type": "context", "elements": [plain(t("slack.modal.intro"), LABEL_MAX)]}
     ]
-    for step in form.steps:
+    for step in form.whole_steps:
         blocks.extend(_step_blocks(ctx, form, step, data))
     return {
         "type": "modal",

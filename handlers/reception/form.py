@@ -81,7 +81,7 @@ def _class_params(ctx: Ctx, data: Data) -> dict[str, Any]:
 
 def _last_params(ctx: Ctx, data: Data) -> dict[str, Any]:
     last = last_time.last_reception(ctx, data)
-    assert last is not None  # asked only when there is one
+    assert last is not None  # asked only when there is one, and only in a conversation
     return {
         "when": ctx.t.date(last.arrival_at.astimezone(ctx.tz).date()),
         "what": quick.what_was_read(ctx, FORM, last_time.arrangements(last)),
@@ -232,19 +232,16 @@ STEPS = (
         when=last_time.has_last,
         params=_last_params,
         then=last_time.copy_last,
+        chat_only=True,
     ),
     Step("visitors", N_("rcp.ask.visitors"), Kind.NUMBER, minimum=ONE, maximum=Decimal(500)),
-    Step(
-        "guest", N_("rcp.ask.guest"), Kind.CHOICE, contact_choices, allow_other=True, max_length=50
-    ),
+    Step("guest", N_("rcp.ask.guest"), choices=contact_choices, max_length=50),
     Step(
         "guest_title",
         N_("rcp.ask.guest_title"),
-        Kind.CHOICE,
-        _title_choices,
-        allow_other=True,
-        max_length=50,
+        choices=_title_choices,
         default=_known_title,
+        max_length=50,
     ),
     Step("purposes", N_("rcp.ask.purposes"), Kind.MULTI, _purpose_choices),
     Step(

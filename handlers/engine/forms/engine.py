@@ -147,7 +147,7 @@ def _step_buttons(ctx: Ctx, form: Form, draft: Draft, step: Step) -> tuple[tuple
             _button(ctx.t("flow.yes"), form, draft, step.name, "y"),
             _button(ctx.t("flow.no"), form, draft, step.name, "n"),
         ]
-    elif step.kind in (Kind.CHOICE, Kind.MULTI):
+    elif step.kind in (Kind.CHOICE, Kind.MULTI) or step.choices:  # a text step's suggestions
         chosen = data.get(f"_{step.name}", [])
         default = step.default(ctx, data) if step.default else None
         for index, choice in enumerate(step.options(ctx, data)):
@@ -234,7 +234,7 @@ def press(ctx: Ctx, form: Form, draft: Draft, pressed: FormAction) -> None:
         _take(ctx, form, draft, step, None)
     elif step.kind is Kind.YESNO and value in ("y", "n"):
         _take(ctx, form, draft, step, value == "y")
-    elif step.kind in (Kind.CHOICE, Kind.MULTI):
+    elif step.kind in (Kind.CHOICE, Kind.MULTI) or step.choices:
         _press_choice(ctx, form, draft, step, value)
     else:
         ctx.say("flow.stale_button")
@@ -257,7 +257,7 @@ def _press_choice(ctx: Ctx, form: Form, draft: Draft, step: Step, value: str) ->
         ask(ctx, form, draft)
         return
     choice = options[index].value
-    if step.kind is Kind.CHOICE:
+    if step.kind is not Kind.MULTI:
         try:
             if step.check:
                 step.check(ctx, draft.data, choice)

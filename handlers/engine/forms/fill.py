@@ -32,6 +32,9 @@ def fill(ctx: Ctx, form: Form, texts: dict[str, str], opened: Opened) -> dict[st
     for step in form.steps:
         if not step.applies(ctx, data):
             continue
+        if step.chat_only:  # not shown in a whole form: answered as not taken
+            data.setdefault(step.name, None)
+            continue
         raw = texts.get(step.name) or ""
         if not clean_text(raw) or (step.optional and clean_text(raw).lower() in SKIP_WORDS):
             if step.optional:

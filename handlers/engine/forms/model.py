@@ -99,7 +99,7 @@ class Step:
     name: str
     prompt: str
     kind: Kind = Kind.TEXT
-    choices: Sequence[Choice] | ChoicesFn = ()
+    choices: Sequence[Choice] | ChoicesFn = ()  # of a text step: suggestions, one tap each
     allow_other: bool = False  # a choice step that also takes a typed value (a new client)
     optional: bool = False
     when: Callable[[Ctx, Data], bool] | None = None
@@ -116,6 +116,9 @@ class Step:
     # An answer that answers other questions too ("like last time" copies last time's
     # arrangements): those answers, taken where the form has none yet (or only a skip).
     then: Callable[[Ctx, Data, Any], Data] | None = None
+    # Asked in a conversation only: a whole form at once (a modal) shows every field anyway,
+    # so a shortcut that fills others has nothing to spare it.
+    chat_only: bool = False
 
     def taken(self, ctx: Ctx, data: Data, value: Any) -> Data:
         """The answers once this step's `value` is in: its own, and what it answers too."""
@@ -159,6 +162,11 @@ class Form:
     # Raises Gone when what the draft is for has closed: checked before any question still
     # missing is asked, so nobody answers one for a draft that cannot be sent.
     still_open: Callable[[Ctx, Data], object] | None = None
+
+    @property
+    def whole_steps(self) -> tuple[Step, ...]:
+        """The steps a whole form at once (a modal, a card form) shows and reads."""
+        return tuple(step for step in self.steps if not step.chat_only)
 
     def __post_init__(self) -> None:
         # Refused when defined, not when someone taps: each action must fit Telegram's callback
