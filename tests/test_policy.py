@@ -489,7 +489,10 @@ def test_accompany_takes_one_role_as_older_files_wrote_it_or_a_list_or_none() ->
             '[classes.A]\nlabel_zh = "特"\nlabel_en = "A"\naccompany = ["gm", "gm"]\n',
             'classes.A.accompany: lists "gm" twice',
         ),
-        ('[reception]\narrangement_sheet_to = ["ceo"]\n', "arrangement_sheet_to[0]: must be one of"),
+        (
+            '[reception]\narrangement_sheet_to = ["ceo"]\n',
+            "arrangement_sheet_to[0]: must be one of",
+        ),
         ("[reception]\narrangement_sheet_days_before = 31\n", "must be a number ≤ 30"),
         ("[budget]\ndrinks_max = -5\n", "budget.drinks_max: must be a number ≥ 1"),
         ("[budget]\ndrinks_max = 1e9\n", "budget.drinks_max: must be a number ≤ 1000000"),

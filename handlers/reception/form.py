@@ -45,6 +45,7 @@ from handlers.reception.card import (
     reception_summary,
     stay_nights,
 )
+from handlers.reception.host import host_leader, host_line
 from storage.models import Reception
 
 FORM_NAME = "rcp"
@@ -259,9 +260,25 @@ STEPS = (
         maximum=_ceiling("meal_per_head_max"),
         params=_meal_params,
     ),
+    Step(
+        "b_drinks",
+        N_("rcp.ask.b_drinks"),
+        Kind.MONEY,
+        when=answered("meals"),
+        optional=True,
+        minimum=Decimal(0),
+        maximum=_ceiling("drinks_max"),
+    ),
     Step("room", N_("rcp.ask.room"), Kind.YESNO),
     Step("tour", N_("rcp.ask.tour"), optional=True),
-    Step("leaders", N_("rcp.ask.leaders"), Kind.MULTI, _leader_choices, optional=True),
+    Step(
+        "leaders",
+        N_("rcp.ask.leaders"),
+        Kind.MULTI,
+        _leader_choices,
+        optional=True,
+        default=host_leader,
+    ),
     Step("attendees", N_("rcp.ask.attendees"), optional=True),
     Step("gifts", N_("rcp.ask.gifts"), optional=True),
     Step(
@@ -301,7 +318,8 @@ STEPS = (
 
 
 def summary(ctx: Ctx, data: Data) -> str:
-    text = reception_summary(ctx.session, ctx.policy, data, ctx.t, ctx.tz)
+    host = host_line(ctx.session, ctx.policy, ctx.person, data["cls"], ctx.t)
+    text = reception_summary(ctx.session, ctx.policy, data, ctx.t, ctx.tz, host=host)
     return ctx.t("rcp.summary_title") + "\n" + text
 
 

@@ -148,12 +148,12 @@ def _step_buttons(ctx: Ctx, form: Form, draft: Draft, step: Step) -> tuple[tuple
             _button(ctx.t("flow.no"), form, draft, step.name, "n"),
         ]
     elif step.kind in (Kind.CHOICE, Kind.MULTI):
-        chosen = data.get(f"_{step.name}", [])
+        chosen = _ticked(ctx, step, data)
         default = step.default(ctx, data) if step.default else None
         for index, choice in enumerate(step.options(ctx, data)):
             mark = "✓ " if choice.value in chosen else ""
             label = mark + choice.text(ctx)
-            if choice.value == default:
+            if choice.value == default and step.kind is Kind.CHOICE:  # a MULTI's is ticked
                 label = ctx.t("flow.default_choice", label=label)
             buttons.append(_button(label, form, draft, step.name, str(index)))
         if step.kind is Kind.MULTI:
@@ -241,10 +241,19 @@ def press(ctx: Ctx, form: Form, draft: Draft, pressed: FormAction) -> None:
         ask(ctx, form, draft)
 
 
+def _ticked(ctx: Ctx, step: Step, data: Data) -> list[str]:
+    """The choices ticked so far on a multiple choice; before any tap, its default (the
+    leaders to meet start from the host, SPEC §6a)."""
+    if f"_{step.name}" in data:
+        return list(data[f"_{step.name}"])
+    default = step.default(ctx, data) if step.kind is Kind.MULTI and step.default else None
+    return [default] if default else []
+
+
 def _press_choice(ctx: Ctx, form: Form, draft: Draft, step: Step, value: str) -> None:
     options = step.options(ctx, draft.data)
     if step.kind is Kind.MULTI and value == "done":
-        chosen = draft.data.get(f"_{step.name}", [])
+        chosen = _ticked(ctx, step, draft.data)
         if not chosen:
             ctx.say("flow.error.choose_one")
             ask(ctx, form, draft)
@@ -267,7 +276,7 @@ def _press_choice(ctx: Ctx, form: Form, draft: Draft, step: Step, value: str) ->
             return
         _take(ctx, form, draft, step, choice)
         return
-    chosen = set(draft.data.get(f"_{step.name}", []))
+    chosen = set(_ticked(ctx, step, draft.data))
     chosen ^= {choice}
     save(ctx, draft, {**draft.data, f"_{step.name}": sorted(chosen)}, step.name, history_of(draft))
     ask(ctx, form, draft, replace=True)  # the ticks change on the question itself

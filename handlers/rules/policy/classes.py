@@ -29,9 +29,7 @@ def _one_or_more(value: object) -> object:
 
 # In order of preference: the first of them the org chart has somebody for hosts (seed 002
 # "至少有一名副总经理主陪": a deputy GM, else the GM). Empty: nobody in particular.
-Hosts = Annotated[
-    tuple[Accompanier, ...], BeforeValidator(_one_or_more), AfterValidator(_distinct)
-]
+Hosts = Annotated[tuple[Accompanier, ...], BeforeValidator(_one_or_more), AfterValidator(_distinct)]
 
 
 class ClassPolicy(_Section):
