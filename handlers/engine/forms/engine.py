@@ -276,9 +276,8 @@ def _press_choice(ctx: Ctx, form: Form, draft: Draft, step: Step, value: str) ->
             return
         _take(ctx, form, draft, step, choice)
         return
-    chosen = set(_ticked(ctx, step, draft.data))
-    chosen ^= {choice}
-    save(ctx, draft, {**draft.data, f"_{step.name}": sorted(chosen)}, step.name, history_of(draft))
+    ticked = set(_ticked(ctx, step, draft.data)) ^ {choice}
+    save(ctx, draft, {**draft.data, f"_{step.name}": sorted(ticked)}, step.name, history_of(draft))
     ask(ctx, form, draft, replace=True)  # the ticks change on the question itself
 
 
