@@ -69,6 +69,22 @@ def test_a_b_class_is_hosted_by_a_deputy_gm_and_the_leaders_start_from_them(
     assert "主陪:副总经理 孙副总" in company.last("王经理")
 
 
+def test_the_leaders_asked_again_start_from_what_was_chosen_not_the_host(
+    company: Company,
+) -> None:
+    fill_b_class(company)  # 会见:总经理, typed
+    company.press("李明", "修改某项")
+    company.press("李明", "会见领导")
+    company.press("李明", "✓ 总经理")  # untick the GM
+    asked = company.press("李明", "董事长")
+    assert "✓ 董事长" in asked and "✓ 总经理" not in asked
+    summary = company.press("李明", "选好了")
+    assert "会见:董事长" in summary
+    company.press("李明", "修改某项")
+    again = company.press("李明", "会见领导")
+    assert "✓ 董事长" in again and "✓ 总经理" not in again  # the answer, not the host
+
+
 def test_without_a_deputy_gm_the_gm_hosts_and_brings_the_two_day_lead(company: Company) -> None:
     company.clock.advance(days=5, hours=6)  # Mon 23 Nov 15:00: 43 hours before the arrival
     asked = until_leaders(company, ON_THE_25TH)

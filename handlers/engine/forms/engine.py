@@ -97,6 +97,7 @@ def ask(ctx: Ctx, form: Form, draft: Draft, replace: bool = False) -> None:
     if pending and pending["step"] == step.name:
         _confirm_date(ctx, form, draft, step)
         return
+    _tick_default(ctx, draft, step)
     text = question_text(ctx, step, draft.data)
     buttons = _step_buttons(ctx, form, draft, step)
     if step.kind is Kind.MULTI:  # in chat only: a modal's select needs no Done
@@ -108,6 +109,18 @@ def ask(ctx: Ctx, form: Form, draft: Draft, replace: bool = False) -> None:
     number = step.kind in (Kind.NUMBER, Kind.MONEY)
     card = question_card(draft, step.name)
     ctx.reply(text, buttons, card=card, expects_number=number, meta=meta, replace=replace)
+
+
+def _tick_default(ctx: Ctx, draft: Draft, step: Step) -> None:
+    """A multiple choice asked in chat starts with its default ticked (the leaders to meet
+    start from the host, SPEC §6a); asked again, with what was chosen (`edit_field`). A
+    modal ticks nothing: what its select sends is the whole answer."""
+    if step.kind is not Kind.MULTI or step.default is None or f"_{step.name}" in draft.data:
+        return
+    default = step.default(ctx, draft.data)
+    if default is not None:
+        data = {**draft.data, f"_{step.name}": [default]}
+        save(ctx, draft, data, draft.step, history_of(draft))
 
 
 def question_card(draft: Draft, name: str) -> str:
@@ -148,7 +161,7 @@ def _step_buttons(ctx: Ctx, form: Form, draft: Draft, step: Step) -> tuple[tuple
             _button(ctx.t("flow.no"), form, draft, step.name, "n"),
         ]
     elif step.kind in (Kind.CHOICE, Kind.MULTI):
-        chosen = _ticked(ctx, step, data)
+        chosen = data.get(f"_{step.name}", [])
         default = step.default(ctx, data) if step.default else None
         for index, choice in enumerate(step.options(ctx, data)):
             mark = "✓ " if choice.value in chosen else ""
@@ -241,19 +254,10 @@ def press(ctx: Ctx, form: Form, draft: Draft, pressed: FormAction) -> None:
         ask(ctx, form, draft)
 
 
-def _ticked(ctx: Ctx, step: Step, data: Data) -> list[str]:
-    """The choices ticked so far on a multiple choice; before any tap, its default (the
-    leaders to meet start from the host, SPEC §6a)."""
-    if f"_{step.name}" in data:
-        return list(data[f"_{step.name}"])
-    default = step.default(ctx, data) if step.kind is Kind.MULTI and step.default else None
-    return [default] if default else []
-
-
 def _press_choice(ctx: Ctx, form: Form, draft: Draft, step: Step, value: str) -> None:
     options = step.options(ctx, draft.data)
     if step.kind is Kind.MULTI and value == "done":
-        chosen = _ticked(ctx, step, draft.data)
+        chosen = draft.data.get(f"_{step.name}", [])
         if not chosen:
             ctx.say("flow.error.choose_one")
             ask(ctx, form, draft)
@@ -276,8 +280,9 @@ def _press_choice(ctx: Ctx, form: Form, draft: Draft, step: Step, value: str) ->
             return
         _take(ctx, form, draft, step, choice)
         return
-    ticked = set(_ticked(ctx, step, draft.data)) ^ {choice}
-    save(ctx, draft, {**draft.data, f"_{step.name}": sorted(ticked)}, step.name, history_of(draft))
+    chosen = set(draft.data.get(f"_{step.name}", []))
+    chosen ^= {choice}
+    save(ctx, draft, {**draft.data, f"_{step.name}": sorted(chosen)}, step.name, history_of(draft))
     ask(ctx, form, draft, replace=True)  # the ticks change on the question itself
 
 
@@ -461,6 +466,8 @@ def edit_field(ctx: Ctx, form: Form, draft: Draft, name: str) -> None:
         _show_summary(ctx, form, draft)
         return
     data = {k: v for k, v in draft.data.items() if k != name}
+    if step.kind is Kind.MULTI:  # asked again, it starts from what was chosen, not its default
+        data[f"_{name}"] = list(draft.data.get(name) or [])
     save(ctx, draft, data, name, history_of(draft))
     ask(ctx, form, draft)
 
