@@ -11,7 +11,8 @@ Every tick does two things.
    `at_risk_from`). A request submitted after that moment gets none: it was late, not left
    waiting, and its card already carries the urgent reason; a later step of a request that
    was in time is alerted as soon as it opens. The visits feature's "file next month's
-   plan" rows (`handlers.visits.plan.deadline_reminder_rows`) are made here too. These rows are
+   plan" rows (`handlers.visits.plan.deadline_reminder_rows`) and the arrangement sheets
+   (`handlers.reception.arrangement_sheet.sheet_rows`) are made here too. These rows are
    computed in the tick rather than stored when a step opens, so an edited arrival or a
    changed policy needs no bookkeeping; the row's unique key makes each happen once
    (`INSERT ... ON CONFLICT DO NOTHING`, so several processes planning at once are fine).
@@ -59,6 +60,7 @@ from sqlalchemy.orm import Session
 from handlers.digest import engine as digest_engine
 from handlers.digest import weekly_chart
 from handlers.engine.context import enqueue, zone_of
+from handlers.reception.arrangement_sheet import sheet_rows
 from handlers.reminders import RENDERERS, reminder_row, render
 from handlers.rules import calendar_gaps
 from handlers.rules.policy.schema import Policy
@@ -156,6 +158,7 @@ def plan(
     rows += _at_risk(session, policy, calendar, now)
     rows += deadline_reminder_rows(session, policy, now)  # "file next month's plan"
     rows += calendar_gaps.gap_rows(session, policy, now)  # "put next year's holidays in"
+    rows += sheet_rows(session, policy, now)  # the arrangement sheet, the day before
     new = insert_new(session, Reminder, [row for row in rows if row["key"] not in known])
     return new, frozenset(row["key"] for row in rows)
 

@@ -290,7 +290,7 @@ def test_once_the_guests_have_left_the_reception_is_closed_out_not_edited(
 def test_an_english_approver_reads_an_english_card(company: Company) -> None:
     company.say("Tom Walker", "/reception")
     answers = ["acme", "B", "3", "John Smith", "Head of Procurement", "talks", "next Monday 10am"]
-    answers += ["yes", "next Monday 5pm", "yes", "no", "no", "1", "3", "100", "no", "-", "-"]
+    answers += ["yes", "next Monday 5pm", "yes", "no", "no", "1", "3", "100", "-", "no", "-", "-"]
     answers += ["-", "-", "0"]
     for answer in answers:
         company.say("Tom Walker", answer)
@@ -304,6 +304,7 @@ def test_an_english_approver_reads_an_english_card(company: Company) -> None:
         "Requested by Tom Walker (International Sales)\n"
     )
     assert "meals 3×1×100=300" in card and "total CNY 300" in card
+    assert "Host: GM 赵总" in card  # class B: a deputy GM, and the org has none: the GM
     assert "Approve" in card and "Ask for changes" in card
     company.press("Grace Lee", "Approve")
     company.press("赵总", "同意")

@@ -103,7 +103,13 @@ def test_classes_and_meal_caps() -> None:
     assert policy.class_policy("B").label("zh_CN") == "比较重要"
     assert policy.class_policy("B").label("en") == "Important"
     assert [policy.meal_cap(key) for key in "ABCD"] == [150, 130, 100, 50]
-    assert policy.class_policy("A").accompany == "gm"
+    # Seed 000: A is hosted by the chairman (else the GM); seed 002: B by a deputy GM at least.
+    assert [policy.class_policy(key).accompany for key in "ABCD"] == [
+        ("chairman", "gm"),
+        ("vp", "gm"),
+        ("manager",),
+        ("manager",),
+    ]
     with pytest.raises(KeyError):
         policy.class_policy("E")
 
@@ -452,3 +458,47 @@ def test_load_policy_names_the_file(tmp_path: Path) -> None:
 def test_link_code_days_outside_1_to_366_are_refused_naming_the_line(days: str) -> None:
     error = error_of(f"[org]\nlink_code_valid_days = {days}\n")
     assert (error.line, error.message.split(":")[0]) == (2, "org.link_code_valid_days")
+
+
+# --- host by class, arrangement sheet, drinks (issue 21) -----------------------------------
+
+
+def test_accompany_takes_one_role_as_older_files_wrote_it_or_a_list_or_none() -> None:
+    policy = parse_policy(
+        '[classes.A]\nlabel_zh = "特"\nlabel_en = "A"\naccompany = "gm"\n'
+        '[classes.B]\nlabel_zh = "比"\nlabel_en = "B"\naccompany = ["vp", "gm"]\n'
+        '[classes.D]\nlabel_zh = "般"\nlabel_en = "D"\naccompany = []\n'
+        '[classes.E]\nlabel_zh = "无"\nlabel_en = "E"\n'
+    )
+    assert [policy.class_policy(k).accompany for k in "ABDE"] == [
+        ("gm",),
+        ("vp", "gm"),
+        (),
+        ("manager",),  # a class that names no host: the requester's department head
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[classes.A]\nlabel_zh = "特"\nlabel_en = "A"\naccompany = ["boss"]\n',
+            "classes.A.accompany[0]: must be one of 'manager', 'vp', 'gm' or 'chairman'",
+        ),
+        (
+            '[classes.A]\nlabel_zh = "特"\nlabel_en = "A"\naccompany = ["gm", "gm"]\n',
+            'classes.A.accompany: lists "gm" twice',
+        ),
+        (
+            '[reception]\narrangement_sheet_to = ["ceo"]\n',
+            "arrangement_sheet_to[0]: must be one of",
+        ),
+        ("[reception]\narrangement_sheet_days_before = 31\n", "must be a number ≤ 30"),
+        ("[budget]\ndrinks_max = -5\n", "budget.drinks_max: must be a number ≥ 1"),
+        ("[budget]\ndrinks_max = 1e9\n", "budget.drinks_max: must be a number ≤ 1000000"),
+    ],
+)
+def test_bad_host_sheet_and_drinks_keys_name_their_line(text: str, message: str) -> None:
+    error = error_of(text)
+    assert message in str(error), str(error)
+    assert error.line is not None

@@ -41,7 +41,8 @@ B_CLASS_ANSWERS = [
     ("客户自理", "安排几餐"),
     ("2", "每餐多少人"),
     ("5", "餐标每人多少元?(B类上限 ¥130)"),
-    ("120", "需要会议室"),
+    ("120", "烟酒预算多少元?(单列,不计入餐标)"),
+    ("-", "需要会议室"),
     ("是", "参观工厂吗"),
     ("一车间", "会见哪些领导"),
     ("总经理", "我方陪同"),
@@ -182,7 +183,7 @@ def test_late_request_and_meals_over_cap_need_reasons_approvers_see(company: Com
         "对",
     ]:
         company.say("李明", answer)
-    for answer in ["否", "否", "1", "2", "150", "否", "-", "-", "-", "-", "0"]:
+    for answer in ["否", "否", "1", "2", "150", "-", "否", "-", "-", "-", "-", "0"]:
         reply = company.say("李明", answer)
     # Short notice (tonight) and 150 per head over class C's 100: both asked last.
     reply = company.say("李明", "-")

@@ -46,7 +46,12 @@ FEATURE = Feature(
     commands=(
         # Anyone: a salesperson standing in for their manager decides too.
         Command("pending", N_("help.pending"), pending),
-        Command("delegate", N_("help.delegate"), delegate, frozenset({"manager", "gm", "finance"})),
+        Command(
+            "delegate",
+            N_("help.delegate"),
+            delegate,
+            frozenset({"manager", "vp", "gm", "chairman", "finance"}),
+        ),
     ),
     actions={"apv": press},
     forms=(REASON_FORM,),

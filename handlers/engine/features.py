@@ -5,7 +5,7 @@ from handlers.approval import feature as approval
 from handlers.engine.registry import Feature
 from handlers.exports import chat as exports
 from handlers.org import basics, deactivate
-from handlers.reception import after_approval
+from handlers.reception import after_approval, close_out
 from handlers.reception import lifecycle as receptions
 from handlers.visits import form as visit
 from handlers.visits import plan, scorecard
@@ -19,6 +19,7 @@ FEATURES: tuple[Feature, ...] = (
     client_timeline.FEATURE,
     approval.FEATURE,
     after_approval.FEATURE,
+    close_out.FEATURE,
     reminders.FEATURE,
     exports.FEATURE,
     basics.FEATURE,

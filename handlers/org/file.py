@@ -18,7 +18,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handlers.rules.policy.schema import Policy
 
-ROLES = frozenset({"sales", "manager", "gm", "finance", "admin_office", "front_desk", "org_admin"})
+# vp: a deputy GM (副总经理), chairman: 董事长 — who hosts the higher classes (seeds 000, 002).
+ROLES = frozenset(
+    {
+        "sales",
+        "manager",
+        "vp",
+        "gm",
+        "chairman",
+        "finance",
+        "admin_office",
+        "front_desk",
+        "org_admin",
+    }
+)
 REGIONS = ("local", "province", "other")
 LOCALES = ("zh_CN", "en")
 PERSON_KEYS = frozenset({"name", "department", "roles", "manager", "locale", "timezone"})

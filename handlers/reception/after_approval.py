@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
@@ -15,23 +14,19 @@ from sqlalchemy.orm import Session
 
 from handlers.engine.context import Ctx, named_by, people_with, translator_for, zone_of
 from handlers.engine.forms import engine
-from handlers.engine.forms.model import Choice, Data, Form, Gone, Invalid, Kind, Step
+from handlers.engine.forms.model import Choice, Data, Form, Gone, Invalid, Step
 from handlers.engine.forms.readers import folded
 from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import Attachment, Button, Message, rows
 from handlers.engine.registry import Command, Feature
 from handlers.reception.card import (
-    BUDGET_LINES,
-    budget,
     changes_line,
     place_zone,
     reception_summary,
 )
-from handlers.rules.workdays import WorkCalendar
 from storage.models import AuditEntry, ChecklistItem, Person, Reception, Reminder
 
 ITEMS = ("room", "car", "hotel", "restaurant", "screen", "badge", "gifts")
-CLOSES = "approved"  # the state a reception is closed out from
 PREPARED_FOR = ("approved", "closed")  # the states whose checklist the admin office ticks
 FOLLOWS_UP = "closed"  # the state its follow-up call is logged in
 
@@ -317,10 +312,10 @@ def _schedule_close_out(ctx: Ctx, reception: Reception) -> None:
     due = reception.departure_at + timedelta(
         hours=ctx.policy.reception.close_out_after_departure_hours
     )
-    _remind(ctx, reception, "reception.close", due)
+    remind(ctx, reception, "reception.close", due)
 
 
-def _remind(ctx: Ctx, reception: Reception, kind: str, due: datetime) -> None:
+def remind(ctx: Ctx, reception: Reception, kind: str, due: datetime) -> None:
     key = f"{kind}:{reception.id}"
     existing = ctx.session.scalars(select(Reminder).where(Reminder.key == key)).first()
     if existing is not None:  # an edit moved the dates: move the reminder with them
@@ -340,7 +335,7 @@ def _remind(ctx: Ctx, reception: Reception, kind: str, due: datetime) -> None:
     )
 
 
-def _own_in(ctx: Ctx, item: Reception | None, state: str) -> Reception:
+def own_in(ctx: Ctx, item: Reception | None, state: str) -> Reception:
     """`item` if it is the requester's own reception and in `state`; else Invalid saying why.
     A close-out or follow-up checks it when it starts and again when it is sent, since its
     draft can wait while the reception is edited and goes back to its approvers."""
@@ -351,15 +346,11 @@ def _own_in(ctx: Ctx, item: Reception | None, state: str) -> Reception:
     return item
 
 
-def _closable(ctx: Ctx, item: Reception | None) -> Reception:
-    return _own_in(ctx, item, CLOSES)
-
-
 def _awaiting_follow_up(ctx: Ctx, item: Reception | None) -> Reception:
-    """`item` if its follow-up call is still to be logged (see `_own_in`); else Invalid
+    """`item` if its follow-up call is still to be logged (see `own_in`); else Invalid
     saying when and what was logged. The state stays "closed" after the call, so the logged
     result is what says it is done, and an old button must not overwrite it."""
-    item = _own_in(ctx, item, FOLLOWS_UP)
+    item = own_in(ctx, item, FOLLOWS_UP)
     if item.follow_up is None:
         return item
     logged = ctx.session.scalar(
@@ -381,8 +372,8 @@ def _awaiting_follow_up(ctx: Ctx, item: Reception | None) -> Reception:
 Gate = Callable[[Ctx, Reception | None], Reception]
 
 
-def _start_on_own(ctx: Ctx, parts: list[str], gate: Gate, form: Form) -> None:
-    """Start `form` about the reception named in `parts`, if `gate` lets it (see `_own_in`)."""
+def start_on_own(ctx: Ctx, parts: list[str], gate: Gate, form: Form) -> None:
+    """Start `form` about the reception named in `parts`, if `gate` lets it (see `own_in`)."""
     try:
         item = gate(ctx, named_by(ctx.session, Reception, parts))
     except Invalid as refused:
@@ -391,109 +382,20 @@ def _start_on_own(ctx: Ctx, parts: list[str], gate: Gate, form: Form) -> None:
     engine.start(ctx, form, prefill={"@reception": item.id})
 
 
-def _form_reception(ctx: Ctx, data: Data) -> Reception:
-    """The reception a close-out or follow-up form is about (`_start_on_own` chose it)."""
+def form_reception(ctx: Ctx, data: Data) -> Reception:
+    """The reception a close-out or follow-up form is about (`start_on_own` chose it)."""
     item = ctx.session.get(Reception, int(data["@reception"]))
     assert item is not None
     return item
 
 
-def start_close_out(ctx: Ctx, parts: list[str]) -> None:
-    """`cls:<reception>` — the requester reports actual spend, outcome and agreed items."""
-    _start_on_own(ctx, parts, _closable, CLOSE_FORM)
-
-
-UNPLANNED = "unplanned"  # spent on no line with a budget: asked once, after the budgeted ones
-
-
-def _actual(data: Data, line: str) -> Decimal:
-    return Decimal(data.get(f"act_{line}") or 0)
-
-
-def _close_summary(ctx: Ctx, data: Data) -> str:
-    """Budget against actual, line by line for the lines asked, then the totals, and how
-    much over budget when it is."""
-    item = _form_reception(ctx, data)
-    planned = budget(ctx.policy, item.answers)
-    money = ctx.t.money
-    lines = [ctx.t("close.summary", id=item.id, client=item.client.name)]
-    for line in BUDGET_LINES:
-        if planned.lines[line]:
-            line_name = ctx.t(f"cls.field.act_{line}")
-            actual = money(_actual(data, line))
-            lines.append(
-                ctx.t(
-                    "close.line", line=line_name, planned=money(planned.lines[line]), actual=actual
-                )
-            )
-    if _actual(data, UNPLANNED):
-        lines.append(ctx.t("close.unplanned", actual=money(_actual(data, UNPLANNED))))
-    spent = sum((_actual(data, line) for line in (*BUDGET_LINES, UNPLANNED)), Decimal(0))
-    lines.append(ctx.t("close.total", planned=money(planned.total), actual=money(spent)))
-    if spent > planned.total:
-        lines.append(ctx.t("close.over", over=money(spent - planned.total)))
-    lines.append(ctx.t("close.outcome", outcome=data["outcome"]))
-    if data.get("agreed"):
-        lines.append(ctx.t("close.agreed", agreed=data["agreed"]))
-    return "\n".join(lines)
-
-
-def _close_submit(ctx: Ctx, data: Data) -> None:
-    item = _closable(ctx, _form_reception(ctx, data))
-    # A line without a budget was not asked: nothing was spent on it (exports read 0).
-    unasked = {f"act_{line}": "0.00" for line in BUDGET_LINES}
-    item.actual = unasked | {k: v for k, v in data.items() if not k.startswith("@")}
-    item.state = "closed"
-    item.closed_at = ctx.now
-    ctx.audit("reception.close", "reception", item.id)
-    calendar = WorkCalendar.for_policy(ctx.policy)
-    local = ctx.now.astimezone(ctx.tz)
-    day = calendar.add_working_days(local.date(), ctx.policy.reception.follow_up_after_working_days)
-    start_hour = ctx.policy.working_days.day_start
-    _remind(ctx, item, "reception.followup", datetime.combine(day, start_hour, ctx.tz))
-    ctx.say("close.done", id=item.id)
-
-
-def _budgeted(line: str) -> Callable[[Ctx, Data], bool]:
-    """For `Step.when`: ask a line's actual spend only if the request gave it a budget."""
-    return lambda ctx, data: bool(
-        budget(ctx.policy, _form_reception(ctx, data).answers).lines[line]
-    )
-
-
-def _money_step(line: str) -> Step:
-    return Step(
-        f"act_{line}", f"close.ask.act_{line}", Kind.MONEY, when=_budgeted(line), minimum=Decimal(0)
-    )
-
-
-CLOSE_FORM = Form(
-    "cls",
-    N_("close.title"),
-    (
-        *(_money_step(line) for line in BUDGET_LINES),
-        Step(
-            f"act_{UNPLANNED}",
-            N_("close.ask.act_unplanned"),
-            Kind.MONEY,
-            optional=True,
-            minimum=Decimal(0),
-        ),
-        Step("outcome", N_("close.ask.outcome"), max_length=500),
-        Step("agreed", N_("close.ask.agreed"), optional=True, max_length=500),
-    ),
-    _close_summary,
-    _close_submit,
-)
-
-
 def start_follow_up(ctx: Ctx, parts: list[str]) -> None:
     """`fu:<reception>` — log how the follow-up call went."""
-    _start_on_own(ctx, parts, _awaiting_follow_up, FOLLOW_UP_FORM)
+    start_on_own(ctx, parts, _awaiting_follow_up, FOLLOW_UP_FORM)
 
 
 def _follow_up_submit(ctx: Ctx, data: Data) -> None:
-    item = _awaiting_follow_up(ctx, _form_reception(ctx, data))
+    item = _awaiting_follow_up(ctx, form_reception(ctx, data))
     item.follow_up = data["result"]
     ctx.audit("reception.follow_up", "reception", item.id)
     ctx.session.execute(
@@ -554,7 +456,7 @@ FEATURE = Feature(
             "today", N_("help.today"), todays_guests, frozenset({"front_desk", "admin_office"})
         ),
     ),
-    actions={"ck": tick, "in": check_in, "cls": start_close_out, "fu": start_follow_up},
-    forms=(CLOSE_FORM, FOLLOW_UP_FORM),
+    actions={"ck": tick, "in": check_in, "fu": start_follow_up},
+    forms=(FOLLOW_UP_FORM,),
     typed=(typed_item,),
 )

@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from handlers.engine.context import zone_of
 from handlers.engine.i18n import Translator
+from handlers.reception.host import host_line
 from handlers.rules.policy.schema import Policy
 from handlers.visits.rules import recent_visits
 from storage.models import ApprovalStep, Client, Reception
 
-BUDGET_LINES = ("meals", "transport", "hotel", "gifts", "other")
+# Drinks and tobacco are a line of their own, outside the meal cap (seed 000: 不含烟、酒水).
+BUDGET_LINES = ("meals", "drinks", "transport", "hotel", "gifts", "other")
 # In a resubmitted request's answers: [field, was, now] for what the edit changed.
 CHANGES = "@changes"
 CHANGE_ECHO = 24  # characters of a changed text shown; longer ones are only named
@@ -40,6 +42,7 @@ def budget(policy: Policy, data: dict[str, Any]) -> Budget:
     meals = Decimal(data.get("meals") or 0) * Decimal(data.get("diners") or 0)
     lines = {
         "meals": meals * Decimal(data.get("per_head") or 0),
+        "drinks": Decimal(data.get("b_drinks") or 0),
         "transport": Decimal(data.get("b_transport") or 0),
         "hotel": Decimal(data.get("b_hotel") or 0),
         "gifts": Decimal(data.get("b_gifts") or 0),
@@ -83,10 +86,12 @@ def reception_summary(
     tz: tzinfo,
     place: tzinfo | None = None,
     with_client: bool = True,
+    host: str | None = None,
 ) -> str:
     """The request in a few dense lines, decision-relevant facts first; its times in the
     reader's zone `tz`, and in the `place`'s too (labelled) where that clock differs. The
-    card puts the client in its header instead (`with_client`)."""
+    card puts the client in its header instead (`with_client`); `host` is its host line
+    (`host.host_line`), which needs the requester."""
     lines = [client_line(session, policy, data, t)] if with_client else []
     lines += [
         t("rcp.line.visitors", n=data["visitors"], guest=data["guest"], title=data["guest_title"]),
@@ -97,6 +102,8 @@ def reception_summary(
         ),
         t("rcp.line.purposes", purposes=_listed(t, "rcp.purpose", data.get("purposes"))),
     ]
+    if host:
+        lines.append(host)
     if str(data.get("client", "")).startswith("n:") and data.get("region"):
         lines.insert(1, t("visit.line.region", region=t(f"visit.region.{data['region']}")))
     extras = []
@@ -328,7 +335,14 @@ def reception_card(
         head.append(changes)
     head.append(
         reception_summary(
-            session, policy, answers, t, tz, place_zone(policy, reception), with_client=False
+            session,
+            policy,
+            answers,
+            t,
+            tz,
+            place_zone(policy, reception),
+            with_client=False,
+            host=host_line(session, policy, requester, reception.class_key, t),
         )
     )
     history = recent_history(session, reception, t, tz)

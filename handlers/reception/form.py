@@ -48,6 +48,7 @@ from handlers.reception.card import (
     reception_summary,
     stay_nights,
 )
+from handlers.reception.host import host_leader, host_line
 from handlers.reception.who_approves import approver_kinds, company_hotel, who_approves
 from storage.models import Reception
 
@@ -294,9 +295,25 @@ STEPS = (
         maximum=_ceiling("meal_per_head_max"),
         params=_meal_params,
     ),
+    Step(
+        "b_drinks",
+        N_("rcp.ask.b_drinks"),
+        Kind.MONEY,
+        when=answered("meals"),
+        optional=True,
+        minimum=Decimal(0),
+        maximum=_ceiling("drinks_max"),
+    ),
     Step("room", N_("rcp.ask.room"), Kind.YESNO),
     Step("tour", N_("rcp.ask.tour"), optional=True),
-    Step("leaders", N_("rcp.ask.leaders"), Kind.MULTI, _leader_choices, optional=True),
+    Step(
+        "leaders",
+        N_("rcp.ask.leaders"),
+        Kind.MULTI,
+        _leader_choices,
+        optional=True,
+        default=host_leader,
+    ),
     Step("attendees", N_("rcp.ask.attendees"), optional=True),
     Step("gifts", N_("rcp.ask.gifts"), optional=True),
     Step(
@@ -336,7 +353,8 @@ STEPS = (
 
 
 def summary(ctx: Ctx, data: Data) -> str:
-    text = reception_summary(ctx.session, ctx.policy, data, ctx.t, ctx.tz)
+    host = host_line(ctx.session, ctx.policy, ctx.person, data["cls"], ctx.t)
+    text = reception_summary(ctx.session, ctx.policy, data, ctx.t, ctx.tz, host=host)
     text += "\n" + who_approves(ctx, data)
     if data.get(QUICK):  # which answers came from the one line, to be checked the more
         text += "\n" + ctx.t("rcp.quick.marked", fields=quick.fields(ctx, FORM, data[QUICK]))

@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from handlers.engine.context import Ctx
-from handlers.engine.forms.model import Data, Form, Invalid, Step
+from handlers.engine.forms.model import Data, Form, Invalid, Kind, Step
 from handlers.engine.forms.readers import clean_text, parse_number, read_answer, show_value
 from handlers.org.clients import find_client, own_clients
 from handlers.text.phrases import SEPARATORS, choice_words, cut, take_words, word_pattern
@@ -182,8 +182,13 @@ def prefill(ctx: Ctx, form: Form, heard: dict[str, str]) -> Data:
     return data
 
 
-def _known(ctx: Ctx, data: Data, step: Step) -> str | None:
-    return step.default(ctx, data) if step.default is not None else None
+def _known(ctx: Ctx, data: Data, step: Step) -> str | list[str] | None:
+    """A step's default (the client's class, a contact's title, the class's host among the
+    leaders), as the step stores it."""
+    default = step.default(ctx, data) if step.default is not None else None
+    if default is None:
+        return None
+    return [default] if step.kind is Kind.MULTI else default
 
 
 def fields(ctx: Ctx, form: Form, names: list[str]) -> str:

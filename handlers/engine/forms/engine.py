@@ -97,6 +97,7 @@ def ask(ctx: Ctx, form: Form, draft: Draft, replace: bool = False) -> None:
     if pending and pending["step"] == step.name:
         _confirm_date(ctx, form, draft, step)
         return
+    _tick_default(ctx, draft, step)
     text = question_text(ctx, step, draft.data)
     buttons = _step_buttons(ctx, form, draft, step)
     if step.kind is Kind.MULTI:  # in chat only: a modal's select needs no Done
@@ -108,6 +109,18 @@ def ask(ctx: Ctx, form: Form, draft: Draft, replace: bool = False) -> None:
     number = step.kind in (Kind.NUMBER, Kind.MONEY)
     card = question_card(draft, step.name)
     ctx.reply(text, buttons, card=card, expects_number=number, meta=meta, replace=replace)
+
+
+def _tick_default(ctx: Ctx, draft: Draft, step: Step) -> None:
+    """A multiple choice asked in chat starts with its default ticked (the leaders to meet
+    start from the host, SPEC §6a); asked again, with what was chosen (`edit_field`). A
+    modal ticks nothing: what its select sends is the whole answer."""
+    if step.kind is not Kind.MULTI or step.default is None or f"_{step.name}" in draft.data:
+        return
+    default = step.default(ctx, draft.data)
+    if default is not None:
+        data = {**draft.data, f"_{step.name}": [default]}
+        save(ctx, draft, data, draft.step, history_of(draft))
 
 
 def question_card(draft: Draft, name: str) -> str:
@@ -153,7 +166,7 @@ def _step_buttons(ctx: Ctx, form: Form, draft: Draft, step: Step) -> tuple[tuple
         for index, choice in enumerate(step.options(ctx, data)):
             mark = "✓ " if choice.value in chosen else ""
             label = mark + choice.text(ctx)
-            if choice.value == default:
+            if choice.value == default and step.kind is not Kind.MULTI:  # a MULTI's is ticked
                 label = ctx.t("flow.default_choice", label=label)
             buttons.append(_button(label, form, draft, step.name, str(index)))
         if step.kind is Kind.MULTI:
@@ -453,6 +466,8 @@ def edit_field(ctx: Ctx, form: Form, draft: Draft, name: str) -> None:
         _show_summary(ctx, form, draft)
         return
     data = {k: v for k, v in draft.data.items() if k != name}
+    if step.kind is Kind.MULTI:  # asked again, it starts from what was chosen, not its default
+        data[f"_{name}"] = list(draft.data.get(name) or [])
     save(ctx, draft, data, name, history_of(draft))
     ask(ctx, form, draft)
 

@@ -110,7 +110,8 @@ class Step:
     doubt: Callable[[Ctx, Data, Any], Doubt | None] | None = None  # a typed answer to confirm
     params: Callable[[Ctx, Data], dict[str, Any]] | None = None  # fills the prompt
     read: Callable[[Ctx, Data, str], Any] | None = None  # replaces the kind's own reading
-    default: Callable[[Ctx, Data], str | None] | None = None  # a choice to mark as default
+    # A choice to mark as default; a multiple choice starts with it ticked.
+    default: Callable[[Ctx, Data], str | None] | None = None
     # An answer allowed but unusual (an arrival in 2099): the text asking to confirm it, or None.
     caution: Callable[[Ctx, Data, Any], str | None] | None = None
     # An answer that answers other questions too ("like last time" copies last time's

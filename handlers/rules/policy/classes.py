@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from handlers.rules.policy.fields import (
     MEAL_CAP_CEILING,
@@ -14,10 +14,22 @@ from handlers.rules.policy.fields import (
     Chain,
     Description,
     Text,
+    _distinct,
 )
 from handlers.rules.policy.sections import _Section
 
-Accompanier = Literal["manager", "gm", "chairman"]
+# Who hosts (主陪): "manager" is the requester's department head; the others are org roles.
+Accompanier = Literal["manager", "vp", "gm", "chairman"]
+
+
+def _one_or_more(value: object) -> object:
+    # `accompany = "gm"`, as files written before it took a list say it.
+    return (value,) if isinstance(value, str) else value
+
+
+# In order of preference: the first of them the org chart has somebody for hosts (seed 002
+# "至少有一名副总经理主陪": a deputy GM, else the GM). Empty: nobody in particular.
+Hosts = Annotated[tuple[Accompanier, ...], BeforeValidator(_one_or_more), AfterValidator(_distinct)]
 
 
 class ClassPolicy(_Section):
@@ -27,7 +39,7 @@ class ClassPolicy(_Section):
     who_en: Description = ""
     # None: the org's employee meal standard
     meal_cap: Annotated[Amount, Field(le=MEAL_CAP_CEILING)] | None = None
-    accompany: Accompanier = "manager"
+    accompany: Hosts = ("manager",)
     chain: Chain = ("manager",)
 
     def label(self, locale: str) -> str:
@@ -44,7 +56,7 @@ DEFAULT_CLASSES: Mapping[str, ClassPolicy] = {
         who_zh="各级政府部门的重要领导,来宾单位的主要领导",
         who_en="Government leaders; the visiting company's top leaders",
         meal_cap=Decimal(150),
-        accompany="gm",
+        accompany=("chairman", "gm"),
         chain=("manager", "gm"),
     ),
     "B": ClassPolicy(
@@ -53,6 +65,7 @@ DEFAULT_CLASSES: Mapping[str, ClassPolicy] = {
         who_zh="大客户领导、潜在客户及签单可能性较大的客户",
         who_en="Key-account leaders; prospects likely to sign",
         meal_cap=Decimal(130),
+        accompany=("vp", "gm"),
         chain=("manager", "gm"),
     ),
     "C": ClassPolicy(

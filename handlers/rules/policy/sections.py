@@ -29,6 +29,7 @@ from handlers.rules.policy.fields import (
     Hours,
     Keys,
     Months,
+    _distinct,
     _matching,
     _shown,
     parse_hours,
@@ -38,6 +39,7 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 PlanDeadline = Literal["last_working_day", "last_day"]
+SheetReader = Literal["host", "manager", "vp", "gm", "chairman", "finance", "admin_office"]
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -98,6 +100,8 @@ class BudgetPolicy(_Section):
     hotel_max: Amount = Field(Decimal(50000), ge=1, le=LINE_CEILING)
     gifts_max: Amount = Field(Decimal(20000), ge=1, le=LINE_CEILING)
     other_max: Amount = Field(Decimal(20000), ge=1, le=LINE_CEILING)
+    # Drinks and tobacco (烟酒): a line of their own, outside the meal cap (seed 000).
+    drinks_max: Amount = Field(Decimal(20000), ge=1, le=LINE_CEILING)
 
 
 class ReceptionPolicy(_Section):
@@ -106,12 +110,19 @@ class ReceptionPolicy(_Section):
     purposes: Keys = Field(
         ("tour", "talks", "audit", "meeting", "other"), min_length=1, max_length=20
     )
-    leaders: Annotated[Keys, Field(max_length=20)] = ("gm", "chairman")
+    leaders: Annotated[Keys, Field(max_length=20)] = ("gm", "chairman", "vp")
     leaders_needing_longer_lead: Keys = Field(("gm", "chairman"), validate_default=True)
     follow_up_after_working_days: Count = Field(1, le=30)
     close_out_after_departure_hours: Hours = Field(2.0, le=720)
     # A longer stay, or an arrival over a year ahead, is asked to be confirmed (a slipped year).
     max_stay_days: Count = Field(14, ge=1, le=366)
+    # The arrangement sheet (接待安排表, seed 000): a read-only copy to these people this many
+    # days before the arrival, at the start of working hours. "manager": the requester's;
+    # "host": who hosts by class; any other: every holder of that org role.
+    arrangement_sheet_to: Annotated[
+        tuple[SheetReader, ...], Field(max_length=10), AfterValidator(_distinct)
+    ] = ("gm", "vp", "manager")
+    arrangement_sheet_days_before: Count = Field(1, le=30)
 
     @field_validator("min_lead_days_with_leaders")
     @classmethod
