@@ -5,7 +5,7 @@ from handlers.approval import feature as approval
 from handlers.engine.registry import Feature
 from handlers.exports import chat as exports
 from handlers.org import basics, deactivate
-from handlers.reception import after_approval
+from handlers.reception import after_approval, checklist, front_desk, return_call
 from handlers.reception import lifecycle as receptions
 from handlers.visits import form as visit
 from handlers.visits import plan, scorecard
@@ -19,6 +19,9 @@ FEATURES: tuple[Feature, ...] = (
     client_timeline.FEATURE,
     approval.FEATURE,
     after_approval.FEATURE,
+    checklist.FEATURE,
+    front_desk.FEATURE,
+    return_call.FEATURE,
     reminders.FEATURE,
     exports.FEATURE,
     basics.FEATURE,

@@ -37,7 +37,7 @@ from handlers.org.clients import (
     keep_contact,
     submitted_client,
 )
-from handlers.reception import after_approval
+from handlers.reception import checklist
 from handlers.reception.card import (
     CHANGES,
     budget,
@@ -341,7 +341,7 @@ def submit(ctx: Ctx, data: Data) -> None:
         late=is_late(ctx, data),
     )
     if was_approved:
-        after_approval.on_reopened(ctx, reception)
+        checklist.on_reopened(ctx, reception)
 
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> list[list[Any]]:
