@@ -5,7 +5,7 @@ from handlers.approval import feature as approval
 from handlers.engine.registry import Feature
 from handlers.exports import chat as exports
 from handlers.org import basics, deactivate
-from handlers.reception import after_approval, checklist, front_desk, return_call
+from handlers.reception import after_approval, checklist, front_desk, return_call, walk_in
 from handlers.reception import lifecycle as receptions
 from handlers.visits import form as visit
 from handlers.visits import plan, scorecard
@@ -22,6 +22,7 @@ FEATURES: tuple[Feature, ...] = (
     checklist.FEATURE,
     front_desk.FEATURE,
     return_call.FEATURE,
+    walk_in.FEATURE,
     reminders.FEATURE,
     exports.FEATURE,
     basics.FEATURE,

@@ -5,7 +5,7 @@ the front desk and the follow-up call are their own modules beside this one."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from icalendar import Calendar
@@ -16,6 +16,7 @@ from handlers.engine.forms.model import Data, Form, Kind, Step
 from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import Attachment, Message
 from handlers.engine.registry import Feature
+from handlers.reception import return_call
 from handlers.reception.card import (
     BUDGET_LINES,
     budget,
@@ -24,7 +25,6 @@ from handlers.reception.card import (
 )
 from handlers.reception.checklist import checklist_card, items_of, needed_items
 from handlers.reception.own import form_reception, own_in, remind_requester, start_on_own
-from handlers.rules.workdays import WorkCalendar
 from storage.models import ChecklistItem, Reception
 
 CLOSES = "approved"  # the state a reception is closed out from
@@ -44,6 +44,7 @@ def on_approved(ctx: Ctx, reception: Reception) -> None:
         )
     _send_calendar(ctx, reception)
     _schedule_close_out(ctx, reception)
+    return_call.schedule(ctx, reception)
 
 
 # ---------------------------------------------------------------------------- calendar
@@ -145,11 +146,6 @@ def _close_submit(ctx: Ctx, data: Data) -> None:
     item.state = "closed"
     item.closed_at = ctx.now
     ctx.audit("reception.close", "reception", item.id)
-    calendar = WorkCalendar.for_policy(ctx.policy)
-    local = ctx.now.astimezone(ctx.tz)
-    day = calendar.add_working_days(local.date(), ctx.policy.reception.follow_up_after_working_days)
-    start_hour = ctx.policy.working_days.day_start
-    remind_requester(ctx, item, "reception.followup", datetime.combine(day, start_hour, ctx.tz))
     ctx.say("close.done", id=item.id)
 
 

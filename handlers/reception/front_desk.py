@@ -11,6 +11,7 @@ from handlers.engine.context import Ctx, named_by, translator_for, zone_of
 from handlers.engine.i18n import N_
 from handlers.engine.messages import Button, Message, rows
 from handlers.engine.registry import Command, Feature
+from handlers.reception import walk_in
 from handlers.reception.card import (
     place_zone,
 )
@@ -23,7 +24,8 @@ def _local_day(ctx: Ctx) -> tuple[datetime, datetime]:
 
 
 def todays_guests(ctx: Ctx, argument: str) -> None:
-    """The front desk's list of today's expected guests, each with a check-in button."""
+    """The front desk's list of today's expected guests, each with a check-in button, then
+    the walk-ins registered today with what their host answered."""
     start, end = _local_day(ctx)
     guests = ctx.session.scalars(
         select(Reception)
@@ -34,16 +36,21 @@ def todays_guests(ctx: Ctx, argument: str) -> None:
         )
         .order_by(Reception.arrival_at)
     ).all()
-    if not guests:
+    walk_ins = walk_in.todays_walk_ins(ctx)
+    if not guests and not walk_ins:
         ctx.say("desk.none")
         return
-    ctx.say("desk.title", n=len(guests))
+    if guests:
+        ctx.say("desk.title", n=len(guests))
     for item in guests:
         if item.checked_in_at:
             ctx.reply(_desk_line(ctx, item))
         else:
             button = Button(ctx.t("desk.check_in"), f"in:{item.id}", "primary")
             ctx.reply(_desk_line(ctx, item), rows(button))
+    if walk_ins:
+        lines = [walk_in.desk_line(ctx, visit) for visit in walk_ins]
+        ctx.reply("\n".join([ctx.t("desk.walk_ins", n=len(walk_ins)), *lines]))
 
 
 def _desk_line(ctx: Ctx, item: Reception) -> str:

@@ -15,7 +15,7 @@ from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import Button, action_id, rows
 from handlers.engine.registry import Command, Feature
 from handlers.org.clients import may_see
-from handlers.reception import after_approval, checklist
+from handlers.reception import after_approval, checklist, return_call
 from handlers.reception import form as reception
 from handlers.reception.card import reception_card
 from handlers.rules.policy.schema import Policy
@@ -120,15 +120,19 @@ def my_requests(ctx: Ctx, argument: str) -> None:
 
 def _actions(ctx: Ctx, item: Reception) -> list[Button]:
     """What the requester can do with a request in its present state."""
+    # The call is due when the guests are home, closed out or not (its own module says when).
+    style = "primary" if item.state == "closed" else ""
+    call = [Button(ctx.t("followup.log"), f"fu:{item.id}", style)]
+    call = call if return_call.awaits_call(item) else []
     if item.state == "closed":
-        return [Button(ctx.t("followup.log"), f"fu:{item.id}", "primary")]
+        return call
     left = reception.guests_left(ctx, item)
     buttons = [] if left else [Button(ctx.t("rcp.edit"), f"rcp:edit:{item.id}")]
     if item.state in UNDECIDED:
         buttons.append(Button(ctx.t("rcp.withdraw"), f"rcp:wd:{item.id}", "danger"))
     if item.state == "approved" and left:
         buttons.append(Button(ctx.t("close.start"), f"cls:{item.id}", "primary"))
-    return buttons
+    return buttons + (call if left else [])
 
 
 def press(ctx: Ctx, parts: list[str]) -> None:
