@@ -26,8 +26,9 @@ def test_admin_office_ticks_items_and_the_requester_sees_progress(company: Compa
     approved_b(company)
     ticked = company.press("孙行政", "⬜ 会议室")
     assert "✅ 会议室" in ticked
-    assert "会议室 已准备好(1/7)" in company.last("李明")
-    assert "行政准备:1/7 已完成" in company.say("李明", "/my")
+    # Seven items, and helmets and the safety briefing for its plant tour.
+    assert "会议室 已准备好(1/9)" in company.last("李明")
+    assert "行政准备:1/9 已完成" in company.say("李明", "/my")
     refused = company.say("李明", "#" + str(company.buttons_shown["孙行政"][-1][1]))
     assert "只有行政部可以勾选" in refused
 
@@ -64,7 +65,7 @@ def test_the_admin_office_is_told_to_stand_down_when_an_edit_ends_the_reception(
 def test_the_calendar_file_holds_the_schedule(company: Company) -> None:
     approved_b(company)
     line = next(m for m in reversed(company.inbox["李明"]) if "(file:" in m)
-    path = Path(line.split("(file: ")[1].rstrip(")"))
+    path = Path(line.split("(file: ")[1].split(")")[0])
     event = Calendar.from_ical(path.read_bytes()).walk("VEVENT")[0]
     assert str(event["summary"]) == "接待申请 #1 华东机电"
     # In the place's named zone (with its VTIMEZONE), not bare UTC: 10:00 there, everywhere.
@@ -273,7 +274,7 @@ def test_once_the_guests_have_left_the_reception_is_closed_out_not_edited(
     edit_submit = next(n for label, n in reversed(company.buttons_shown["李明"]) if label == "提交")
     company.clock.advance(days=8, hours=8)  # after the departure on the 26th
     listing = company.say("李明", "/my")  # the reminders due by now come with it
-    buttons = listing.split("行政准备:0/7 已完成\n")[1].split("\n")[0]
+    buttons = listing.split("行政准备:0/9 已完成\n")[1].split("\n")[0]
     assert "结案" in buttons and "修改" not in buttons
     left = "客人已于 11月26日(周四) 15:00 离开,这份申请不能再修改了"
     assert left in company.say("李明", f"#{old_edit}")

@@ -16,35 +16,31 @@ from handlers.engine.forms.model import Data, Form, Kind, Step
 from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import Attachment, Message
 from handlers.engine.registry import Feature
-from handlers.reception import return_call
+from handlers.reception import admin_work, checklist, return_call
 from handlers.reception.card import (
     BUDGET_LINES,
     budget,
     place_zone,
     reception_summary,
 )
-from handlers.reception.checklist import checklist_card, items_of, needed_items
 from handlers.reception.own import form_reception, own_in, remind_requester, start_on_own
-from storage.models import ChecklistItem, Reception
+from storage.models import Reception
 
 CLOSES = "approved"  # the state a reception is closed out from
 
 
 def on_approved(ctx: Ctx, reception: Reception) -> None:
-    have = {i.item for i in items_of(ctx, reception)}
-    for item in needed_items(reception.answers):
-        if item not in have:
-            ctx.session.add(ChecklistItem(reception_id=reception.id, item=item))
-    ctx.session.flush()
+    checklist.add_items(ctx, reception, checklist.needed_items(reception.answers))
     for person in people_with(ctx.session, "admin_office"):
         ctx.notify(
             person,
-            checklist_card(ctx, reception, person),
+            checklist.checklist_card(ctx, reception, person),
             f"ck:{reception.id}:{reception.round}:{person.id}",
         )
     _send_calendar(ctx, reception)
     _schedule_close_out(ctx, reception)
     return_call.schedule(ctx, reception)
+    admin_work.schedule(ctx, reception)  # an approval after an edit: the times still stand
 
 
 # ---------------------------------------------------------------------------- calendar
@@ -56,6 +52,7 @@ def _send_calendar(ctx: Ctx, reception: Reception) -> None:
     data = calendar_file(ctx, reception, t)
     message = Message(
         t("rcp.ics", id=reception.id),
+        admin_work.offer(t, reception),
         attachment=Attachment(f"reception-{reception.id}.ics", data, "text/calendar"),
     )
     ctx.notify(requester, message, f"ics:{reception.id}:{reception.round}")

@@ -11,6 +11,7 @@ from handlers.engine.forms.model import Choice, Data
 from handlers.engine.forms.readers import folded
 from handlers.engine.messages import Button, Message, rows
 from handlers.engine.registry import Feature
+from handlers.reception import arrangements
 from handlers.reception.card import (
     changes_line,
     place_zone,
@@ -18,12 +19,29 @@ from handlers.reception.card import (
 )
 from storage.models import ChecklistItem, Person, Reception
 
-ITEMS = ("room", "car", "hotel", "restaurant", "screen", "badge", "gifts")
+# The last ones come from a plant tour (seed 003: 必须戴安全帽) and from the host's
+# arrangements after approval (`arrangements.items`).
+ITEMS = (
+    "room",
+    "car",
+    "hotel",
+    "restaurant",
+    "screen",
+    "badge",
+    "gifts",
+    "helmets",
+    "safety",
+    "seeoff",
+    "tickets",
+    "flags",
+    "materials",
+)
 PREPARED_FOR = ("approved", "closed")  # the states whose checklist the admin office ticks
 
 
 def needed_items(answers: Data) -> list[str]:
-    """What this reception needs prepared: a screen and badges always, the rest as asked."""
+    """What this request needs prepared: a screen and badges always, the rest as asked (for a
+    plant tour, helmets and the safety briefing)."""
     wanted = {
         "room": bool(answers.get("room")),
         "car": bool(answers.get("pickup")),
@@ -32,8 +50,19 @@ def needed_items(answers: Data) -> list[str]:
         "screen": True,
         "badge": True,
         "gifts": bool(answers.get("gifts")),
+        "helmets": bool(answers.get("tour")),
+        "safety": bool(answers.get("tour")),
     }
-    return [item for item in ITEMS if wanted[item]]
+    return [item for item in ITEMS if wanted.get(item)]
+
+
+def add_items(ctx: Ctx, reception: Reception, names: list[str]) -> None:
+    """Put on the reception's checklist the items it lacks among `names`."""
+    have = {i.item for i in items_of(ctx, reception)}
+    for item in names:
+        if item not in have:
+            ctx.session.add(ChecklistItem(reception_id=reception.id, item=item))
+    ctx.session.flush()
 
 
 def on_called_off(ctx: Ctx, reception: Reception) -> None:
@@ -116,6 +145,7 @@ def checklist_card(ctx: Ctx, reception: Reception, reader: Person) -> Message:
             arrival=t.datetime(reception.arrival_at, tz, place),
         ),
         reception_summary(ctx.session, ctx.policy, reception.answers, t, tz, place),
+        *arrangements.lines(arrangements.of(reception), reception.answers, t, tz),
     ]
     buttons = [
         Button(("✅ " if i.done_at else "⬜ ") + t(f"ck.item.{i.item}"), f"ck:{i.id}")

@@ -130,6 +130,9 @@ def _actions(ctx: Ctx, item: Reception) -> list[Button]:
     buttons = [] if left else [Button(ctx.t("rcp.edit"), f"rcp:edit:{item.id}")]
     if item.state in UNDECIDED:
         buttons.append(Button(ctx.t("rcp.withdraw"), f"rcp:wd:{item.id}", "danger"))
+    if item.state == "approved" and not left:  # what the admin office and the guests get
+        buttons.append(Button(ctx.t("aw.start"), f"aw:{item.id}"))
+        buttons.append(Button(ctx.t("gs.start"), f"gs:{item.id}"))
     if item.state == "approved" and left:
         buttons.append(Button(ctx.t("close.start"), f"cls:{item.id}", "primary"))
     return buttons + (call if left else [])

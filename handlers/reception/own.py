@@ -51,14 +51,17 @@ def own_in(ctx: Ctx, item: Reception | None, *states: str) -> Reception:
 Gate = Callable[[Ctx, Reception | None], Reception]
 
 
-def start_on_own(ctx: Ctx, parts: list[str], gate: Gate, form: Form) -> None:
-    """Start `form` about the reception named in `parts`, if `gate` lets it (see `own_in`)."""
+def start_on_own(
+    ctx: Ctx, parts: list[str], gate: Gate, form: Form, answers: Data | None = None
+) -> None:
+    """Start `form` about the reception named in `parts`, if `gate` lets it (see `own_in`);
+    with `answers` given before, at their summary."""
     try:
         item = gate(ctx, named_by(ctx.session, Reception, parts))
     except Invalid as refused:
         ctx.say(refused.key, **refused.params)
         return
-    engine.start(ctx, form, prefill={"@reception": item.id})
+    engine.start(ctx, form, prefill={**(answers or {}), "@reception": item.id})
 
 
 def form_reception(ctx: Ctx, data: Data) -> Reception:
