@@ -62,7 +62,7 @@ def _read_host(ctx: Ctx, data: Data, text: str) -> str:
     gone = ctx.session.scalars(select(Person).where(Person.name == text)).first()
     if gone is not None:
         raise Invalid(N_("wi.error.host_left"), name=gone.name)
-    raise Invalid(N_("wi.error.no_host"), name=text)
+    raise Invalid(N_("wi.error.no_host"))
 
 
 def _read_plate(ctx: Ctx, data: Data, text: str) -> str:
