@@ -59,13 +59,14 @@ def test_the_admin_office_gets_what_the_host_asks_for(company: Company) -> None:
     assert "已把接待 #1 的行政需求交给行政部" in company.press("李明", "提交")
     card = company.last("孙行政")
     assert "欢迎屏:热烈欢迎华东机电领导莅临指导" in card
-    for item in ("送站车辆", "返程车船票", "国旗及姓名牌", "资料及投影", "安全帽", "安全讲解"):
-        assert f"⬜ {item}" in card
+    for label in ("送站车辆", "返程车船票", "国旗及姓名牌", "资料及投影", "安全帽", "安全讲解"):
+        assert f"⬜ {label}" in card
     company.press("孙行政", "⬜ 返程车船票")
     assert "返程车船票 已准备好(1/13)" in company.last("李明")
     with company.core.db.session() as session:
-        item = session.scalars(select(Reception)).one()
-        assert item.arrangements is not None and item.arrangements["return_ref"] == "G7013"
+        reception = session.scalars(select(Reception)).one()
+        assert reception.arrangements is not None
+        assert reception.arrangements["return_ref"] == "G7013"
         items = session.scalars(select(ChecklistItem.item).order_by(ChecklistItem.id)).all()
         assert items[-4:] == ["seeoff", "tickets", "flags", "materials"]
         assert session.scalars(
