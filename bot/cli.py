@@ -93,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     export_p = sub.add_parser(
         "export", help="a month of receptions or visits, or the scorecard, as CSV or XLSX"
     )
-    export_p.add_argument("kind", choices=["receptions", "visits", "scorecard"])
+    export_p.add_argument("kind", choices=["receptions", "visits", "scorecard", "walkins"])
     export_p.add_argument("--month", required=True, help="YYYY-MM")
     export_p.add_argument(
         "--format",

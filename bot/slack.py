@@ -74,7 +74,7 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
 # `/visitdesk X` opens the form of command X as a modal when the core has that form.
-FORMS_OF_COMMANDS = {"reception": "rcp", "visit": "visit", "plan": "plan"}
+FORMS_OF_COMMANDS = {"reception": "rcp", "visit": "visit", "plan": "plan", "walkin": "wlk"}
 SHORTCUTS = {"vd_reception": "reception", "vd_visit": "visit"}  # callback_id -> command
 HOME_COMMANDS = ("my", "pending")
 RETRY_IN = timedelta(minutes=1)

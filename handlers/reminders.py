@@ -14,7 +14,7 @@ Kinds rendered here (SPEC §5, §6):
   working days before the guests arrive (the scheduler creates these rows, see
   `handlers/schedule.py`);
 - `reception.close` — to the requester after departure: close the reception out;
-- `reception.followup` — to the requester the next working day: make the follow-up call.
+- `reception.followup` — lives with the follow-up call (`handlers/reception/return_call.py`).
 
 Every reminder ends with Done / Snooze 1 h / Snooze to tomorrow (`rem:<id>:done|1h|tmr`).
 """
@@ -224,24 +224,6 @@ def _reception_close(view: ReminderView) -> Message | None:
     )
     close = (Button(t("close.start"), f"cls:{reception.id}", "primary"),)
     return reminder_message(view, text, close)
-
-
-@renders("reception.followup")
-def _reception_followup(view: ReminderView) -> Message | None:
-    """The day after close-out: call the client (电话回访) and log how it went."""
-    reception = _own_reception(view, "closed")
-    if reception is None or reception.follow_up:
-        return None
-    t = view.t
-    contact = reception.answers.get("guest") or ""
-    text = t(
-        "reminder.reception.followup",
-        client=reception.client.name,
-        contact=contact,
-        title=t("rcp.title_of", id=reception.id, client=reception.client.name),
-    )
-    log_it = (Button(t("followup.log"), f"fu:{reception.id}", "primary"),)
-    return reminder_message(view, text, log_it)
 
 
 # ---------------------------------------------------------------------------- Done / Snooze

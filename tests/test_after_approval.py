@@ -26,8 +26,9 @@ def test_admin_office_ticks_items_and_the_requester_sees_progress(company: Compa
     approved_b(company)
     ticked = company.press("孙行政", "⬜ 会议室")
     assert "✅ 会议室" in ticked
-    assert "会议室 已准备好(1/7)" in company.last("李明")
-    assert "行政准备:1/7 已完成" in company.say("李明", "/my")
+    # Seven items, and helmets and the safety briefing for its plant tour.
+    assert "会议室 已准备好(1/9)" in company.last("李明")
+    assert "行政准备:1/9 已完成" in company.say("李明", "/my")
     refused = company.say("李明", "#" + str(company.buttons_shown["孙行政"][-1][1]))
     assert "只有行政部可以勾选" in refused
 
@@ -64,7 +65,7 @@ def test_the_admin_office_is_told_to_stand_down_when_an_edit_ends_the_reception(
 def test_the_calendar_file_holds_the_schedule(company: Company) -> None:
     approved_b(company)
     line = next(m for m in reversed(company.inbox["李明"]) if "(file:" in m)
-    path = Path(line.split("(file: ")[1].rstrip(")"))
+    path = Path(line.split("(file: ")[1].split(")")[0])
     event = Calendar.from_ical(path.read_bytes()).walk("VEVENT")[0]
     assert str(event["summary"]) == "接待申请 #1 华东机电"
     # In the place's named zone (with its VTIMEZONE), not bare UTC: 10:00 there, everywhere.
@@ -143,7 +144,7 @@ def test_close_out_after_departure_then_follow_up(company: Company) -> None:
         "成果:签订年度框架协议"
     ) in summary
     assert "住宿" not in summary and "其他:" not in summary
-    assert "下一个工作日会提醒" in company.press("李明", "提交")
+    assert company.press("李明", "提交").endswith("\n接待 #1 已结案。")
     with company.core.db.session() as session:
         reception = session.scalars(select(Reception)).one()
         assert reception.state == "closed" and reception.actual is not None
@@ -155,11 +156,14 @@ def test_close_out_after_departure_then_follow_up(company: Company) -> None:
         follow_up = session.scalars(
             select(Reminder).where(Reminder.kind == "reception.followup")
         ).one()
-        # Closed on Thu 26 Nov at 17:00: the call is due Fri 27 Nov, 09:00 Shanghai.
+        # Left Thu 26 Nov at 15:00 by train (G7012), 5 h home: 20:00 is after working hours,
+        # so the call is due Fri 27 Nov, 09:00 Shanghai (set at approval, not at close-out).
         assert follow_up.due_at.isoformat() == "2026-11-27T01:00:00+00:00"
     company.say("李明", "/my")
     company.press("李明", "记录回访")
-    assert "已记录 华东机电 的回访结果" in company.say("李明", "客户满意,下周发合同")
+    company.say("李明", "客户满意,下周发合同")
+    company.press("李明", "5 很满意")
+    assert "已记录 华东机电 的回访结果" in company.say("李明", "-")
     with company.core.db.session() as session:
         assert session.scalars(select(Reception.follow_up)).one() == "客户满意,下周发合同"
 
@@ -183,7 +187,9 @@ def test_a_follow_up_logged_meanwhile_elsewhere_drops_the_open_one(company: Comp
     with company.core.db.session() as session:
         session.scalars(select(Reception)).one().follow_up = "客户满意"
 
-    reply = company.say("李明", "客户不满意")
+    company.say("李明", "客户不满意")
+    company.press("李明", "2 不满意")
+    reply = company.say("李明", "-")
     assert reply == (
         "华东机电 的回访已经记录过了:“客户满意”。保留原记录,没有改动。\n"
         "已放弃「电话回访」,什么都没有保存。"
@@ -250,7 +256,9 @@ def test_logging_another_receptions_follow_up_logs_it_for_that_one(company: Comp
     company.clock.advance(minutes=1)
     reply = press_action(company, "李明", "fu:2")
     assert "之前没填完的电话回访已放弃" in reply and "回访" in reply
-    assert "已记录 东方精密 的回访结果" in company.say("李明", "客户满意")
+    company.say("李明", "客户满意")
+    company.press("李明", "4 满意")
+    assert "已记录 东方精密 的回访结果" in company.say("李明", "-")
     with company.core.db.session() as session:
         results = session.scalars(select(Reception.follow_up).order_by(Reception.id)).all()
         assert results == [None, "客户满意"]
@@ -266,7 +274,7 @@ def test_once_the_guests_have_left_the_reception_is_closed_out_not_edited(
     edit_submit = next(n for label, n in reversed(company.buttons_shown["李明"]) if label == "提交")
     company.clock.advance(days=8, hours=8)  # after the departure on the 26th
     listing = company.say("李明", "/my")  # the reminders due by now come with it
-    buttons = listing.split("行政准备:0/7 已完成\n")[1].split("\n")[0]
+    buttons = listing.split("行政准备:0/9 已完成\n")[1].split("\n")[0]
     assert "结案" in buttons and "修改" not in buttons
     left = "客人已于 11月26日(周四) 15:00 离开,这份申请不能再修改了"
     assert left in company.say("李明", f"#{old_edit}")
@@ -327,6 +335,8 @@ def test_no_one_else_can_close_or_edit_a_reception(company: Company, who: str) -
 def test_an_old_follow_up_button_does_not_overwrite_the_logged_result(company: Company) -> None:
     follow_up_opened(company)
     company.say("李明", "客户满意,下周发合同")  # Thu 26 Nov 17:00 Shanghai
+    company.press("李明", "5 很满意")
+    company.say("李明", "-")
     company.clock.advance(days=1)
 
     reply = press_action(company, "李明", "fu:1")  # the button still in his chat

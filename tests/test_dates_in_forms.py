@@ -147,7 +147,7 @@ def test_a_berlin_hosts_times_reach_other_zones_labelled_in_both(company: Compan
     checklist = company.last("孙行政")
     assert "12月9日(周三) 15:00 柏林时间 · 22:00 北京时间" in checklist
     ics = next(m for m in reversed(company.inbox["Anna Schmidt"]) if "(file:" in m)
-    calendar = Path(ics.split("(file: ")[1].rstrip(")")).read_bytes()
+    calendar = Path(ics.split("(file: ")[1].split(")")[0]).read_bytes()
     event = Calendar.from_ical(calendar).walk("VEVENT")[0]
     assert event["dtstart"].params["TZID"] == "Europe/Berlin"
     assert event.decoded("dtstart") == datetime(2026, 12, 9, 15, 0, tzinfo=BERLIN)

@@ -328,7 +328,7 @@ def test_receptions_xlsx_has_real_types_a_frozen_header_and_widths(
     sheet, rows = xlsx_rows(message, RECEPTION_KEYS)
     assert sheet.title == "接待"
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:AX6"
+    assert sheet.auto_filter.ref == "A1:AZ6"  # to drinks (h4) and the follow-up score, issue (h5)
     header = [cell.value for cell in sheet[1]]
     assert header[:3] == ["编号", "状态", "客户"]
     assert header[7] == "到访时间(Asia/Shanghai)"

@@ -502,3 +502,35 @@ def test_bad_host_sheet_and_drinks_keys_name_their_line(text: str, message: str)
     error = error_of(text)
     assert message in str(error), str(error)
     assert error.line is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[follow_up]\ndefault_travel = "boat"\n',
+            "follow_up.default_travel: must be one of 'plane', 'train', 'car' or 'other'"
+            ' (got "boat")',
+        ),
+        (
+            "[follow_up.travel_hours]\nplane = 100\n",
+            "follow_up.travel_hours.plane: must be a number ≤ 72 (got 100)",
+        ),
+        (
+            '[admin_work]\ntour_reminds = ["host", "guard"]\n',
+            "admin_work.tour_reminds[1]: must be one of 'host' or 'admin_office' (got \"guard\")",
+        ),
+        (
+            "[admin_work]\nremind_before_minutes = 0\n",
+            "admin_work.remind_before_minutes: must be a number ≥ 5 (got 0)",
+        ),
+        (
+            '[admin_work]\nmeal_reminds = ["host", "host"]\n',
+            'admin_work.meal_reminds: lists "host" twice',
+        ),
+    ],
+)
+def test_bad_follow_up_and_admin_work_values_name_their_line(text: str, message: str) -> None:
+    """The travel times of the follow-up call and the reminders before a tour or a meal."""
+    error = error_of(text)
+    assert (error.line, error.message) == (2, message)

@@ -124,7 +124,17 @@ def test_b_class_from_form_to_final_approval(company: Company) -> None:
         actions = list(session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
         assert actions.count("approval.approved") == 2 and "reception.submit" in actions
         items = session.scalars(select(ChecklistItem.item).order_by(ChecklistItem.id)).all()
-        assert items == ["room", "car", "hotel", "restaurant", "screen", "badge", "gifts"]
+        items_for_tour = ["helmets", "safety"]  # it tours 一车间 (seed 003: 必须戴安全帽)
+        assert items == [
+            "room",
+            "car",
+            "hotel",
+            "restaurant",
+            "screen",
+            "badge",
+            "gifts",
+            *items_for_tour,
+        ]
         kinds = set(session.scalars(select(Reminder.kind)))
         assert {"approval.remind", "approval.escalate", "reception.close"} <= kinds
 

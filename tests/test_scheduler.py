@@ -227,6 +227,8 @@ def test_close_out_reminder_after_departure_then_follow_up(company: Company) -> 
     assert call.startswith("📞 今天请给 东方精密 做电话回访(接待申请 #1 东方精密),并记录结果。")
     assert "回访结果" in company.press("李明", "记录回访")
     company.say("李明", "客户满意")
+    company.press("李明", "4 满意")
+    company.say("李明", "-")
     assert reminders(company.core.db, "reception.followup")[0].state == "done"
 
 

@@ -153,7 +153,7 @@ def test_a_checklist_item_can_be_typed(company: Company) -> None:
     approved_b(company)
     ticked = company.say("孙行政", "接站车辆")
     assert "✅ 接站车辆" in ticked, ticked
-    assert "接站车辆 已准备好(1/7)" in company.last("李明")
+    assert "接站车辆 已准备好(1/9)" in company.last("李明")  # with helmets, safety briefing
     approved_b(company, client="dfjm")
     which = company.say("孙行政", "会议室")  # two receptions need one: which is asked
     assert "哪一场接待" in which and "华东机电" in which and "东方精密" in which, which

@@ -5,7 +5,15 @@ from handlers.approval import feature as approval
 from handlers.engine.registry import Feature
 from handlers.exports import chat as exports
 from handlers.org import basics, deactivate
-from handlers.reception import after_approval, close_out
+from handlers.reception import (
+    admin_work,
+    checklist,
+    close_out,
+    front_desk,
+    guest_schedule,
+    return_call,
+    walk_in,
+)
 from handlers.reception import lifecycle as receptions
 from handlers.visits import form as visit
 from handlers.visits import plan, scorecard
@@ -18,8 +26,13 @@ FEATURES: tuple[Feature, ...] = (
     scorecard.FEATURE,
     client_timeline.FEATURE,
     approval.FEATURE,
-    after_approval.FEATURE,
     close_out.FEATURE,
+    checklist.FEATURE,
+    front_desk.FEATURE,
+    return_call.FEATURE,
+    walk_in.FEATURE,
+    admin_work.FEATURE,
+    guest_schedule.FEATURE,
     reminders.FEATURE,
     exports.FEATURE,
     basics.FEATURE,

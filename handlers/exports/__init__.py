@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from handlers.engine.i18n import Translator
-from handlers.exports import receptions, scorecard, visits
+from handlers.exports import receptions, scorecard, visits, walk_ins
 from handlers.exports.common import (
     EVERYONE,
     ExportError,
@@ -66,6 +66,7 @@ EXPORTS: dict[str, Export] = {
     ),
     "visits": Export("visits", visits.TITLE, visits.COLUMNS, visits.rows, visits.query),
     "scorecard": Export("scorecard", scorecard.TITLE, scorecard.COLUMNS, scorecard.rows),
+    "walkins": Export("walkins", walk_ins.TITLE, walk_ins.COLUMNS, walk_ins.rows, walk_ins.query),
 }
 
 

@@ -47,6 +47,9 @@ ALIASES = {
     "score": "scorecard",
     "考核": "scorecard",
     "考核表": "scorecard",
+    "walkins": "walkins",
+    "walk-ins": "walkins",
+    "访客": "walkins",
 }
 
 

@@ -61,6 +61,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("outcome", width=30),
     Column("agreed", width=30),
     Column("follow_up", width=30),
+    Column("follow_up_score", "int"),
+    Column("follow_up_issue", width=30),
 )
 
 Requester = aliased(Person)
@@ -88,6 +90,8 @@ def query(request: Request) -> Select[*tuple[Any, ...]]:
             Reception.decided_at,
             Reception.closed_at,
             Reception.follow_up,
+            Reception.follow_up_score,
+            Reception.follow_up_issue,
         )
         .join(Client, Client.id == Reception.client_id)
         .join(Requester, Requester.id == Reception.requester_id)
@@ -211,4 +215,6 @@ def _row(request: Request, item: Row[Any], steps: StepCells) -> tuple[Any, ...]:
         actual.get("outcome"),
         actual.get("agreed") or None,
         item.follow_up,
+        item.follow_up_score,
+        item.follow_up_issue,
     )

@@ -1,21 +1,20 @@
 """Closing a reception out (SPEC §6): after departure the requester reports the actual spend
 per budget line (实际支出额), the outcome and the agreed items; the summary goes to their
-manager (`summary.report_to_manager`) and the follow-up call is scheduled."""
+manager (`summary.report_to_manager`). The follow-up call does not wait for it
+(`return_call`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from decimal import Decimal
 
 from handlers.engine.context import Ctx
 from handlers.engine.forms.model import Data, Form, Kind, Step
 from handlers.engine.i18n import N_
 from handlers.engine.registry import Feature
-from handlers.reception.after_approval import form_reception, own_in, remind, start_on_own
 from handlers.reception.card import BUDGET_LINES, budget
+from handlers.reception.own import form_reception, own_in, start_on_own
 from handlers.reception.summary import UNPLANNED, report_to_manager, spend_lines
-from handlers.rules.workdays import WorkCalendar
 from storage.models import Reception
 
 CLOSES = "approved"  # the state a reception is closed out from
@@ -44,12 +43,7 @@ def _close_submit(ctx: Ctx, data: Data) -> None:
     item.state = "closed"
     item.closed_at = ctx.now
     ctx.audit("reception.close", "reception", item.id)
-    calendar = WorkCalendar.for_policy(ctx.policy)
-    local = ctx.now.astimezone(ctx.tz)
-    day = calendar.add_working_days(local.date(), ctx.policy.reception.follow_up_after_working_days)
-    start_hour = ctx.policy.working_days.day_start
-    remind(ctx, item, "reception.followup", datetime.combine(day, start_hour, ctx.tz))
-    report_to_manager(ctx, item)
+    report_to_manager(ctx, item)  # the follow-up call was set at approval (return_call)
     ctx.say("close.done", id=item.id)
 
 

@@ -40,7 +40,7 @@ from handlers.org.clients import (
     keep_contact,
     submitted_client,
 )
-from handlers.reception import after_approval, last_time, quick
+from handlers.reception import checklist, last_time, quick
 from handlers.reception.card import (
     CHANGES,
     budget,
@@ -397,7 +397,7 @@ def submit(ctx: Ctx, data: Data) -> None:
         late=is_late(ctx, data),
     )
     if was_approved:
-        after_approval.on_reopened(ctx, reception)
+        checklist.on_reopened(ctx, reception)
 
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> list[list[Any]]:

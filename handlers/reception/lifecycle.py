@@ -15,7 +15,7 @@ from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import Button, action_id, rows
 from handlers.engine.registry import Command, Feature
 from handlers.org.clients import may_see
-from handlers.reception import after_approval
+from handlers.reception import after_approval, checklist, return_call
 from handlers.reception import form as reception
 from handlers.reception.card import reception_card
 from handlers.rules.policy.schema import Policy
@@ -58,7 +58,7 @@ def _concluded(ctx: Ctx, reception_id: int, outcome: str, note: str) -> None:
     if outcome == "approved":
         after_approval.on_approved(ctx, item)
     elif outcome == "rejected":
-        after_approval.on_called_off(ctx, item)
+        checklist.on_called_off(ctx, item)
 
 
 def _round(session: Session, reception_id: int) -> int:
@@ -112,7 +112,7 @@ def my_requests(ctx: Ctx, argument: str) -> None:
             arrival=ctx.t.datetime(item.arrival_at, ctx.tz),
             state=ctx.t(f"rcp.state.{item.state}"),
         )
-        progress = after_approval.checklist_progress(ctx.session, item)
+        progress = checklist.checklist_progress(ctx.session, item)
         if progress:
             line += "\n" + ctx.t("rcp.my.checklist", done=progress[0], total=progress[1])
         ctx.reply(line, rows(*_actions(ctx, item)))
@@ -120,15 +120,22 @@ def my_requests(ctx: Ctx, argument: str) -> None:
 
 def _actions(ctx: Ctx, item: Reception) -> list[Button]:
     """What the requester can do with a request in its present state."""
+    # The call is due when the guests are home, closed out or not (its own module says when).
+    style = "primary" if item.state == "closed" else ""
+    call = [Button(ctx.t("followup.log"), f"fu:{item.id}", style)]
+    call = call if return_call.awaits_call(item) else []
     if item.state == "closed":
-        return [Button(ctx.t("followup.log"), f"fu:{item.id}", "primary")]
+        return call
     left = reception.guests_left(ctx, item)
     buttons = [] if left else [Button(ctx.t("rcp.edit"), f"rcp:edit:{item.id}")]
     if item.state in UNDECIDED:
         buttons.append(Button(ctx.t("rcp.withdraw"), f"rcp:wd:{item.id}", "danger"))
+    if item.state == "approved" and not left:  # what the admin office and the guests get
+        buttons.append(Button(ctx.t("aw.start"), f"aw:{item.id}"))
+        buttons.append(Button(ctx.t("gs.start"), f"gs:{item.id}"))
     if item.state == "approved" and left:
         buttons.append(Button(ctx.t("close.start"), f"cls:{item.id}", "primary"))
-    return buttons
+    return buttons + (call if left else [])
 
 
 def press(ctx: Ctx, parts: list[str]) -> None:
@@ -162,7 +169,7 @@ def withdraw(ctx: Ctx, item: Reception, confirmed: bool = False) -> None:
     if item.state not in UNDECIDED:
         ctx.say("rcp.withdraw_too_late")
         return
-    if not confirmed and after_approval.was_approved(ctx, item):
+    if not confirmed and checklist.was_approved(ctx, item):
         yes = Button(ctx.t("rcp.withdraw_yes"), f"rcp:wdok:{item.id}", "danger")
         no = Button(ctx.t("rcp.withdraw_no"), f"rcp:keep:{item.id}")
         ctx.reply(ctx.t("rcp.withdraw_confirm", id=item.id), rows(yes, no))
@@ -170,7 +177,7 @@ def withdraw(ctx: Ctx, item: Reception, confirmed: bool = False) -> None:
     was_pending = item.state == "pending"
     item.state = "withdrawn"
     approval.cancel_round(ctx, "reception", item.id, item.round)
-    after_approval.on_called_off(ctx, item)
+    checklist.on_called_off(ctx, item)
     ctx.audit("reception.withdraw", "reception", item.id)
     # Only a pending round has approvers' cards to show the withdrawal.
     ctx.say("rcp.withdrawn" if was_pending else "rcp.withdrawn_unsent", id=item.id)

@@ -3,6 +3,7 @@
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.conversation import AuditEntry, Draft
 from storage.models.delivery import DeliveredCard, InboundEvent, OutboxMessage, Reminder
+from storage.models.front_desk import WalkIn
 from storage.models.org import Client, Contact, Identity, LinkCode, Person
 from storage.models.reception import ApprovalStep, ChecklistItem, Reception
 from storage.models.visit import PlanEntry, Visit, VisitPlan
@@ -27,5 +28,6 @@ __all__ = [
     "UTCDateTime",
     "Visit",
     "VisitPlan",
+    "WalkIn",
     "utcnow",
 ]

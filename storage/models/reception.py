@@ -41,6 +41,10 @@ class Reception(Base):
     actual: Mapped[dict[str, Any] | None] = mapped_column()  # close-out: spend, outcome, agreed
     closed_at: Mapped[datetime | None]
     follow_up: Mapped[str | None] = mapped_column(Text)
+    follow_up_score: Mapped[int | None]  # 满意度 1–5, from the follow-up call
+    follow_up_issue: Mapped[str | None] = mapped_column(Text)  # what the guests raised, if any
+    # What the host asked the admin office for after approval (see-off, screen, tour…).
+    arrangements: Mapped[dict[str, Any] | None] = mapped_column()
 
     requester: Mapped[Person] = relationship(lazy="joined", foreign_keys=[requester_id])
     client: Mapped[Client] = relationship(lazy="joined")

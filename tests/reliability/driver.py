@@ -53,6 +53,8 @@ BY_STEP = {
     ("rcp", "per_head"): "500",
     ("visit", "client"): "新客户甲 {who}",
     ("plan", "client"): "新客户乙 {who}",
+    ("wlk", "host"): "王经理",  # a colleague's name: the walk-in's host
+    ("wlk", "plate"): "沪A12345",
 }
 
 
@@ -204,4 +206,15 @@ OPENERS: dict[str, Opener] = {
         press(core, p.sales, f"cls:{_reception(core, p, 'approved')}"),
     ),
     "fu": lambda core, p: (p.sales, press(core, p.sales, f"fu:{_reception(core, p, 'closed')}")),
+    "aw": lambda core, p: (p.sales, press(core, p.sales, f"aw:{_reception(core, p, 'approved')}")),
+    "wlk": lambda core, p: (p.sales, say(core, _at_the_front_desk(core, p.sales), "/walkin")),
 }
+
+
+def _at_the_front_desk(core: Core, who: str) -> str:
+    """`who`, given the front desk's role too (no one at the example's desk speaks English)."""
+    with core.db.session() as session:
+        person = session.scalars(select(Person).where(Person.name == who)).one()
+        if "front_desk" not in person.role_set:
+            person.roles = f"{person.roles} front_desk".strip()
+    return who

@@ -170,6 +170,10 @@ TAMPERED = [
     "rcp:edit:{reception}",
     "cls:{reception}",  # close 李明's reception
     "fu:{reception}",
+    "aw:{reception}",  # 李明's arrangements, his guests' schedule
+    "gs:{reception}",
+    "wi:1:come",  # a walk-in answer with no walk-in
+    "wi:{reception}:no:again",
     "rem:{reminder}:done",  # 王经理's reminder
     "rem:{reminder}:tmr",
     "cl:{client}",  # 李明's client card

@@ -11,6 +11,7 @@ from sqlalchemy import Select, select
 
 from handlers.digest.sections.base import MAX_ITEMS, DigestView, Line, section
 from handlers.engine.messages import Button
+from handlers.reception import return_call
 from handlers.visits import rules as visit_rules
 from storage.models import Reception, Reminder, Visit
 
@@ -122,7 +123,7 @@ def closing_and_follow_ups(view: DigestView) -> Iterable[Line]:
     calls = view.session.scalars(
         _reminded_by_tonight(view, Reception, "reception.followup", "reception").where(
             Reception.requester_id == view.person.id,
-            Reception.state == "closed",
+            Reception.state.in_(return_call.CALLED_FROM),
             Reception.follow_up.is_(None),
         )
     )

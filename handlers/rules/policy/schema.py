@@ -10,6 +10,7 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import Field
 
+from handlers.rules.policy.after_approval import AdminWorkPolicy, FollowUpPolicy
 from handlers.rules.policy.classes import DEFAULT_CLASSES, ClassPolicy
 from handlers.rules.policy.fields import ClassKey
 from handlers.rules.policy.sections import (
@@ -43,6 +44,8 @@ class Policy(_Section):
     visits: VisitsPolicy = Field(default_factory=VisitsPolicy)
     digest: DigestPolicy = Field(default_factory=DigestPolicy)
     working_days: WorkingDaysPolicy = Field(default_factory=WorkingDaysPolicy)
+    follow_up: FollowUpPolicy = Field(default_factory=FollowUpPolicy)
+    admin_work: AdminWorkPolicy = Field(default_factory=AdminWorkPolicy)
 
     def class_policy(self, key: str) -> ClassPolicy:
         """The class `key` (KeyError when the policy has no such class)."""

@@ -112,7 +112,7 @@ class ReceptionPolicy(_Section):
     )
     leaders: Annotated[Keys, Field(max_length=20)] = ("gm", "chairman", "vp")
     leaders_needing_longer_lead: Keys = Field(("gm", "chairman"), validate_default=True)
-    follow_up_after_working_days: Count = Field(1, le=30)
+    follow_up_after_working_days: Count = Field(1, le=30)  # unread ([follow_up]); old files load
     close_out_after_departure_hours: Hours = Field(2.0, le=720)
     # A longer stay, or an arrival over a year ahead, is asked to be confirmed (a slipped year).
     max_stay_days: Count = Field(14, ge=1, le=366)
