@@ -35,7 +35,7 @@ from handlers import outbox
 from handlers.engine.context import OUTBOX
 from handlers.engine.core import Core
 from handlers.engine.i18n import Translator, choose_locale
-from handlers.engine.messages import Answer, Message
+from handlers.engine.messages import Answer, Message, SetMenu
 
 log = logging.getLogger(__name__)
 # How long a stopping bot waits for the message it is sending: Telegram's and Slack's own
@@ -148,13 +148,17 @@ class LiveAdapter(Adapter):
         """How long an outbox row waits after `error` (None: the person has no chat here)."""
         raise NotImplementedError
 
+    async def set_menu(self, chat: str, menu: SetMenu) -> None:
+        """List these commands in the chat's menu; a platform with no menu of its own (Slack's
+        is the one slash command) has nothing to do."""
+
     # ---------------------------------------------------------------- answers
 
     async def answer(self, answer: Answer, chat: str, pressed: Spot | None = None) -> None:
         """Show the core's answer in `chat`, the chat of the person it is for; `pressed` is
         the message whose button they pressed. A form opened is shown as its first question
         (a platform that draws a form whole has drawn it and taken it out). A reply the
-        platform would not take is kept, with those after it."""
+        platform would not take is kept, with those after it; a menu is set last."""
         replies = answer.replies
         for number, reply in enumerate(replies):
             parts = Parts()
@@ -172,7 +176,10 @@ class LiveAdapter(Adapter):
                         self.now(),
                         self.keep_for,
                     )
-                return
+                break
+        for menu in answer.intents:
+            if isinstance(menu, SetMenu):
+                await self.set_menu(chat, menu)
 
     async def show(
         self,

@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 from telegram import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -66,7 +67,7 @@ from bot.telegram_limits import (
 )
 from bot.telegram_webhook import WebhookServer
 from handlers.engine.i18n import LOCALES, Translator, normalise_locale
-from handlers.engine.messages import Button, Event, Message
+from handlers.engine.messages import Button, Event, Message, SetMenu
 from handlers.org.chart import ROLES
 
 log = logging.getLogger(__name__)
@@ -279,6 +280,17 @@ class TelegramBot(LiveAdapter):
             # Unchanged (a double tap) is fine; a deleted or too old message cannot be helped.
             if "not modified" not in error.message.lower():
                 log.warning("could not update message %s in chat %s: %s", *spot, error)
+
+    async def set_menu(self, chat: str, menu: SetMenu) -> None:
+        """The person's own menu in their chat (it wins over the language's, see
+        `_publish_menus`)."""
+        limit = BotCommandLimit.MAX_DESCRIPTION
+        commands = [BotCommand(name, text[:limit]) for name, text in menu.commands]
+        try:
+            scope = BotCommandScopeChat(int(chat))
+            await self.application.bot.set_my_commands(commands, scope=scope)
+        except TelegramError as error:  # a menu is a convenience: the chat goes on without it
+            log.warning("command menu of chat %s not set: %s", chat, error)
 
     def retry_in(self, error: Exception | None) -> timedelta:
         """The person blocked the bot, the chat is gone or never known: an hour; else soon."""

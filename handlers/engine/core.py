@@ -32,7 +32,15 @@ from handlers.engine.forms.model import Form, FormAction, Opened, also
 from handlers.engine.forms.readers import clean_text, folded
 from handlers.engine.forms.sheet import sheet
 from handlers.engine.i18n import LOCALES, Translator, choose_locale, clipped
-from handlers.engine.messages import Answer, Event, Message, OpenForm, action_id, rows
+from handlers.engine.messages import (
+    Answer,
+    Event,
+    Message,
+    OpenForm,
+    SetMenu,
+    action_id,
+    rows,
+)
 from handlers.engine.registry import Command, Feature
 from handlers.org.chart import LinkRefused, link_identity
 from handlers.rules.policy.schema import Policy
@@ -217,7 +225,7 @@ class Core:
             announce(session, OUTBOX)
             t = translator_for(session, person, self.policy, event.platform_locale)
             welcome = t("link.welcome", name=person.name) + "\n\n" + t("help.hint")
-            return Answer.addressed(person.id, [Message(welcome)])
+            return Answer.addressed(person.id, [Message(welcome), self.menu_of(t, person)])
         # How to link differs by platform (Slack users cannot type a bare /start).
         self._audit_stranger(session, event, "stranger.refused")
         key = f"stranger.{event.platform}"
@@ -421,6 +429,16 @@ class Core:
     def menu(self, roles: frozenset[str]) -> list[Command]:
         """The commands a person with these roles can use, for /help and platform menus."""
         return [c for c in self.commands.values() if c.allowed(roles)]
+
+    def menu_of(self, t: Translator, person: Person) -> SetMenu:
+        """A person's platform menu: what their roles allow, then help, cancel and back."""
+        entries = [(c.name, t(c.summary)) for c in self.menu(person.role_set)]
+        entries += [
+            ("help", t("telegram.menu.help")),
+            ("cancel", t("help.cancel")),
+            ("back", t("help.back")),
+        ]
+        return SetMenu(tuple(entries))
 
     def help_text(self, ctx: Ctx) -> str:
         lines = [ctx.t("help.title", name=ctx.person.name)]

@@ -7,7 +7,8 @@ intents of its `Answer`, each naming the person it is for:
   `card` has a stable key, so every copy already shown can later be updated in place;
 - `EditCard`: a `Message` with `replace`, updating every copy of its card already shown;
 - `OpenForm`: a form begins (or its summary's Edit was pressed). A platform that shows a
-  form whole draws its `sheet`; the others show `first`, its first question.
+  form whole draws its `sheet`; the others show `first`, its first question;
+- `SetMenu`: the commands the person's platform menu lists, by their roles.
 """
 
 from __future__ import annotations
@@ -133,7 +134,16 @@ class OpenForm:
     to: int | None = field(default=None, compare=False)
 
 
-Intent = Message | OpenForm
+@dataclass(frozen=True)
+class SetMenu:
+    """The commands a platform's menu lists for the person — those their roles allow, then
+    help, cancel and back — as (name, what it does) in their language."""
+
+    commands: tuple[tuple[str, str], ...]
+    to: int | None = field(default=None, compare=False)
+
+
+Intent = Message | OpenForm | SetMenu
 
 
 @dataclass(frozen=True)
@@ -152,7 +162,10 @@ class Answer:
     @property
     def replies(self) -> list[Message]:
         """What a chat shows: each form opened as its first question."""
-        shown = (i if isinstance(i, Message) else i.first for i in self.intents)
+        shown = (
+            i if isinstance(i, Message) else i.first if isinstance(i, OpenForm) else None
+            for i in self.intents
+        )
         return [message for message in shown if message is not None]
 
 
