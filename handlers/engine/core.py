@@ -42,7 +42,7 @@ from handlers.engine.messages import (
     rows,
 )
 from handlers.engine.registry import Command, Feature
-from handlers.org.chart import LinkRefused, link_identity
+from handlers.org.chart import ROLES, LinkRefused, link_identity
 from handlers.rules.policy.schema import Policy
 from storage.db import Database, announce
 from storage.inserts import insert_new
@@ -59,6 +59,7 @@ _IDENTITY = (
 
 CONSOLE = "console"
 SEEN_GRANULARITY = timedelta(minutes=5)
+WORKING_ROLES = ROLES - {"org_admin"}  # a menu for everyone: the org admin's extras left out
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ class Core:
             announce(session, OUTBOX)
             t = translator_for(session, person, self.policy, event.platform_locale)
             welcome = t("link.welcome", name=person.name) + "\n\n" + t("help.hint")
-            return Answer.addressed(person.id, [Message(welcome), self.menu_of(t, person)])
+            return Answer.addressed(person.id, [Message(welcome), self.menu_of(t, person.role_set)])
         # How to link differs by platform (Slack users cannot type a bare /start).
         self._audit_stranger(session, event, "stranger.refused")
         key = f"stranger.{event.platform}"
@@ -430,9 +431,11 @@ class Core:
         """The commands a person with these roles can use, for /help and platform menus."""
         return [c for c in self.commands.values() if c.allowed(roles)]
 
-    def menu_of(self, t: Translator, person: Person) -> SetMenu:
-        """A person's platform menu: what their roles allow, then help, cancel and back."""
-        entries = [(c.name, t(c.summary)) for c in self.menu(person.role_set)]
+    def menu_of(self, t: Translator, roles: frozenset[str] = WORKING_ROLES) -> SetMenu:
+        """A platform menu: what these roles allow, then help, cancel and back. By default
+        the working roles': a menu for everyone leaves the org admin's extras out (the core
+        still answers them, and refuses those not allowed)."""
+        entries = [(c.name, t(c.summary)) for c in self.menu(roles)]
         entries += [
             ("help", t("telegram.menu.help")),
             ("cancel", t("help.cancel")),
