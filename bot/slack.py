@@ -59,8 +59,8 @@ from bot.slack_send import SEND_ERRORS, Pacer, Sender, web_client
 from bot.start_retry import Passing, until_answered
 from handlers.engine.context import audit_refused_request
 from handlers.engine.core import Core
-from handlers.engine.home import HomeSection, home
 from handlers.engine.messages import Answer, Event, Message, OpenForm
+from handlers.home import HomeSection, home
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,10 @@ class SlackBot(LiveAdapter):
     ) -> None:
         super().__init__(core)
         self.client = client
+        # Whose App Home this process published, to keep it current: a message delivered to
+        # one of them (a card, a check-in, a reply) changes what their Home shows.
+        self._homes: dict[int, Who] = {}
+        self._stale_homes: set[int] = set()
         self._commands = core.command_names()
         self.sender = Sender(client, Pacer(pace_seconds))
         # Listeners return at once (slow work goes to tracked tasks), so processing before
@@ -366,6 +370,8 @@ class SlackBot(LiveAdapter):
         """The person's home as the core sees it, drawn."""
         event = Event(PLATFORM, who.key, platform_locale=await self.sender.locale(who.user))
         shown = await asyncio.to_thread(home, self.core, event)
+        if shown.person_id is not None:
+            self._homes[shown.person_id] = who
         sections = [
             HomeSection(section.title, [self._spelled(m) for m in section.messages])
             for section in shown.sections
@@ -395,6 +401,27 @@ class SlackBot(LiveAdapter):
 
     def retry_in(self, error: Exception | None) -> timedelta:
         return RETRY_IN
+
+    async def show(
+        self,
+        chat: str,
+        message: Message,
+        pressed: Spot | None = None,
+        parts: Parts | None = None,
+    ) -> None:
+        await super().show(chat, message, pressed, parts)
+        if message.to in self._homes:
+            self._stale_homes.add(message.to)
+
+    async def deliver(self) -> None:
+        """The outbox pass, then the Homes of the people it reached, published again."""
+        await super().deliver()
+        stale, self._stale_homes = self._stale_homes, set()
+        for person_id in sorted(stale):
+            try:
+                await self._publish_home(self._homes[person_id])
+            except SEND_ERRORS as error:  # the next message for them tries again
+                log.warning("home of %s not published: %s", person_id, error)
 
 
 async def check_tokens(client: AsyncWebClient, app_token: str | None) -> str | None:

@@ -16,8 +16,8 @@ from typing import Any
 
 from handlers.engine.forms.model import Kind, Opened, Unnamed
 from handlers.engine.forms.sheet import Field, Sheet
-from handlers.engine.home import HomeSection
 from handlers.engine.messages import Message
+from handlers.home import HomeSection
 
 BUTTON_ACTION = "vd.b"  # action_id prefix of a core button; its value is Button.action
 OPEN_ACTION = "vd.open"  # a button that opens a form's modal; its value is the command

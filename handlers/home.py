@@ -1,11 +1,14 @@
 """A person's home: what a platform's home screen (Slack's App Home) shows them, decided by
-their roles — a button for each form they may begin, then what `/my` and `/pending` say."""
+their roles — a button for each form they may begin, what `/my` and `/pending` say, then their
+day as their digest reads it now: the admin office's open checklists for today and tomorrow,
+the front desk's guests today with Check in, a manager's team (`handlers/digest/sections`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.engine.context import translator_for
+from handlers.digest import engine as digest
+from handlers.engine.context import translator_for, zone_of
 from handlers.engine.core import Core
 from handlers.engine.messages import Event, Message
 
@@ -20,6 +23,7 @@ class HomeSection:
 
 @dataclass(frozen=True)
 class Home:
+    person_id: int | None  # whose it is (None: a stranger's)
     title: str
     openers: list[tuple[str, str]]  # (command, label): buttons that begin a form
     sections: list[HomeSection]
@@ -30,12 +34,15 @@ def home(core: Core, event: Event) -> Home:
     with core.db.session() as session:
         person = core.who(session, event)
         if person is not None:
-            roles = person.role_set
+            person_id, roles = person.id, person.role_set
             t = translator_for(session, person, core.policy, event.platform_locale)
+            now = core.clock()
+            day = now.astimezone(zone_of(person, core.policy)).date()
+            today = digest.build(session, core.policy, person, now, day, greeting=False)
     if person is None:
         greeting = core.handle(_said(event, "/help"))
         title = core.fallback_translator(event)("slack.home.title")
-        return Home(title, [], [HomeSection("", greeting)])
+        return Home(None, title, [], [HomeSection("", greeting)])
     allowed = core.menu(roles)
     openers = [
         (command.name, t(f"slack.home.open.{command.name}"))
@@ -48,7 +55,9 @@ def home(core: Core, event: Event) -> Home:
         for name in SECTIONS
         if name in names
     ]
-    return Home(t("slack.home.title"), openers, sections)
+    if today is not None:
+        sections.append(HomeSection(t("slack.home.today"), [today]))
+    return Home(person_id, t("slack.home.title"), openers, sections)
 
 
 def _said(event: Event, text: str) -> Event:

@@ -101,3 +101,38 @@ async def test_a_card_is_edited_where_it_was_shown_and_a_failed_send_is_kept(
 def count_rows(core: Core) -> int:
     with core.db.session() as session:
         return len(session.scalars(select(OutboxMessage)).all())
+
+
+class OtherCollecting(Collecting):
+    """A second platform, so copies on two platforms can be told apart."""
+
+    platform = "collect2"
+
+
+async def test_a_decision_edits_each_platforms_copies_of_the_card_and_no_other(
+    core: Core, clock: FakeClock
+) -> None:
+    wang = link(core, clock, "王经理", "u-wang")  # on one platform
+    with core.db.session() as session:
+        code = invite(session, session.get_one(Person, person(core, "李明").id), clock())
+    li = core.answer(Event(OtherCollecting.platform, "u-li", text=f"/start {code}", chat_id="d-li"))
+    assert li.person_id is not None
+    one, other = Collecting(core), OtherCollecting(core)
+    for who, key in ((wang, "a"), (li.person_id, "b")):
+        with core.db.session() as session:
+            card = Message("【接待申请 #9】", card="rcp:9")
+            enqueue(session, session.get_one(Person, who), card, f"t:{key}:1", clock())
+    await one.deliver()
+    await other.deliver()
+    assert [chat for chat, _ in one.sent] == ["u-wang"]
+    assert [chat for chat, _ in other.sent] == ["d-li"]
+
+    for who, key in ((wang, "a"), (li.person_id, "b")):
+        with core.db.session() as session:
+            decided = EditCard("【接待申请 #9】\n✅ 已同意", card="rcp:9")
+            enqueue(session, session.get_one(Person, who), decided, f"t:{key}:2", clock())
+    await one.deliver()
+    await other.deliver()
+    assert [spot for spot, _ in one.edited] == [("u-wang", "1")]
+    assert [spot for spot, _ in other.edited] == [("d-li", "1")]
+    assert len(one.sent) == len(other.sent) == 1
