@@ -35,7 +35,7 @@ from handlers import outbox
 from handlers.engine.context import OUTBOX
 from handlers.engine.core import Core
 from handlers.engine.i18n import Translator, choose_locale
-from handlers.engine.messages import Answer, Message
+from handlers.engine.messages import Answer, Message, SetMenu
 
 log = logging.getLogger(__name__)
 # How long a stopping bot waits for the message it is sending: Telegram's and Slack's own
@@ -148,43 +148,52 @@ class LiveAdapter(Adapter):
         """How long an outbox row waits after `error` (None: the person has no chat here)."""
         raise NotImplementedError
 
+    async def set_menu(self, chat: str, menu: SetMenu) -> None:
+        """List these commands in the chat's menu; a platform with no menu of its own (Slack's
+        is the one slash command) has nothing to do."""
+
     # ---------------------------------------------------------------- answers
 
     async def answer(self, answer: Answer, chat: str, pressed: Spot | None = None) -> None:
-        """Show the core's answer to the person it is for in `chat`; `pressed` is the message
-        whose button they pressed. A reply the platform would not take is kept, with those
-        after it."""
-        for number, reply in enumerate(answer.replies):
+        """Show the core's answer in `chat`, the chat of the person it is for; `pressed` is
+        the message whose button they pressed. A form opened is shown as its first question
+        (a platform that draws a form whole has drawn it and taken it out). A reply the
+        platform would not take is kept, with those after it; a menu is set last."""
+        replies = answer.replies
+        for number, reply in enumerate(replies):
             parts = Parts()
             try:
-                await self.show(chat, answer.person_id, reply, pressed, parts)
+                await self.show(chat, reply, pressed, parts)
             except self.keep_on as error:
                 log.warning("reply in %s not sent (%r); kept in the outbox", chat, error)
                 if answer.person_id is not None:  # a stranger's line: nothing to keep it for
-                    kept = answer.replies[number:]
                     await asyncio.to_thread(
                         outbox.keep,
                         self.core.db,
                         answer.person_id,
-                        kept,
+                        replies[number:],
                         parts.taken,
                         self.now(),
                         self.keep_for,
                     )
-                return
+                break
+        for menu in answer.intents:
+            if isinstance(menu, SetMenu):
+                await self.set_menu(chat, menu)
 
     async def show(
         self,
         chat: str,
-        person_id: int | None,
         message: Message,
         pressed: Spot | None = None,
         parts: Parts | None = None,
     ) -> None:
-        """Edit every copy shown of a card being updated (or the message pressed), else send
-        anew the parts not sent yet, noting where a card went."""
+        """Edit every copy shown of a card being updated (an EditCard; without a card, the
+        message pressed), else send anew the parts not sent yet, noting where a card went
+        for the person it is for (`message.to`)."""
         parts = parts or Parts()
         db = self.core.db
+        person_id = message.to
         if message.replace:
             known = message.card is not None and person_id is not None
             spots: set[Spot] = set()
@@ -323,7 +332,7 @@ class LiveAdapter(Adapter):
         else:
             parts = Parts(pending.parts_sent, partial(self._record_parts, pending.id))
             try:
-                await self.show(pending.chat_id, pending.person_id, pending.message, None, parts)
+                await self.show(pending.chat_id, pending.message, None, parts)
             except Exception as error:  # refused, past the retries, or a bug: keep the row
                 log.warning("outbox %s not delivered: %r", pending.id, error, exc_info=True)
                 retry_in = self.retry_in(error)

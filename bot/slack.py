@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -38,8 +38,6 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot import slack_gate
 from bot.adapter import LiveAdapter, Parts, Spot
@@ -49,8 +47,6 @@ from bot.slack_blocks import (
     BUTTON_ACTION,
     FORM_CALLBACK,
     OPEN_ACTION,
-    Block,
-    HomeSection,
     fallback_text,
     form_modal,
     home_view,
@@ -61,22 +57,16 @@ from bot.slack_blocks import (
 )
 from bot.slack_send import SEND_ERRORS, Pacer, Sender, web_client
 from bot.start_retry import Passing, until_answered
-from handlers.engine.context import Ctx, audit_refused_request, translator_for
+from handlers.engine.context import audit_refused_request
 from handlers.engine.core import Core
-from handlers.engine.forms.drafts import load_draft
-from handlers.engine.forms.model import SUMMARY, Form, FormAction
-from handlers.engine.i18n import Translator
-from handlers.engine.messages import Answer, Event, Message
-from storage.models import Identity, Person
+from handlers.engine.messages import Answer, Event, Message, OpenForm
+from handlers.home import HomeSection, home
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 EVENTS_PATH = "/slack/events"
-# `/visitdesk X` opens the form of command X as a modal when the core has that form.
-FORMS_OF_COMMANDS = {"reception": "rcp", "visit": "visit", "plan": "plan", "walkin": "wlk"}
 SHORTCUTS = {"vd_reception": "reception", "vd_visit": "visit"}  # callback_id -> command
-HOME_COMMANDS = ("my", "pending")
 RETRY_IN = timedelta(minutes=1)
 GONE = ("message_not_found", "channel_not_found", "cant_update_message")
 # Slack's own trouble: it passes, so a start waits it out (a network error or a 5xx too).
@@ -104,35 +94,6 @@ def who_of(context: AsyncBoltContext) -> Who:
     return Who(context.team_id or context.enterprise_id or "", context.user_id or "")
 
 
-@dataclass(frozen=True)
-class Profile:
-    person_id: int
-    roles: frozenset[str]
-    t: Translator
-
-
-def person_of(session: Session, key: str) -> Person | None:
-    identity = session.scalars(
-        select(Identity).where(Identity.platform == PLATFORM, Identity.platform_user == key)
-    ).first()
-    return identity.person if identity and identity.person.active else None
-
-
-def edited_form(action: str) -> FormAction | None:
-    """A summary's "Edit" (`f:<form>:<draft>:_summary:edit`): on Slack, edit the whole form
-    again in its modal rather than one question at a time."""
-    pressed = FormAction.read(action)
-    if pressed and (pressed.step, pressed.value) == (SUMMARY, "edit"):
-        return pressed
-    return None
-
-
-def started_form(replies: list[Message]) -> str | None:
-    """The form whose first question these replies end with, if a form just began."""
-    meta = replies[-1].meta if replies else {}
-    return str(meta["form"]) if meta.get("fresh") else None
-
-
 def unescape(text: str) -> str:
     """Slack escapes &, < and > in message text."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -152,11 +113,13 @@ class SlackBot(LiveAdapter):
         client: AsyncWebClient,
         signing_secret: str,
         pace_seconds: float = 1.0,
-        forms: Mapping[str, str] = FORMS_OF_COMMANDS,
     ) -> None:
         super().__init__(core)
         self.client = client
-        self.forms = forms
+        # Whose App Home this process published, to keep it current: a message delivered to
+        # one of them (a card, a check-in, a reply) changes what their Home shows.
+        self._homes: dict[int, Who] = {}
+        self._stale_homes: set[int] = set()
         self._commands = core.command_names()
         self.sender = Sender(client, Pacer(pace_seconds))
         # Listeners return at once (slow work goes to tracked tasks), so processing before
@@ -318,38 +281,25 @@ class SlackBot(LiveAdapter):
         self, who: Who, text: str, trigger_id: str, respond: AsyncRespond | None = None
     ) -> None:
         name, _, rest = text.strip().partition(" ")
-        name = name.lower().lstrip("/") or "help"
-        form = self.forms.get(name)
-        if form and not rest and await self._open_form(who, form, trigger_id, command=name):
-            return
-        text = f"/{name} {rest}".strip()
+        text = f"/{name.lower().lstrip('/') or 'help'} {rest}".strip()
+        event = await self._event(who, text=text, event_id=f"cmd:{trigger_id}", trigger=True)
+        answer = await self._opened(who, event, trigger_id)
         if respond is None:
-            await self._handle(who, text=text, event_id=f"cmd:{trigger_id}")
+            await self._reply(who, answer)
             return
-        event = await self._event(who, text=text, event_id=f"cmd:{trigger_id}")
-        for message in await asyncio.to_thread(self.core.handle, event):
+        for message in answer.replies:
             message = self._spelled(message)
             await respond(text=fallback_text(message), blocks=message_blocks(message))
 
     async def _press(self, who: Who, body: dict[str, Any], action: dict[str, Any]) -> None:
-        value = str(action.get("value", ""))
-        edit = edited_form(value)
-        trigger = body["trigger_id"]
-        if edit and await self._open_form(who, edit.form, trigger, command=None, edit=edit):
-            return
         container = body.get("container", {})
         # A stable id per press: a redelivery repeats it; a second click is a new press,
         # which the core answers knowing the first one happened.
         where = container.get("message_ts") or container.get("view_id") or ""
         event_id = f"{where}:{action.get('action_ts', '')}"
-        answer = await asyncio.to_thread(
-            self.core.answer, await self._event(who, action=value, event_id=event_id)
-        )
-        # A button that begins a form (a rejection's reason) opens it as a modal.
-        begun = started_form(answer.replies)
-        if begun and await self._open_form(who, begun, trigger, command=None):
-            kept = [m for m in answer.replies if m.meta.get("form") != begun]
-            answer = Answer(answer.person_id, kept)
+        value = str(action.get("value", ""))
+        event = await self._event(who, action=value, event_id=event_id, trigger=True)
+        answer = await self._opened(who, event, body["trigger_id"])
         channel, ts = container.get("channel_id"), container.get("message_ts")
         in_message = container.get("type") == "message" and channel and ts
         pressed = (str(channel), str(ts)) if in_message else None
@@ -375,7 +325,10 @@ class SlackBot(LiveAdapter):
         text: str | None = None,
         action: str | None = None,
         event_id: str | None = None,
+        trigger: bool = False,
     ) -> Event:
+        """An event in the person's DM (where every reply goes); `trigger`: it came with
+        Slack's trigger_id, so a modal can open for it."""
         return Event(
             PLATFORM,
             who.key,
@@ -384,108 +337,47 @@ class SlackBot(LiveAdapter):
             chat_id=await self.sender.dm(who.user),
             platform_locale=await self.sender.locale(who.user),
             event_id=event_id,
+            whole_forms=trigger,
         )
 
-    async def _open_form(
-        self,
-        who: Who,
-        form_name: str,
-        trigger_id: str,
-        command: str | None,
-        edit: FormAction | None = None,
-    ) -> bool:
-        """Open a form's modal; False when it cannot be (a stranger, not allowed, no such
-        form, an Edit whose draft is gone or is not the one open now, or Slack refused, e.g. an
-        expired trigger), and the core then answers in the DM."""
-        form = self.core.form(form_name)
-        if form is None:
-            return False
-        await self.sender.dm(who.user)  # the summary will go there
-        locale = await self.sender.locale(who.user)
-        view = await asyncio.to_thread(self._modal, who.key, form, locale, command, edit)
-        if view is None:
-            return False
+    async def _opened(self, who: Who, event: Event, trigger_id: str) -> Answer:
+        """The core's answer to an event that came with a trigger: a form it opens ends it
+        and is drawn as a modal. One Slack would not open (an expired trigger) is shown in
+        the DM: its first question, or, when nothing was begun yet, the event answered again
+        as chat."""
+        answer = await asyncio.to_thread(self.core.answer, event)
+        opened = answer.intents[-1] if answer.intents else None
+        if not isinstance(opened, OpenForm) or opened.sheet is None:
+            return answer
         try:
-            await self.client.views_open(trigger_id=trigger_id, view=view)
+            await self.client.views_open(trigger_id=trigger_id, view=form_modal(opened.sheet))
         except SlackApiError as error:
-            log.warning("modal %s not opened for %s: %s", form_name, who.key, error)
-            return False
-        return True
-
-    def _modal(
-        self,
-        key: str,
-        form: Form,
-        locale: str | None,
-        command: str | None,
-        edit: FormAction | None,
-    ) -> Block | None:
-        with self.core.db.session() as session:
-            person = person_of(session, key)
-            if person is None:
-                return None
-            if command is not None and not self._allowed(command, person.role_set):
-                return None
-            ctx = Ctx(session, person, self.core.policy, self.core.clock(), PLATFORM, locale)
-            draft = load_draft(ctx, form)
-            if command is None and draft is None:
-                return None
-            if edit is not None and draft is not None and not edit.made_for(draft):
-                return None  # an old summary's Edit: the core says it is stale
-            return form_modal(ctx, form, draft)
-
-    def _allowed(self, command: str, roles: frozenset[str]) -> bool:
-        found = self.core.commands.get(command)
-        return found is not None and found.allowed(roles)
+            log.warning("modal %s not opened for %s: %s", opened.form, who.key, error)
+        else:
+            return Answer(answer.person_id, answer.intents[:-1])
+        if opened.first is not None:
+            return answer
+        chat = replace(event, whole_forms=False, event_id=f"{event.event_id}:chat")
+        return await asyncio.to_thread(self.core.answer, chat)
 
     def _spelled(self, message: Message) -> Message:
         """The core names commands as `/reception`; Slack users type `/visitdesk reception`."""
         return replace(message, text=slack_spelling(message.text, self._commands))
 
-    def _profile(self, key: str, locale: str | None) -> Profile | None:
-        with self.core.db.session() as session:
-            person = person_of(session, key)
-            if person is None:
-                return None
-            t = translator_for(session, person, self.core.policy, locale)
-            return Profile(person.id, person.role_set, t)
-
     # ---------------------------------------------------------------- App Home
 
     async def _publish_home(self, who: Who) -> None:
-        locale = await self.sender.locale(who.user)
-        view = await asyncio.to_thread(self._home, who, locale)
-        await self.client.views_publish(user_id=who.user, view=view)
-
-    def _home(self, who: Who, locale: str | None) -> Block:
-        profile = self._profile(who.key, locale)
-        if profile is None:
-            t = self.stranger_translator(locale)
-            greeting = self.core.handle(
-                Event(PLATFORM, who.key, text="/help", platform_locale=locale)
-            )
-            greeting = [self._spelled(message) for message in greeting]
-            return home_view(t("slack.home.title"), [], [HomeSection("", greeting)])
-        t = profile.t
-        openers = [
-            (command, t(f"slack.home.open.{command}"))
-            for command, form in self.forms.items()
-            if self.core.form(form) and self._allowed(command, profile.roles)
-        ]
+        """The person's home as the core sees it, drawn."""
+        event = Event(PLATFORM, who.key, platform_locale=await self.sender.locale(who.user))
+        shown = await asyncio.to_thread(home, self.core, event)
+        if shown.person_id is not None:
+            self._homes[shown.person_id] = who
         sections = [
-            HomeSection(
-                t(f"slack.home.{command}"),
-                [
-                    self._spelled(message)
-                    for message in self.core.handle(
-                        Event(PLATFORM, who.key, text=f"/{command}", platform_locale=locale)
-                    )
-                ],
-            )
-            for command in HOME_COMMANDS
-            if self._allowed(command, profile.roles)
+            HomeSection(section.title, [self._spelled(m) for m in section.messages])
+            for section in shown.sections
         ]
-        return home_view(t("slack.home.title"), openers, sections)
+        view = home_view(shown.title, shown.openers, sections)
+        await self.client.views_publish(user_id=who.user, view=view)
 
     # ---------------------------------------------------------------- sending
 
@@ -509,6 +401,27 @@ class SlackBot(LiveAdapter):
 
     def retry_in(self, error: Exception | None) -> timedelta:
         return RETRY_IN
+
+    async def show(
+        self,
+        chat: str,
+        message: Message,
+        pressed: Spot | None = None,
+        parts: Parts | None = None,
+    ) -> None:
+        await super().show(chat, message, pressed, parts)
+        if message.to in self._homes:
+            self._stale_homes.add(message.to)
+
+    async def deliver(self) -> None:
+        """The outbox pass, then the Homes of the people it reached, published again."""
+        await super().deliver()
+        stale, self._stale_homes = self._stale_homes, set()
+        for person_id in sorted(stale):
+            try:
+                await self._publish_home(self._homes[person_id])
+            except SEND_ERRORS as error:  # the next message for them tries again
+                log.warning("home of %s not published: %s", person_id, error)
 
 
 async def check_tokens(client: AsyncWebClient, app_token: str | None) -> str | None:

@@ -1,9 +1,8 @@
-"""Block Kit for visitdesk: a `Message` as blocks, a `Form` as one modal, a submitted modal
-as the texts the form engine reads, and App Home as a dashboard. Pure functions, no I/O.
+"""Block Kit for visitdesk: a `Message` as blocks, a form's `Sheet` as one modal, a submitted
+modal as the texts the form engine reads, and App Home as a dashboard. Pure functions, no I/O.
 
-A modal answers every step with the text a person could have typed, so the core checks it
-exactly as it checks a chat answer: a choice is sent as its 1-based number, which both the
-engine's choice reader and a step's own reader (the reception's client) understand.
+A modal answers every step with the text a person could have typed (the sheet says which),
+so the core checks it exactly as it checks a chat answer.
 """
 
 from __future__ import annotations
@@ -11,16 +10,14 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
-from handlers.engine.context import Ctx
-from handlers.engine.forms.model import Choice, Data, Form, Kind, Opened, Step, Unnamed
-from handlers.engine.i18n import Translator
+from handlers.engine.forms.model import Kind, Opened, Unnamed
+from handlers.engine.forms.sheet import Field, Sheet
 from handlers.engine.messages import Message
-from storage.models import Draft
+from handlers.home import HomeSection
 
 BUTTON_ACTION = "vd.b"  # action_id prefix of a core button; its value is Button.action
 OPEN_ACTION = "vd.open"  # a button that opens a form's modal; its value is the command
@@ -32,7 +29,6 @@ OTHER = "~other"  # block_id suffix of the "or type a new one" box beside a choi
 SECTION_MAX = 3000
 LABEL_MAX = 2000
 OPTION_MAX = 75
-OPTIONS_MAX = 100
 TITLE_MAX = 24
 HEADER_MAX = 150
 INPUT_MAX = 3000
@@ -123,155 +119,82 @@ def _chunks(text: str, size: int) -> list[str]:
 # ---------------------------------------------------------------------------- modals
 
 
-def form_modal(ctx: Ctx, form: Form, draft: Draft | None) -> Block:
-    """One modal for a whole form, its inputs filled from `draft` (one being continued), if any.
-
-    Steps that apply only after some answer (`when`) are optional here: Slack cannot hide a
-    field as the person types, and the engine still asks for one that turns out to apply."""
-    t = ctx.t
-    data = dict(draft.data) if draft else {}
-    opened = Opened.of(draft)
-    blocks: list[Block] = [
-        {"type": "context", "elements": [plain(t("slack.modal.intro"), LABEL_MAX)]}
-    ]
-    for step in form.whole_steps:
-        blocks.extend(_step_blocks(ctx, form, step, data))
+def form_modal(sheet: Sheet) -> Block:
+    """One modal for a whole form, drawn from the core's sheet of it."""
+    blocks: list[Block] = [{"type": "context", "elements": [plain(sheet.intro, LABEL_MAX)]}]
+    for field in sheet.fields:
+        blocks.extend(_field_blocks(sheet, field))
+    opened = sheet.opened
     return {
         "type": "modal",
-        "callback_id": f"{FORM_CALLBACK}{form.name}",
+        "callback_id": f"{FORM_CALLBACK}{sheet.form}",
         # Slack hands it back on submit (`opened_for`): the draft the modal is for. Ids and
         # short `@` values, far within Slack's 3000 characters.
         "private_metadata": json.dumps({"draft": opened.draft, "context": opened.context}),
-        "title": plain(t(form.title), TITLE_MAX),
-        "submit": plain(
-            form.submit_label(ctx, data) if form.submit_label else t("slack.modal.next"), TITLE_MAX
-        ),
-        "close": plain(t("flow.cancel"), TITLE_MAX),
+        "title": plain(sheet.title, TITLE_MAX),
+        "submit": plain(sheet.submit, TITLE_MAX),
+        "close": plain(sheet.cancel, TITLE_MAX),
         # Slack says when it is closed unsent (view_closed), so a draft begun for it can go.
         "notify_on_close": True,
         "blocks": blocks[:VIEW_BLOCKS_MAX],
     }
 
 
-def _step_blocks(ctx: Ctx, form: Form, step: Step, data: Data) -> list[Block]:
-    t = ctx.t
-    field_key = f"{form.name}.field.{step.name}"
-    label = t(field_key) if t.has(field_key) else _prompt(ctx, step, data) or step.name
-    hints = [_prompt(ctx, step, data)] if t.has(field_key) else []
-    if step.when is not None:
-        hints.append(t("slack.modal.if_applies"))
-    options = _options(ctx, step, data)
-    value = data.get(step.name)
+def _field_blocks(sheet: Sheet, field: Field) -> list[Block]:
     block: Block = {
         "type": "input",
-        "block_id": step.name,
-        "optional": step.optional or step.when is not None,
-        "label": plain(label, LABEL_MAX),
-        "element": _element(ctx, step, options, value),
+        "block_id": field.name,
+        "optional": field.optional,
+        "label": plain(field.label, LABEL_MAX),
+        "element": _element(sheet, field),
     }
-    hint = "\n".join(h for h in hints if h)
-    if hint:
-        block["hint"] = plain(hint, LABEL_MAX)
+    if field.hint:
+        block["hint"] = plain(field.hint, LABEL_MAX)
     blocks = [block]
-    if options is not None and step.kind is Kind.CHOICE and (step.allow_other or step.read):
-        # A select cannot take a new name: a text box beside it can. It starts empty: how
-        # a step stores a typed name is its own business, not text to show back.
-        block["optional"] = True
+    if field.other is not None:
+        # It starts empty: how a step stores a typed name is its own business.
         blocks.append(
             {
                 "type": "input",
-                "block_id": step.name + OTHER,
+                "block_id": field.name + OTHER,
                 "optional": True,
-                "label": plain(t("slack.modal.other", field=label), LABEL_MAX),
-                "element": _text_input(t, step, None),
+                "label": plain(field.other, LABEL_MAX),
+                "element": _text_input(field, None),
             }
         )
     return blocks
 
 
-def _prompt(ctx: Ctx, step: Step, data: Data) -> str:
-    """The step's question; empty when its parameters need answers not given yet."""
-    try:
-        params = step.params(ctx, data) if step.params else {}
-    except (KeyError, TypeError, ValueError):
-        return ""
-    return ctx.t(step.prompt, **params)
-
-
-def _options(ctx: Ctx, step: Step, data: Data) -> list[tuple[str, str]] | None:
-    """(value, label) pairs for a select; None when the step is typed, or its choices depend
-    on answers not given yet (then a text box takes the answer)."""
-    if step.kind is Kind.YESNO:
-        return [("y", ctx.t("flow.yes")), ("n", ctx.t("flow.no"))]
-    if step.kind not in (Kind.CHOICE, Kind.MULTI):
-        return None
-    try:
-        choices: Sequence[Choice] = step.options(ctx, data)
-    except (KeyError, TypeError, ValueError):
-        return None
-    if not choices:
-        return None
-    return [(c.value, c.text(ctx)) for c in choices][:OPTIONS_MAX]
-
-
-def _element(ctx: Ctx, step: Step, options: list[tuple[str, str]] | None, value: Any) -> Block:
-    if options is None:
-        return _text_input(ctx.t, step, _typed(ctx, step, value))
-    slack_options = [
-        {"text": plain(label, OPTION_MAX), "value": _option_value(step, index, choice)}
-        for index, (choice, label) in enumerate(options, start=1)
-    ]
+def _element(sheet: Sheet, field: Field) -> Block:
+    if field.options is None:
+        return _text_input(field, field.typed)
+    options = [{"text": plain(label, OPTION_MAX), "value": value} for value, label in field.options]
     element: Block = {
-        "type": "multi_static_select" if step.kind is Kind.MULTI else "static_select",
+        "type": "multi_static_select" if field.kind is Kind.MULTI else "static_select",
         "action_id": INPUT,
-        "placeholder": plain(ctx.t("slack.modal.choose"), OPTION_MAX),
-        "options": slack_options,
+        "placeholder": plain(sheet.choose, OPTION_MAX),
+        "options": options,
     }
-    if step.kind is Kind.MULTI:
-        chosen = [o for o, (c, _) in zip(slack_options, options, strict=True) if c in (value or [])]
-        if chosen:
-            element["initial_options"] = chosen
-    else:
-        wanted = {True: "y", False: "n"}.get(value, value) if step.kind is Kind.YESNO else value
-        index = _chosen(options, wanted)
-        if index is not None:
-            element["initial_option"] = slack_options[index]
+    chosen = [options[index] for index in field.chosen]
+    if field.kind is Kind.MULTI and chosen:
+        element["initial_options"] = chosen
+    elif chosen:
+        element["initial_option"] = chosen[0]
     return element
 
 
-def _option_value(step: Step, index: int, choice: str) -> str:
-    # What a person would type: "y"/"n" for yes-no, a choice's number otherwise.
-    return choice if step.kind is Kind.YESNO else str(index)
-
-
-def _chosen(options: list[tuple[str, str]], value: Any) -> int | None:
-    return next((i for i, (choice, _) in enumerate(options) if choice == value), None)
-
-
-def _text_input(t: Translator, step: Step, initial: str | None) -> Block:
+def _text_input(field: Field, initial: str | None) -> Block:
     element: Block = {
         "type": "plain_text_input",
         "action_id": INPUT,
-        "max_length": min(step.max_length, INPUT_MAX),
-        "multiline": step.max_length > 200,
+        "max_length": min(field.max_length, INPUT_MAX),
+        "multiline": field.multiline,
     }
     if initial:
         element["initial_value"] = initial
-    placeholder = {Kind.DATE: "slack.placeholder.date", Kind.DATETIME: "slack.placeholder.datetime"}
-    if step.kind in placeholder:
-        element["placeholder"] = plain(t(placeholder[step.kind]), HEADER_MAX)
+    if field.placeholder:
+        element["placeholder"] = plain(field.placeholder, HEADER_MAX)
     return element
-
-
-def _typed(ctx: Ctx, step: Step, value: Any) -> str | None:
-    """A saved answer written back as text the engine reads again unchanged."""
-    if value is None or isinstance(value, list | dict):
-        return None
-    if step.kind is Kind.DATETIME:
-        return datetime.fromisoformat(value).astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M")
-    if step.kind is Kind.DATE:
-        return date.fromisoformat(value).isoformat()
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -318,12 +241,6 @@ def _state_text(state: dict[str, Any]) -> str:
 
 
 # ---------------------------------------------------------------------------- App Home
-
-
-@dataclass(frozen=True)
-class HomeSection:
-    title: str
-    messages: list[Message]
 
 
 def home_view(title: str, openers: list[tuple[str, str]], sections: list[HomeSection]) -> Block:

@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 from telegram import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -66,8 +67,7 @@ from bot.telegram_limits import (
 )
 from bot.telegram_webhook import WebhookServer
 from handlers.engine.i18n import LOCALES, Translator, normalise_locale
-from handlers.engine.messages import Button, Event, Message
-from handlers.org.chart import ROLES
+from handlers.engine.messages import Button, Event, Message, SetMenu
 
 log = logging.getLogger(__name__)
 # httpx logs every request's URL at INFO, and a Bot API URL holds the bot token.
@@ -77,9 +77,6 @@ PLATFORM = "telegram"
 ALLOWED_UPDATES = [UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY]
 RETRY_SOON = timedelta(seconds=30)  # a network hiccup or a long flood wait
 RETRY_LATER = timedelta(hours=1)  # the person blocked the bot, or the chat is gone
-# The menu is bot-wide, so it lists what the working roles can do; org-admin extras stay
-# out of everyone's menu (the core still answers them, and refuses those not allowed).
-MENU_ROLES = ROLES - {"org_admin"}
 _STYLES = {"primary": KeyboardButtonStyle.PRIMARY, "danger": KeyboardButtonStyle.DANGER}
 
 PRIVATE = filters.ChatType.PRIVATE  # groups get one line pointing here, nothing more
@@ -280,6 +277,16 @@ class TelegramBot(LiveAdapter):
             if "not modified" not in error.message.lower():
                 log.warning("could not update message %s in chat %s: %s", *spot, error)
 
+    async def set_menu(self, chat: str, menu: SetMenu) -> None:
+        """The person's own menu in their chat (it wins over the language's, see
+        `_publish_menus`)."""
+        commands = _commands(menu)
+        try:
+            scope = BotCommandScopeChat(int(chat))
+            await self.application.bot.set_my_commands(commands, scope=scope)
+        except TelegramError as error:  # a menu is a convenience: the chat goes on without it
+            log.warning("command menu of chat %s not set: %s", chat, error)
+
     def retry_in(self, error: Exception | None) -> timedelta:
         """The person blocked the bot, the chat is gone or never known: an hour; else soon."""
         if error is None or isinstance(error, (Forbidden, BadRequest)):
@@ -293,7 +300,7 @@ class TelegramBot(LiveAdapter):
         default = normalise_locale(self.app.policy.org.default_locale)
         for locale in LOCALES:
             t = Translator(locale)
-            commands = self._menu(t)
+            commands = _commands(self.core.menu_of(t))
             for language in [t.lang] + ([None] if locale == default else []):
                 try:
                     await self.application.bot.set_my_commands(
@@ -301,16 +308,6 @@ class TelegramBot(LiveAdapter):
                     )
                 except TelegramError as error:  # a menu is a convenience: run without it
                     log.warning("command menu (%s) not set: %s", language or "default", error)
-
-    def _menu(self, t: Translator) -> list[BotCommand]:
-        entries = [(c.name, t(c.summary)) for c in self.core.menu(frozenset(MENU_ROLES))]
-        entries += [
-            ("help", t("telegram.menu.help")),
-            ("cancel", t("help.cancel")),
-            ("back", t("help.back")),
-        ]
-        limit = BotCommandLimit.MAX_DESCRIPTION
-        return [BotCommand(name, text[:limit]) for name, text in entries]
 
 
 # Any for PTB's six type parameters (bot, context, three data dicts, job queue): its inferred
@@ -339,6 +336,11 @@ def _webhook_secret(settings: Settings) -> str:
     if not settings.telegram_webhook_secret:
         raise SettingError("TELEGRAM_WEBHOOK_SECRET", "required in webhook mode")
     return settings.telegram_webhook_secret
+
+
+def _commands(menu: SetMenu) -> list[BotCommand]:
+    limit = BotCommandLimit.MAX_DESCRIPTION
+    return [BotCommand(name, text[:limit]) for name, text in menu.commands]
 
 
 def _keyboard(buttons: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:

@@ -73,7 +73,7 @@ def claim(db: Database, platform: str, now: datetime, limit: int = 50) -> list[P
                 row.id,
                 row.person_id,
                 chats.get(row.person_id),
-                Message.from_payload(row.payload),
+                Message.from_payload(row.payload, to=row.person_id),
                 row.parts_sent,
             )
             for row in rows

@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.adapter import LiveAdapter, Parts, Spot
 from bot.console import Console
 from handlers.engine.core import Core
+from handlers.engine.messages import Message
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +31,33 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+class Collecting(LiveAdapter):
+    """A platform that only collects what the adapter base asks of it (the idea of Rasa's
+    CollectingOutputChannel): messages sent, with their chat, and messages edited in place.
+    `refuse` sends fail, as a platform that is away."""
+
+    platform = "collect"
+
+    def __init__(self, core: Core) -> None:
+        super().__init__(core)
+        self.sent: list[tuple[str, Message]] = []
+        self.edited: list[tuple[Spot, Message]] = []
+        self.refuse = 0
+
+    async def send(self, chat: str, message: Message, parts: Parts) -> str | None:
+        if self.refuse:
+            self.refuse -= 1
+            raise ConnectionError("the platform is away")
+        self.sent.append((chat, message))
+        return str(len(self.sent))
+
+    async def edit(self, spot: Spot, message: Message) -> None:
+        self.edited.append((spot, message))
+
+    def retry_in(self, error: Exception | None) -> timedelta:
+        return timedelta(0)
 
 
 class Company:

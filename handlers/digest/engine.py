@@ -85,9 +85,15 @@ def digest_window(policy: Policy, tz: tzinfo, day: date) -> tuple[datetime, date
 
 
 def build(
-    session: Session, policy: Policy, person: Person, now: datetime, day: date
+    session: Session,
+    policy: Policy,
+    person: Person,
+    now: datetime,
+    day: date,
+    greeting: bool = True,
 ) -> Message | None:
-    """The person's digest for `day`, or None when there is nothing to say."""
+    """The person's digest for `day`, or None when there is nothing to say; without its
+    morning greeting for a home screen, read at any hour."""
     t = translator_for(session, person, policy, now=now)
     view = DigestView(session, policy, person, t, zone_of(person, policy), now, day)
     topics: dict[str, list[Line]] = {}
@@ -102,7 +108,7 @@ def build(
                 topics.setdefault(line.topic, []).append(line)
     if not topics:
         return None
-    text = [t("digest.greeting", name=person.name, date=t.date(day))]
+    text = [t("digest.greeting", name=person.name, date=t.date(day))] if greeting else []
     buttons: list[tuple[Button, ...]] = []
     ranked = sorted(topics, key=lambda name: TOPICS.index(name) if name in TOPICS else len(TOPICS))
     for topic in ranked:

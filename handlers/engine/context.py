@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.engine.i18n import Translator, choose_locale
-from handlers.engine.messages import Button, Message, action_id
+from handlers.engine.messages import Button, Intent, Message, action_id
 from storage.db import announce
 from storage.models import AuditEntry, Base, Identity, OutboxMessage, Person
 
@@ -32,7 +32,8 @@ class Ctx:
     now: datetime  # aware, UTC
     platform: str
     platform_locale: str | None = None
-    replies: list[Message] = field(default_factory=list)
+    whole_forms: bool = False  # the event may be answered with a form's whole sheet
+    replies: list[Intent] = field(default_factory=list)
     said: list[str] = field(default_factory=list)  # catalog keys said, so the core can audit
     audited: list[str] = field(default_factory=list)  # audit actions written so far
     shown_drafts: set[int] = field(default_factory=set)  # drafts whose question went out

@@ -27,13 +27,22 @@ from handlers.engine.forms.drafts import (
     set_aside_others,
 )
 from handlers.engine.forms.engine import answer_text, ask, back, cancel, press, resume
-from handlers.engine.forms.fill import closed, fill
+from handlers.engine.forms.fill import closed, edited_form, fill
 from handlers.engine.forms.model import Form, FormAction, Opened, also
 from handlers.engine.forms.readers import clean_text, folded
+from handlers.engine.forms.sheet import sheet
 from handlers.engine.i18n import LOCALES, Translator, choose_locale, clipped
-from handlers.engine.messages import Answer, Event, Message, action_id, rows
+from handlers.engine.messages import (
+    Answer,
+    Event,
+    Message,
+    OpenForm,
+    SetMenu,
+    action_id,
+    rows,
+)
 from handlers.engine.registry import Command, Feature
-from handlers.org.chart import LinkRefused, link_identity
+from handlers.org.chart import ROLES, LinkRefused, link_identity
 from handlers.rules.policy.schema import Policy
 from storage.db import Database, announce
 from storage.inserts import insert_new
@@ -50,6 +59,7 @@ _IDENTITY = (
 
 CONSOLE = "console"
 SEEN_GRANULARITY = timedelta(minutes=5)
+WORKING_ROLES = ROLES - {"org_admin"}  # a menu for everyone: the org admin's extras left out
 
 
 @dataclass(frozen=True)
@@ -102,7 +112,7 @@ class Core:
             with self.db.session() as session:
                 if self._seen_before(session, event):
                     return Answer(None, [])
-                person = self._who(session, event)
+                person = self.who(session, event)
                 if person is None:
                     return self._stranger(session, event)
                 person_id = person.id
@@ -115,12 +125,12 @@ class Core:
                 else:
                     self._route(ctx, event)
                 self._audit_refusal(ctx, event)
-                return Answer(person_id, ctx.replies)
+                return Answer.addressed(person_id, ctx.replies)
         except Exception:
             # Nothing was written (the transaction rolled back); tell the person, keep going.
             log.exception("event failed: platform=%s action=%s", event.platform, event.action)
-            failed = Message(self._fallback_translator(event)("error.internal"))
-            return Answer(person_id, [failed])
+            failed = Message(self.fallback_translator(event)("error.internal"))
+            return Answer.addressed(person_id, [failed])
 
     def fill_form(
         self, event: Event, form_name: str, texts: dict[str, str], opened: Opened
@@ -129,7 +139,7 @@ class Core:
         `opened` is the draft the form was shown for (see `fill`)."""
         event = inbound.bounded(event)
         with self.db.session() as session:
-            person = self._who(session, event)
+            person = self.who(session, event)
             form = self.forms.get(form_name)
             if person is None or form is None:
                 return FormResult({}, self._stranger(session, event))
@@ -142,12 +152,12 @@ class Core:
             errors = fill(ctx, form, texts, opened)
             if ctx.shown_drafts:  # its summary is what the person has in front of them now
                 self._set_aside(ctx)
-            return FormResult(errors, Answer(person.id, ctx.replies))
+            return FormResult(errors, Answer.addressed(person.id, ctx.replies))
 
     def close_form(self, event: Event, form_name: str, opened: Opened) -> None:
         """A whole form's modal closed without being sent (see `closed`)."""
         with self.db.session() as session:
-            person = self._who(session, event)
+            person = self.who(session, event)
             form = self.forms.get(form_name)
             if person is not None and form is not None:
                 closed(self._ctx(session, person, event), form, opened)
@@ -157,7 +167,13 @@ class Core:
 
     def _ctx(self, session: Session, person: Person, event: Event) -> Ctx:
         return Ctx(
-            session, person, self.policy, self.clock(), event.platform, event.platform_locale
+            session,
+            person,
+            self.policy,
+            self.clock(),
+            event.platform,
+            event.platform_locale,
+            whole_forms=event.whole_forms,
         )
 
     # ------------------------------------------------------------------ who is this
@@ -171,7 +187,9 @@ class Core:
         log.info("dropped a redelivered %s event %s", event.platform, event.event_id)
         return True
 
-    def _who(self, session: Session, event: Event) -> Person | None:
+    def who(self, session: Session, event: Event) -> Person | None:
+        """The active person behind an event, noting where and in which language they were
+        seen; None for a stranger."""
         if event.platform == CONSOLE:
             return session.scalars(
                 select(Person).where(Person.name == event.user, Person.active.is_(True))
@@ -196,7 +214,7 @@ class Core:
 
     def _stranger(self, session: Session, event: Event) -> Answer:
         command, argument = split_command(event.text or "")
-        t = self._fallback_translator(event)
+        t = self.fallback_translator(event)
         if command in ("start", "link") and argument:
             valid_for = timedelta(days=self.policy.org.link_code_valid_days)
             try:
@@ -208,7 +226,7 @@ class Core:
             announce(session, OUTBOX)
             t = translator_for(session, person, self.policy, event.platform_locale)
             welcome = t("link.welcome", name=person.name) + "\n\n" + t("help.hint")
-            return Answer(person.id, [Message(welcome)])
+            return Answer.addressed(person.id, [Message(welcome), self.menu_of(t, person.role_set)])
         # How to link differs by platform (Slack users cannot type a bare /start).
         self._audit_stranger(session, event, "stranger.refused")
         key = f"stranger.{event.platform}"
@@ -221,7 +239,8 @@ class Core:
             AuditEntry(at=self.clock(), platform=event.platform, action=action, detail=detail)
         )
 
-    def _fallback_translator(self, event: Event) -> Translator:
+    def fallback_translator(self, event: Event) -> Translator:
+        """Words for someone not known (yet): their platform's language, else the org's."""
         return Translator(
             choose_locale(None, event.platform_locale, self.policy.org.default_locale)
         )
@@ -261,7 +280,8 @@ class Core:
             draft = active_draft(ctx)
             command, argument = self._said(ctx, text, form_open=draft is not None)
         if command is not None:
-            self._command(ctx, command, argument)
+            if self._command(ctx, command, argument):  # a sheet: nothing else is on screen
+                return
             if command in ("help", "start"):  # help is read beside the question
                 return
             listing = self.commands.get(command)
@@ -343,7 +363,9 @@ class Core:
                         return command.name, argument
         return None, text
 
-    def _command(self, ctx: Ctx, name: str, argument: str) -> None:
+    def _command(self, ctx: Ctx, name: str, argument: str) -> bool:
+        """Run a command; True when it opened its form's whole sheet (nothing begun yet: the
+        draft is made when the sheet comes back filled)."""
         if name in ("cancel", "back"):
             draft = active_draft(ctx)
             form = self.forms.get(draft.flow) if draft else None
@@ -354,18 +376,25 @@ class Core:
                 cancel(ctx, form, draft)
             else:
                 back(ctx, form, draft)
-            return
+            return False
         if name in ("help", "start"):
             ctx.reply(self.help_text(ctx))
-            return
+            return False
         command = self.commands.get(name)
+        opens = self.forms.get(command.form or "") if command else None
         if command is None:
             ctx.say("command.unknown", name=clipped(name))
             ctx.reply(self.help_text(ctx))
         elif not command.allowed(ctx.person.role_set):
             ctx.say("command.not_allowed")
+        elif ctx.whole_forms and opens is not None and not argument:
+            ctx.replies.append(
+                OpenForm(opens.name, None, sheet(ctx, opens, load_draft(ctx, opens)))
+            )
+            return True
         else:
             command.run(ctx, argument)
+        return False
 
     def _press(self, ctx: Ctx, action: str) -> None:
         prefix, *parts = action.split(":")
@@ -375,6 +404,10 @@ class Core:
             draft = load_draft(ctx, form) if form else None
             if pressed is None or form is None or draft is None:
                 ctx.say("button.stale")
+                return
+            if ctx.whole_forms and edited_form(action) and pressed.made_for(draft):
+                # The summary's Edit, where the whole form can be shown: all of it, again.
+                ctx.replies.append(OpenForm(form.name, None, sheet(ctx, form, draft)))
                 return
             press(ctx, form, draft, pressed)
             return
@@ -397,6 +430,18 @@ class Core:
     def menu(self, roles: frozenset[str]) -> list[Command]:
         """The commands a person with these roles can use, for /help and platform menus."""
         return [c for c in self.commands.values() if c.allowed(roles)]
+
+    def menu_of(self, t: Translator, roles: frozenset[str] = WORKING_ROLES) -> SetMenu:
+        """A platform menu: what these roles allow, then help, cancel and back. By default
+        the working roles': a menu for everyone leaves the org admin's extras out (the core
+        still answers them, and refuses those not allowed)."""
+        entries = [(c.name, t(c.summary)) for c in self.menu(roles)]
+        entries += [
+            ("help", t("telegram.menu.help")),
+            ("cancel", t("help.cancel")),
+            ("back", t("help.back")),
+        ]
+        return SetMenu(tuple(entries))
 
     def help_text(self, ctx: Ctx) -> str:
         lines = [ctx.t("help.title", name=ctx.person.name)]

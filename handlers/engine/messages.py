@@ -1,15 +1,24 @@
 """What comes in and what goes out, with no platform in it.
 
-Adapters turn a platform's update into an `Event`, hand it to the core, and render each
-`Message` they get back: text, rows of buttons, an optional file. A message that is a
-`card` has a stable key, so every copy already shown can later be updated in place.
+Adapters turn a platform's update into an `Event`, hand it to the core, and render the
+intents of its `Answer`, each naming the person it is for:
+
+- `Message` (also called `Reply`): text, rows of buttons, an optional file. One that is a
+  `card` has a stable key, so every copy already shown can later be updated in place;
+- `EditCard`: a `Message` with `replace`, updating every copy of its card already shown;
+- `OpenForm`: a form begins (or its summary's Edit was pressed). A platform that shows a
+  form whole draws its `sheet`; the others show `first`, its first question;
+- `SetMenu`: the commands the person's platform menu lists, by their roles.
 """
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from handlers.engine.forms.sheet import Sheet
 
 ACTION_MAX_BYTES = 64  # Telegram's callback_data limit; Slack's is larger
 
@@ -26,6 +35,9 @@ class Event:
     platform_locale: str | None = None
     event_id: str | None = None  # the platform's delivery id, to drop redeliveries
     unreadable: bool = False  # a photo, sticker or voice note: nothing the core can read
+    # The platform can show a whole form at once (a modal) for this event, which came with
+    # what opening one takes (Slack's trigger): the core may answer with a form's `Sheet`.
+    whole_forms: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,7 +60,7 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Message:
-    """A reply or notification, already in the reader's language."""
+    """A reply or notification (the Reply intent), already in the reader's language."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -59,7 +71,7 @@ class Message:
     # With `replace`: an update only, never sent anew (a typed answer's question, shown as
     # answered), and the card's last: adapters may forget where it was shown.
     settles: bool = False
-    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    to: int | None = field(default=None, compare=False)  # the person it is for (the core's)
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -78,7 +90,7 @@ class Message:
         return payload
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> Message:
+    def from_payload(cls, payload: dict[str, Any], to: int | None = None) -> Message:
         attachment = payload.get("attachment")
         return cls(
             text=payload["text"],
@@ -94,16 +106,73 @@ class Message:
             )
             if attachment
             else None,
+            to=to,
         )
+
+
+Reply = Message
+
+
+@dataclass(frozen=True)
+class EditCard(Message):
+    """Update every copy of `card` already shown (without a card: the message whose button
+    was pressed); one never shown is sent anew, unless it `settles`."""
+
+    replace: bool = True
+
+
+@dataclass(frozen=True)
+class OpenForm:
+    """A form to fill. `sheet`, made when the event allowed it (`Event.whole_forms`), is the
+    whole form for a platform to draw; `first` is its first question, for every other
+    platform, and for one that could not draw the sheet. No `first`: nothing was begun, and
+    such a platform asks again as chat (the event with `whole_forms` false)."""
+
+    form: str
+    first: Message | None
+    sheet: Sheet | None = None
+    to: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class SetMenu:
+    """The commands a platform's menu lists for the person — those their roles allow, then
+    help, cancel and back — as (name, what it does) in their language."""
+
+    commands: tuple[tuple[str, str], ...]
+    to: int | None = field(default=None, compare=False)
+
+
+Intent = Message | OpenForm | SetMenu
 
 
 @dataclass(frozen=True)
 class Answer:
     """The core's answer to one event: the person it is for (None for a stranger, who is
-    still one) and what to show them."""
+    still one) and the intents, each naming them."""
 
     person_id: int | None
-    replies: list[Message]
+    intents: list[Intent]
+
+    @classmethod
+    def addressed(cls, person_id: int | None, intents: list[Intent]) -> Answer:
+        """The answer with each intent naming the person it is for."""
+        return cls(person_id, [_to(intent, person_id) for intent in intents])
+
+    @property
+    def replies(self) -> list[Message]:
+        """What a chat shows: each form opened as its first question."""
+        shown = (
+            i if isinstance(i, Message) else i.first if isinstance(i, OpenForm) else None
+            for i in self.intents
+        )
+        return [message for message in shown if message is not None]
+
+
+def _to(intent: Intent, person_id: int | None) -> Intent:
+    if isinstance(intent, OpenForm) and intent.first is not None:
+        return replace(intent, to=person_id, first=replace(intent.first, to=person_id))
+    return replace(intent, to=person_id)
 
 
 def rows(*buttons: Button, per_row: int = 3) -> tuple[tuple[Button, ...], ...]:

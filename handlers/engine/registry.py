@@ -24,6 +24,9 @@ class Command:
     # Its cards' buttons that may be typed, by exact label: (label key, the argument they
     # stand for), as "提交给经理" stands for `/plan submit`.
     buttons: tuple[tuple[str, str], ...] = ()
+    # The form it begins: where a whole form can be shown (a Slack modal), the command alone
+    # opens that form's sheet instead of asking its first question.
+    form: str | None = None
 
     def allowed(self, roles: frozenset[str]) -> bool:
         return not self.roles or bool(self.roles & roles) or "org_admin" in roles

@@ -185,7 +185,7 @@ def withdraw(ctx: Ctx, item: Reception, confirmed: bool = False) -> None:
 
 FEATURE = Feature(
     commands=(
-        Command("reception", N_("help.reception"), reception.start),
+        Command("reception", N_("help.reception"), reception.start, form=reception.FORM_NAME),
         Command("my", N_("help.my"), my_requests, lists_drafts=True),
     ),
     actions={"rcp": press},

@@ -258,7 +258,7 @@ def desk_line(ctx: Ctx, visit: WalkIn) -> str:
 
 
 FEATURE = Feature(
-    commands=(Command("walkin", N_("help.walkin"), start, frozenset({"front_desk"})),),
+    commands=(Command("walkin", N_("help.walkin"), start, frozenset({"front_desk"}), form="wlk"),),
     actions={"wi": answer},
     forms=(FORM,),
 )

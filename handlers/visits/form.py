@@ -398,7 +398,7 @@ def render_next_step(view: ReminderView) -> Message | None:
 
 
 FEATURE = Feature(
-    commands=(Command("visit", N_("help.visit"), start, frozenset({"sales"})),),
+    commands=(Command("visit", N_("help.visit"), start, frozenset({"sales"}), form=FORM_NAME),),
     actions={"vs": press},
     forms=(FORM,),
 )

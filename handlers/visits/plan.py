@@ -603,6 +603,7 @@ FEATURE = Feature(
             command,
             frozenset({"sales"}),
             buttons=((N_("plan.submit"), "submit"), (N_("plan.add"), "add")),
+            form=FORM_NAME,
         ),
     ),
     actions={"pl": press},

@@ -2,7 +2,7 @@
 and the bot polling it (`world`), the Slack Web API stand-in and the bolt app served over
 HTTP (`slack`, `standin`, `link`)."""
 
-from tests.slack.conftest import bot, link, slack, slack_forms, standin
+from tests.slack.conftest import bot, link, slack, standin
 from tests.telegram.conftest import (
     botapi,
     telegram_app,
@@ -16,7 +16,6 @@ __all__ = [
     "botapi",
     "link",
     "slack",
-    "slack_forms",
     "standin",
     "telegram_app",
     "telegram_limits",

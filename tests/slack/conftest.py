@@ -270,19 +270,9 @@ async def standin() -> AsyncIterator[WebApiStandIn]:
 
 
 @pytest.fixture
-def slack_forms() -> dict[str, str]:
-    """Command → form for modals; a test module may widen it."""
-    from bot.slack import FORMS_OF_COMMANDS
-
-    return dict(FORMS_OF_COMMANDS)
-
-
-@pytest.fixture
-async def bot(
-    core: Core, standin: WebApiStandIn, slack_forms: dict[str, str]
-) -> AsyncIterator[SlackBot]:
+async def bot(core: Core, standin: WebApiStandIn) -> AsyncIterator[SlackBot]:
     client = web_client("xoxb-test-token", standin.base_url)
-    slack_bot = SlackBot(core, client, SECRET, pace_seconds=0, forms=slack_forms)
+    slack_bot = SlackBot(core, client, SECRET, pace_seconds=0)
     yield slack_bot
     await slack_bot.idle()
     slack_bot.close()

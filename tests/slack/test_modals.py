@@ -67,7 +67,8 @@ STEPS = (
 )
 FORM = Form("tst", "tst.title", STEPS, _summary, _submit)
 TEST_FEATURE = Feature(
-    commands=(Command("tform", "tst.help", lambda ctx, arg: start(ctx, FORM)),), forms=(FORM,)
+    commands=(Command("tform", "tst.help", lambda ctx, arg: start(ctx, FORM), form="tst"),),
+    forms=(FORM,),
 )
 GOOD = {
     "title": "Kick-off",
@@ -85,11 +86,6 @@ GOOD = {
 @pytest.fixture
 def core(org_db: Database, policy: Policy, clock: FakeClock) -> Core:
     return Core(org_db, policy, (*FEATURES, TEST_FEATURE), clock)
-
-
-@pytest.fixture
-def slack_forms() -> dict[str, str]:
-    return {"tform": "tst"}
 
 
 def _blocks(view: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -16,11 +16,12 @@ from bot import slack as slack_module
 from bot import start_retry
 from bot.app import App
 from bot.config import SettingError, load_settings
-from bot.slack import EVENTS_PATH, SlackBot, edited_form, serve
+from bot.slack import EVENTS_PATH, SlackBot, serve
 from bot.slack_blocks import SECTION_MAX, message_blocks, read_modal, slack_spelling
 from bot.slack_send import Pacer
 from handlers.engine.context import enqueue
 from handlers.engine.core import Core
+from handlers.engine.forms.fill import edited_form
 from handlers.engine.forms.model import FormAction
 from handlers.engine.i18n import Translator
 from handlers.engine.messages import Button, Message

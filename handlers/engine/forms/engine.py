@@ -44,8 +44,9 @@ from handlers.engine.forms.readers import (
     show_value,
     yes_or_no,
 )
+from handlers.engine.forms.sheet import sheet
 from handlers.engine.i18n import N_
-from handlers.engine.messages import Button, action_id, rows
+from handlers.engine.messages import Button, EditCard, Message, OpenForm, action_id, rows
 from storage.models import Draft
 
 
@@ -104,11 +105,15 @@ def ask(ctx: Ctx, form: Form, draft: Draft, replace: bool = False) -> None:
         text = ctx.t("flow.multi_question", question=text)
     if step.optional:
         text += "\n" + ctx.t("flow.skip_hint")
-    # `meta` lets an adapter that shows whole forms (Slack's modals) see a form begin.
-    meta = {"form": form.name, "fresh": not history_of(draft)}
     number = step.kind in (Kind.NUMBER, Kind.MONEY)
     card = question_card(draft, step.name)
-    ctx.reply(text, buttons, card=card, expects_number=number, meta=meta, replace=replace)
+    question = Message(text, buttons, card=card, expects_number=number, replace=replace)
+    if history_of(draft):
+        ctx.replies.append(question)
+        return
+    # A form begins: where the whole form can be shown (a Slack modal), it is shown so.
+    whole = sheet(ctx, form, draft) if ctx.whole_forms else None
+    ctx.replies.append(OpenForm(form.name, question, whole))
 
 
 def _tick_default(ctx: Ctx, draft: Draft, step: Step) -> None:
@@ -132,7 +137,7 @@ def question_card(draft: Draft, name: str) -> str:
 def _settle(ctx: Ctx, draft: Draft, name: str, text: str) -> None:
     """Every copy of a question, tapped or typed, becomes the record of its answer: nothing
     left on it to tap (a button there would only be refused as stale)."""
-    ctx.reply(text, card=question_card(draft, name), replace=True, settles=True)
+    ctx.replies.append(EditCard(text, card=question_card(draft, name), settles=True))
 
 
 def _settle_step(ctx: Ctx, draft: Draft, step: Step, value: Any) -> None:

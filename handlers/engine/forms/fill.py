@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from handlers.engine.context import Ctx
 from handlers.engine.forms.drafts import load_draft, new_draft, save
 from handlers.engine.forms.engine import ask, question_text, submit
-from handlers.engine.forms.model import SUMMARY, Form, Invalid, Opened, context_of
+from handlers.engine.forms.model import SUMMARY, Form, FormAction, Invalid, Opened, context_of
 from handlers.engine.forms.readers import SKIP_WORDS, clean_text, read_answer
 from storage.models import Draft
 
@@ -78,3 +78,12 @@ def closed(ctx: Ctx, form: Form, opened: Opened) -> None:
         return
     ctx.session.execute(delete(Draft).where(Draft.id == draft.id))
     ctx.audit("draft.closed", form.name)
+
+
+def edited_form(action: str) -> FormAction | None:
+    """A summary's "Edit" (`f:<form>:<draft>:_summary:edit`): where a whole form can be
+    shown, it is edited again whole rather than one question at a time."""
+    pressed = FormAction.read(action)
+    if pressed and (pressed.step, pressed.value) == (SUMMARY, "edit"):
+        return pressed
+    return None
