@@ -3,6 +3,7 @@
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.conversation import AuditEntry, Draft
 from storage.models.delivery import DeliveredCard, InboundEvent, OutboxMessage, Reminder
+from storage.models.field import DailyReport, FieldCheckin, Review
 from storage.models.org import Client, Contact, Identity, LinkCode, Person
 from storage.models.reception import ApprovalStep, ChecklistItem, Reception
 from storage.models.visit import PlanEntry, Visit, VisitPlan
@@ -14,8 +15,10 @@ __all__ = [
     "ChecklistItem",
     "Client",
     "Contact",
+    "DailyReport",
     "DeliveredCard",
     "Draft",
+    "FieldCheckin",
     "Identity",
     "InboundEvent",
     "LinkCode",
@@ -24,6 +27,7 @@ __all__ = [
     "PlanEntry",
     "Reception",
     "Reminder",
+    "Review",
     "UTCDateTime",
     "Visit",
     "VisitPlan",
