@@ -16,7 +16,7 @@ ACTION_MAX_BYTES = 64  # Telegram's callback_data limit; Slack's is larger
 
 @dataclass(frozen=True)
 class Event:
-    """One thing a person did: typed text or pressed a button."""
+    """One thing a person did: typed text, pressed a button or shared a location."""
 
     platform: str
     user: str  # the platform's user key; for the console, the person's name
@@ -26,6 +26,7 @@ class Event:
     platform_locale: str | None = None
     event_id: str | None = None  # the platform's delivery id, to drop redeliveries
     unreadable: bool = False  # a photo, sticker or voice note: nothing the core can read
+    location: tuple[float, float] | None = None  # a shared location: (latitude, longitude)
 
 
 @dataclass(frozen=True)

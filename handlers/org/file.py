@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers.org.geo import is_location
 from handlers.rules.policy.schema import Policy
 
 ROLES = frozenset({"sales", "manager", "gm", "finance", "admin_office", "front_desk", "org_admin"})
 REGIONS = ("local", "province", "other")
 LOCALES = ("zh_CN", "en")
 PERSON_KEYS = frozenset({"name", "department", "roles", "manager", "locale", "timezone"})
-CLIENT_KEYS = frozenset({"name", "class", "region", "owner", "notes", "contacts"})
+CLIENT_KEYS = frozenset({"name", "class", "region", "owner", "notes", "contacts", "location"})
 CONTACT_KEYS = frozenset({"name", "title", "phone"})
 # What the database columns hold (storage/models/org.py); notes are Text, bounded here.
 PERSON_NAME_MAX = DEPARTMENT_MAX = CONTACT_NAME_MAX = TITLE_MAX = 100
@@ -179,6 +180,8 @@ def _check_client(where: str, entry: dict[str, Any], names: set[str], policy: Po
     if not isinstance(owner, str) or owner not in names:
         shown = repr(owner[:PERSON_NAME_MAX]) if isinstance(owner, str) else "a name in quotes"
         raise OrgError(f"{where}: owner {shown} is not a person in the file")
+    if "location" in entry and not is_location(entry["location"]):
+        raise OrgError(f"{where}: location must be [latitude, longitude], like [31.23, 121.47]")
     contacts = entry.get("contacts", [])
     if not isinstance(contacts, list) or not all(isinstance(c, dict) for c in contacts):
         raise OrgError(f'{where}: contacts must be a list like [{{ name = "张总" }}]')

@@ -16,6 +16,7 @@ from handlers.rules.policy.sections import (
     ApprovalPolicy,
     BudgetPolicy,
     DigestPolicy,
+    FieldPolicy,
     OrgPolicy,
     ReceptionPolicy,
     VisitsPolicy,
@@ -43,6 +44,7 @@ class Policy(_Section):
     visits: VisitsPolicy = Field(default_factory=VisitsPolicy)
     digest: DigestPolicy = Field(default_factory=DigestPolicy)
     working_days: WorkingDaysPolicy = Field(default_factory=WorkingDaysPolicy)
+    field: FieldPolicy = Field(default_factory=FieldPolicy)
 
     def class_policy(self, key: str) -> ClassPolicy:
         """The class `key` (KeyError when the policy has no such class)."""
