@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from handlers.engine.context import Ctx, named_by
 from handlers.engine.forms import engine
-from handlers.engine.forms.drafts import history_of, load_draft, save
+from handlers.engine.forms.drafts import history_of, load_draft, next_step, save
 from handlers.engine.forms.model import Data, Form, Gone, Invalid, Kind, Step
 from handlers.engine.forms.readers import clean_text
 from handlers.engine.i18n import N_
@@ -132,6 +132,10 @@ def checkin_command(ctx: Ctx, argument: str) -> None:
             prefill["client"] = read_client(ctx, {}, typed[:200])
         except Invalid as error:
             ctx.say(error.key, **error.params)
+    current = field_day.open_checkin(ctx.session, ctx.person.id)
+    if current is not None and prefill.get("client") == f"c:{current.client_id}":
+        ctx.say("field.already_in", client=current.client.name, at=ctx.t.time(current.at, ctx.tz))
+        return
     draft = load_draft(ctx, FORM)
     if draft is not None and prefill:  # a check-in begun and left: this one replaces it
         ctx.session.delete(draft)
@@ -150,10 +154,8 @@ def located(ctx: Ctx, where: tuple[float, float]) -> bool:
     if draft is None:
         engine.start(ctx, FORM, prefill={AT: [where[0], where[1]]})
         return True
-    data = {k: v for k, v in draft.data.items() if k != "place"}
-    data[AT] = [where[0], where[1]]
-    step = draft.step if draft.step != "place" else "companions"
-    save(ctx, draft, data, step, history_of(draft))
+    data = {**draft.data, AT: [where[0], where[1]]}
+    save(ctx, draft, data, next_step(ctx, FORM, data), history_of(draft))
     engine.ask(ctx, FORM, draft)
     return True
 

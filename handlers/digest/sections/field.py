@@ -28,7 +28,8 @@ def _flags(view: DigestView, distance: int | None, outside: bool) -> str:
 
 @section(*MANAGERS, order=43)
 def team_checkins(view: DigestView) -> Iterable[Line | More]:
-    """The team's check-ins of the last working day, and who of the team made none."""
+    """The team's check-ins of the last working day, and who of the team made none (once
+    the team checks in at all)."""
     day = daily_report.previous_working_day(view.policy, view.day)
     start, end = day_span(day, view.tz)
     team = visit_rules.team_members(view.person)
@@ -50,6 +51,8 @@ def team_checkins(view: DigestView) -> Iterable[Line | More]:
         item = view.t("digest.item.checkin", name=name, client=client, time=view.when(at))
         yield Line("checkins", item + _flags(view, distance, outside))
     yield from more
+    if not checkins:  # a team that does not check in is not told so every morning
+        return
     checked_in = select(FieldCheckin.person_id).where(
         FieldCheckin.at >= start, FieldCheckin.at < end
     )
