@@ -141,6 +141,33 @@ def test_the_manager_acknowledges_or_comments_a_visit_report_once(company: Compa
         assert (review.state, review.comment) == ("commented", "很好,下周跟进")
 
 
+def test_a_visit_on_a_day_off_is_flagged_on_its_review_card(company: Company) -> None:
+    company.say("李明", "/visit 东方精密 11月14日 见了王工 解决问题 有希望")  # a Saturday
+    company.press("李明", "客户关怀")
+    company.press("李明", "选好了")
+    company.say("李明", "交期问题")
+    company.press("李明", "提交")
+    card = company.last("王经理")
+    assert "11月14日(周六)" in card and "⚠" in card
+
+
+def test_a_report_submitted_from_another_device_meanwhile_is_not_submitted_again(
+    company: Company,
+) -> None:
+    log_problem_visit(company)
+    company.say("李明", "/daily")
+    company.say("李明", "-")
+    with company.core.db.session() as session:  # the other phone's Submit, a moment before
+        li = session.scalars(select(Person).where(Person.name == "李明")).one()
+        session.add(
+            DailyReport(person_id=li.id, day=date(2026, 11, 18), submitted_at=company.clock.now)
+        )
+    assert "已于 11月18日(周三) 09:00 提交过了" in company.press("李明", "提交")
+    with company.core.db.session() as session:
+        assert len(session.scalars(select(DailyReport)).all()) == 1
+        assert session.scalars(select(Review).where(Review.subject == "daily")).all() == []
+
+
 def test_a_visit_by_someone_with_no_manager_is_reviewed_by_nobody(company: Company) -> None:
     with company.core.db.session() as session:
         li = session.scalars(select(Person).where(Person.name == "李明")).one()

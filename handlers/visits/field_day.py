@@ -68,19 +68,21 @@ def spent(t: Translator, start: datetime, end: datetime) -> str:
 
 def attach_to_visit(session: Session, policy: Policy, visit: Visit, tz: tzinfo) -> None:
     """A visit takes its time of day and companions from the check-in at its client that day
-    (the last one): the salesperson said both when they arrived."""
+    (the last one): the salesperson said both when they arrived. A visit checked in outside
+    visiting hours, or made on a day off, is flagged."""
     checkins = [
         c
         for c in checkins_on(session, visit.person_id, visit.visited_on, tz)
         if c.client_id == visit.client_id
     ]
-    if not checkins:
-        return
-    checkin = checkins[-1]
-    visit.answers = {
-        **visit.answers,
-        "time": checkin.at.astimezone(tz).strftime("%H:%M"),
-        "companions": checkin.companions,
-        "checkin": checkin.id,
-        "outside_hours": checkin.outside_hours,
-    }
+    off_day = not WorkCalendar.for_policy(policy).is_working_day(visit.visited_on)
+    answers = {**visit.answers, "outside_hours": off_day}
+    if checkins:
+        checkin = checkins[-1]
+        answers |= {
+            "time": checkin.at.astimezone(tz).strftime("%H:%M"),
+            "companions": checkin.companions,
+            "checkin": checkin.id,
+            "outside_hours": off_day or checkin.outside_hours,
+        }
+    visit.answers = answers
