@@ -187,7 +187,7 @@ def test_the_daily_report_is_drafted_at_the_end_of_visiting_hours_and_submitted_
     jump(company, at("2026-11-18 16:29"))
     assert "日报" not in company.last("李明")
     jump(company, at("2026-11-18 16:30"))
-    assert "日报已按您的 1 条拜访记录起好草稿" in company.last("李明")
+    assert "11月18日(周三) 的日报已按您的 1 条拜访记录起好草稿" in company.last("李明")
     assert "拜访记录里共记了 ¥0" in company.press("李明", "核对并提交日报")
     assert "不是费用项目" in company.say("李明", "停车 20")
     assert "最多 ¥20,000" in company.say("李明", "交通 99999")
@@ -234,9 +234,15 @@ def test_a_salesperson_who_left_mid_day_gets_no_report_and_is_not_chased(
         li.active = False
         rows = daily_report.reminder_rows(session, company.core.policy, at("2026-11-18 16:45"))
         assert rows == []
+    company.say("张伟", "/visit 华南电子 见了陈经理 有希望")  # still with the company
+    company.press("张伟", "初次拜访")
+    company.press("张伟", "客户关怀")
+    company.press("张伟", "选好了")
+    company.say("张伟", "介绍新品")
+    company.press("张伟", "提交")
     jump(company, at("2026-11-19 08:30"))
     digest = next(m for m in reversed(company.inbox["王经理"]) if "早上好" in m)
-    assert "未交日报" not in digest
+    assert "• 未交日报:张伟(11月18日(周三))" in digest
 
 
 def test_the_morning_of_a_planned_visit_brings_the_checklist_to_tick(company: Company) -> None:

@@ -25,15 +25,17 @@ from storage.models import Person, Review, Visit
 
 # The report as its reader reads it: (their translator, their zone) → text.
 ReportText = Callable[[Translator, tzinfo], str]
-TEXTS: dict[str, Callable[[Ctx, Review], ReportText | None]] = {}
+# How a kind of report reads on its review card, from the review; None: the report is gone.
+Describer = Callable[[Ctx, Review], ReportText | None]
+TEXTS: dict[str, Describer] = {}
 COMMENT_MAX = 1000
 FORM_NAME = "review"
 
 
-def describes(subject: str) -> Callable[[Callable[[Ctx, Review], ReportText | None]], object]:
-    """Register how a kind of report reads on its review card (None: the report is gone)."""
+def describes(subject: str) -> Callable[[Describer], Describer]:
+    """Register how a kind of report reads on its review card: `@describes("daily")`."""
 
-    def register(fn: Callable[[Ctx, Review], ReportText | None]) -> object:
+    def register(fn: Describer) -> Describer:
         TEXTS[subject] = fn
         return fn
 
