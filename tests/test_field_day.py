@@ -156,7 +156,9 @@ def test_a_report_submitted_from_another_device_meanwhile_is_not_submitted_again
 ) -> None:
     log_problem_visit(company)
     company.say("李明", "/daily")
-    company.say("李明", "-")
+    for _ in ("unsolved", "companions", "expenses"):
+        shown = company.say("李明", "-")
+    assert "已解决问题:东方精密:交期问题" in shown
     with company.core.db.session() as session:  # the other phone's Submit, a moment before
         li = session.scalars(select(Person).where(Person.name == "李明")).one()
         session.add(
@@ -188,7 +190,8 @@ def test_the_daily_report_is_drafted_at_the_end_of_visiting_hours_and_submitted_
     assert "日报" not in company.last("李明")
     jump(company, at("2026-11-18 16:30"))
     assert "11月18日(周三) 的日报已按您的 1 条拜访记录起好草稿" in company.last("李明")
-    assert "拜访记录里共记了 ¥0" in company.press("李明", "核对并提交日报")
+    assert "今天解决了哪些问题" in company.press("李明", "核对并提交日报")  # none at a visit
+    assert "拜访记录里共记了 ¥0" in company.say("李明", "-")
     assert "不是费用项目" in company.say("李明", "停车 20")
     assert "最多 ¥20,000" in company.say("李明", "交通 99999")
     draft = company.say("李明", "交通 50, 餐费:120")

@@ -4,10 +4,11 @@ the problems solved and not solved (their 解决问题 visits, by outcome), who 
 (同行者), the expenses per item with the total — to correct and submit; the manager gets it
 with Acknowledge / Comment (`review`), and a report missing shows in the manager's digest.
 
-The draft is a form whose answers are filled in from the day (`draft_of`), so it opens at its
-summary: Submit, or Edit a field. Only the expenses are asked, item by item in one line
-("交通 50 餐费 120"), the items from the policy. A day's report is submitted once (the
-table's unique key): a second Submit, from a second device or an old draft, is told when.
+The draft is a form whose answers are filled in from the day (`draft_of`); what the day does
+not tell is asked — always the expenses, item by item in one line ("交通 50 餐费 120", the
+items from the policy) — and the summary then offers Submit, or Edit a field. A day's report
+is submitted once (the table's unique key): a second Submit, from a second device or an old
+draft, is told when.
 """
 
 from __future__ import annotations
@@ -69,16 +70,17 @@ def _problems(t: Translator, visits: list[Visit], solved: bool) -> str | None:
 
 
 def draft_of(ctx: Ctx, day: date) -> Data:
-    """The report's answers as the day's visits and check-ins give them."""
+    """The report's answers as the day's visits and check-ins give them; what they do not
+    give (no problem solved at a visit, nobody along) is asked, since a call may have."""
     visits = visits_of(ctx.session, ctx.person.id, day)
     checkins = field_day.checkins_on(ctx.session, ctx.person.id, day, ctx.tz)
     companions = dict.fromkeys(c.companions for c in checkins if c.companions)
-    return {
-        DAY: day.isoformat(),
+    drafted = {
         "solved": _problems(ctx.t, visits, solved=True),
         "unsolved": _problems(ctx.t, visits, solved=False),
         "companions": ctx.t("flow.list_sep").join(companions) or None,
     }
+    return {DAY: day.isoformat()} | {k: v for k, v in drafted.items() if v is not None}
 
 
 # ---------------------------------------------------------------------------- expenses

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from handlers.engine.core import CONSOLE, Core
 from handlers.engine.forms.model import PENDING, SUMMARY, Form, Kind, Step
 from handlers.engine.messages import Event, Message
-from storage.models import ApprovalStep, Draft, Person, Reception
+from storage.models import ApprovalStep, Draft, Person, Reception, Review
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ BY_STEP = {
     ("rcp", "per_head"): "500",
     ("visit", "client"): "新客户甲 {who}",
     ("plan", "client"): "新客户乙 {who}",
+    ("checkin", "client"): "新客户丙 {who}",
+    ("daily", "expenses"): "transport 50",
 }
 
 
@@ -189,6 +191,17 @@ def _pending_step(core: Core, people: People) -> int:
         )
 
 
+def _review(core: Core, people: People) -> int:
+    """A report of the salesperson's waiting for their manager's word (the report itself
+    does not matter to the comment)."""
+    author = person_id(core, people.sales)
+    with core.db.session() as session:
+        review = Review(subject="visit", subject_id=author, author_id=author)
+        session.add(review)
+        session.flush()
+        return review.id
+
+
 Opener = Callable[[Core, People], tuple[str, list[Message]]]
 
 OPENERS: dict[str, Opener] = {
@@ -204,4 +217,7 @@ OPENERS: dict[str, Opener] = {
         press(core, p.sales, f"cls:{_reception(core, p, 'approved')}"),
     ),
     "fu": lambda core, p: (p.sales, press(core, p.sales, f"fu:{_reception(core, p, 'closed')}")),
+    "checkin": lambda core, p: (p.sales, say(core, p.sales, "/checkin")),
+    "daily": lambda core, p: (p.sales, say(core, p.sales, "/daily")),
+    "review": lambda core, p: (p.approver, press(core, p.approver, f"rv:{_review(core, p)}:c")),
 }

@@ -27,6 +27,9 @@ async def test_a_typed_check_in_a_daily_report_and_the_managers_comment(
     await slack.message(li, "签退")
     assert "停留 8小时0分钟" in standin.last(li).text
     await slack.command(li, "daily")
+    assert "今天解决了哪些问题" in standin.last(li).text  # no problem visit to draft it from
+    await slack.message(li, "交期问题已解决")
+    await slack.message(li, "-")
     await slack.message(li, "交通 30")
     summary = standin.last(li)
     assert "同行者:张伟" in summary.text and "合计 ¥30" in summary.text
