@@ -192,7 +192,7 @@ def test_the_daily_report_is_drafted_at_the_end_of_visiting_hours_and_submitted_
     assert "11月18日(周三) 的日报已按您的 1 条拜访记录起好草稿" in company.last("李明")
     assert "今天解决了哪些问题" in company.press("李明", "核对并提交日报")  # none at a visit
     assert "拜访记录里共记了 ¥0" in company.say("李明", "-")
-    assert "不是费用项目" in company.say("李明", "停车 20")
+    assert "这不是费用项目。可以写:交通、餐费、礼品、其他" in company.say("李明", "停车 20")
     assert "最多 ¥20,000" in company.say("李明", "交通 99999")
     draft = company.say("李明", "交通 50, 餐费:120")
     assert "本日拜访:1 家(东方精密)" in draft and "未解决问题:东方精密:交期问题" in draft

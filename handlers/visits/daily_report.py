@@ -113,7 +113,7 @@ def read_expenses(t: Translator, policy: Policy, text: str) -> dict[str, Decimal
         item = _item_named(t, items, name)
         if item is None:
             listed = t("flow.list_sep").join(item_label(t, i) for i in items)
-            raise Invalid(N_("daily.error.item"), item=clipped(name), items=listed)
+            raise Invalid(N_("daily.error.item"), items=listed)
         try:
             value = Decimal(amount).quantize(Decimal("0.01"))
         except InvalidOperation:

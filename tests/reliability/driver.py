@@ -53,7 +53,11 @@ BY_STEP = {
     ("rcp", "per_head"): "500",
     ("visit", "client"): "新客户甲 {who}",
     ("plan", "client"): "新客户乙 {who}",
-    ("checkin", "client"): "新客户丙 {who}",
+    # A check-in submits on its last answer: its new client must not be a near spelling of
+    # the plan's (which would then not ask the region), nor bring companions to the daily
+    # report's draft (which would then not ask them).
+    ("checkin", "client"): "丙丁戊化工 {who}",
+    ("checkin", "companions"): "-",
     ("daily", "expenses"): "transport 50",
 }
 
