@@ -47,9 +47,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("field_checkin", schema=None) as batch_op:
         batch_op.create_index("ix_field_checkin_person", ["person_id", "at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_field_checkin_client_id"), ["client_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_field_checkin_client_id"), ["client_id"], unique=False)
         batch_op.create_index(
             "uq_field_checkin_open",
             ["person_id"],
