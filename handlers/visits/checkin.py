@@ -19,12 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from handlers.engine.context import Ctx, named_by
 from handlers.engine.forms import engine
 from handlers.engine.forms.drafts import history_of, load_draft, next_step, save
-from handlers.engine.forms.model import Data, Form, Gone, Invalid, Kind, Step
+from handlers.engine.forms.model import Data, Form, Gone, Kind, Step
 from handlers.engine.forms.readers import clean_text
 from handlers.engine.i18n import N_
 from handlers.engine.messages import Button, rows
 from handlers.engine.registry import Command, Feature
-from handlers.org.clients import REGION_STEP, client_choices
+from handlers.org.clients import REGION_STEP, client_choices, find_client, own_clients
 from handlers.org.geo import distance_m, is_location
 from handlers.visits import field_day
 from handlers.visits.form import client_for, read_client
@@ -127,11 +127,12 @@ def checkin_command(ctx: Ctx, argument: str) -> None:
     """`/checkin` asks the client; `/checkin 华东机电` names it."""
     typed = clean_text(argument)
     prefill: Data = {}
-    if typed:
-        try:
-            prefill["client"] = read_client(ctx, {}, typed[:200])
-        except Invalid as error:
-            ctx.say(error.key, **error.params)
+    if typed:  # one of their own clients; anything else is asked, not quoted back
+        client = find_client(own_clients(ctx.session, ctx.person), typed)
+        if client is None:
+            ctx.say("field.no_such_client")
+        else:
+            prefill["client"] = f"c:{client.id}"
     current = field_day.open_checkin(ctx.session, ctx.person.id)
     if current is not None and prefill.get("client") == f"c:{current.client_id}":
         ctx.say("field.already_in", client=current.client.name, at=ctx.t.time(current.at, ctx.tz))
