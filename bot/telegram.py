@@ -204,17 +204,20 @@ class TelegramBot(LiveAdapter):
         await self._handle(event, shown.chat.id, pressed=shown.message_id)
 
     async def _on_other(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """A photo, sticker or voice note: the core answers it (a stranger as a stranger)."""
+        """A shared location, or a photo, sticker or voice note: the core answers it (a
+        stranger as a stranger)."""
         message, user = update.effective_message, update.effective_user
         if message is None or user is None:
             return
+        where = message.location
         event = Event(
             PLATFORM,
             str(user.id),
             chat_id=str(message.chat.id),
             platform_locale=user.language_code,
             event_id=str(update.update_id),
-            unreadable=True,
+            unreadable=where is None,
+            location=None if where is None else (where.latitude, where.longitude),
         )
         await self._handle(event, message.chat.id, pressed=None)
 

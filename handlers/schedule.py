@@ -65,6 +65,7 @@ from handlers.reminders import RENDERERS, reminder_row, render
 from handlers.rules import calendar_gaps
 from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
+from handlers.visits import before_visit, daily_report
 from handlers.visits.plan import deadline_reminder_rows
 from storage.db import Database
 from storage.inserts import insert_new
@@ -159,6 +160,8 @@ def plan(
     rows += deadline_reminder_rows(session, policy, now)  # "file next month's plan"
     rows += calendar_gaps.gap_rows(session, policy, now)  # "put next year's holidays in"
     rows += sheet_rows(session, policy, now)  # the arrangement sheet, the day before
+    rows += daily_report.reminder_rows(session, policy, now)  # "your daily report"
+    rows += before_visit.reminder_rows(session, policy, now)  # "before today's visit"
     new = insert_new(session, Reminder, [row for row in rows if row["key"] not in known])
     return new, frozenset(row["key"] for row in rows)
 

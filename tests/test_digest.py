@@ -433,6 +433,7 @@ def test_a_managers_team_sections(company: Company) -> None:
         "王经理,早上好 — 11月24日(周二)\n"
         "• 团队上个工作日拜访:李明:东方精密(有希望)\n"
         "• 本月计划完成:李明 1/3(33%)"
+        "\n• 未交日报:李明(11月23日(周一))"  # Monday's visit, no daily report
     )
     jump(company, at("2026-11-27 08:30"))  # Friday: Tuesday's report is past due
     assert "• 逾期未交拜访报告:李明:华东机电(计划 11月24日(周二))" in digest_of(company, "王经理")

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from handlers.digest.sections import (  # noqa: F401  (imported so that their sections register)
     admin_office,
     approvers,
+    field,
     front_desk,
     managers,
     sales,

@@ -89,6 +89,7 @@ class Core:
         self.actions: dict[str, Callable[[Ctx, list[str]], None]] = {}
         self.forms: dict[str, Form] = {}
         self.typed = [typed for feature in features for typed in feature.typed]
+        self.located = [located for feature in features for located in feature.located]
         for feature in features:
             self.commands.update({c.name: c for c in feature.commands})
             self.actions.update(feature.actions)
@@ -268,6 +269,10 @@ class Core:
             ask(ctx, form, draft)
 
     def _route(self, ctx: Ctx, event: Event) -> None:
+        if event.location is not None:
+            if not any(read(ctx, event.location) for read in self.located):
+                self._cannot_read(ctx, "location.unexpected")
+            return
         if event.action:
             self._press(ctx, event.action)
             if ctx.shown_drafts:  # a form's question: others go out of sight (a card's

@@ -15,13 +15,17 @@ from handlers.reception import (
     walk_in,
 )
 from handlers.reception import lifecycle as receptions
+from handlers.visits import before_visit, checkin, daily_report, plan, review, scorecard
 from handlers.visits import form as visit
-from handlers.visits import plan, scorecard
 from handlers.visits import timeline as client_timeline
 
 FEATURES: tuple[Feature, ...] = (
     receptions.FEATURE,
     visit.FEATURE,
+    checkin.FEATURE,
+    daily_report.FEATURE,
+    review.FEATURE,
+    before_visit.FEATURE,
     plan.FEATURE,
     scorecard.FEATURE,
     client_timeline.FEATURE,

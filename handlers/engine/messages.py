@@ -25,7 +25,7 @@ ACTION_MAX_BYTES = 64  # Telegram's callback_data limit; Slack's is larger
 
 @dataclass(frozen=True)
 class Event:
-    """One thing a person did: typed text or pressed a button."""
+    """One thing a person did: typed text, pressed a button or shared a location."""
 
     platform: str
     user: str  # the platform's user key; for the console, the person's name
@@ -38,6 +38,7 @@ class Event:
     # The platform can show a whole form at once (a modal) for this event, which came with
     # what opening one takes (Slack's trigger): the core may answer with a form's `Sheet`.
     whole_forms: bool = False
+    location: tuple[float, float] | None = None  # a shared location: (latitude, longitude)
 
 
 @dataclass(frozen=True)

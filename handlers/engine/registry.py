@@ -12,6 +12,8 @@ CommandFn = Callable[[Ctx, str], None]  # (ctx, the text after the command)
 ActionFn = Callable[[Ctx, list[str]], None]  # (ctx, the action's parts after its prefix)
 # A line typed with no form open, read as one of the feature's buttons: True when it was.
 TypedFn = Callable[[Ctx, str], bool]
+# A shared location (latitude, longitude), read by the feature waiting for one: True when it was.
+LocatedFn = Callable[[Ctx, tuple[float, float]], bool]
 
 
 @dataclass(frozen=True)
@@ -38,3 +40,4 @@ class Feature:
     actions: dict[str, ActionFn] = field(default_factory=dict)
     forms: tuple[Form, ...] = ()
     typed: tuple[TypedFn, ...] = ()
+    located: tuple[LocatedFn, ...] = ()

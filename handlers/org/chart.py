@@ -211,6 +211,8 @@ def _import_client(
         "region": entry.get("region", "local"),
         "owner_id": people[entry["owner"]].id,
         "notes": entry.get("notes", ""),
+        "latitude": entry["location"][0] if "location" in entry else None,
+        "longitude": entry["location"][1] if "location" in entry else None,
     }
     label = f"client {entry['name']}"
     if client is None:

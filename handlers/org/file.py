@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers.org.geo import is_location
 from handlers.rules.policy.schema import Policy
 
 # vp: a deputy GM (副总经理), chairman: 董事长 — who hosts the higher classes (seeds 000, 002).
@@ -35,7 +36,7 @@ ROLES = frozenset(
 REGIONS = ("local", "province", "other")
 LOCALES = ("zh_CN", "en")
 PERSON_KEYS = frozenset({"name", "department", "roles", "manager", "locale", "timezone"})
-CLIENT_KEYS = frozenset({"name", "class", "region", "owner", "notes", "contacts"})
+CLIENT_KEYS = frozenset({"name", "class", "region", "owner", "notes", "contacts", "location"})
 CONTACT_KEYS = frozenset({"name", "title", "phone"})
 # What the database columns hold (storage/models/org.py); notes are Text, bounded here.
 PERSON_NAME_MAX = DEPARTMENT_MAX = CONTACT_NAME_MAX = TITLE_MAX = 100
@@ -192,6 +193,8 @@ def _check_client(where: str, entry: dict[str, Any], names: set[str], policy: Po
     if not isinstance(owner, str) or owner not in names:
         shown = repr(owner[:PERSON_NAME_MAX]) if isinstance(owner, str) else "a name in quotes"
         raise OrgError(f"{where}: owner {shown} is not a person in the file")
+    if "location" in entry and not is_location(entry["location"]):
+        raise OrgError(f"{where}: location must be [latitude, longitude], like [31.23, 121.47]")
     contacts = entry.get("contacts", [])
     if not isinstance(contacts, list) or not all(isinstance(c, dict) for c in contacts):
         raise OrgError(f'{where}: contacts must be a list like [{{ name = "张总" }}]')

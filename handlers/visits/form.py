@@ -42,6 +42,7 @@ from handlers.org.clients import (
 from handlers.reminders import ReminderView, reminder_message, renders
 from handlers.text.dates.answer import DateNotUnderstood
 from handlers.text.dates.parse import parse_when
+from handlers.visits import field_day, review
 from handlers.visits import rules as visit_rules
 from handlers.visits.quick import Quick, parse_quick, visit_day
 from storage.models import Client, PlanEntry, Reminder, Visit
@@ -240,6 +241,8 @@ def submit(ctx: Ctx, data: Data) -> None:
     keep_contact(client, visit.contact)
     ctx.session.flush()
     ctx.audit("visit.log", "visit", visit.id, client=client.id, outcome=visit.outcome)
+    field_day.attach_to_visit(ctx.session, ctx.policy, visit, ctx.tz)
+    reviewer = review.request(ctx, "visit", visit.id, review.visit_text(visit))
     entry = visit_rules.entry_to_close(ctx.session, ctx.person.id, client.id, visited_on)
     if entry is not None:
         entry.visit_id = visit.id
@@ -255,6 +258,8 @@ def submit(ctx: Ctx, data: Data) -> None:
     ]
     if entry is not None:
         lines.append(ctx.t("visit.saved.plan", date=ctx.t.date(entry.planned_on)))
+    if reviewer is not None:
+        lines.append(ctx.t("review.sent", name=reviewer.name))
     if visit.next_step and next_due is not None:
         _schedule_next_step(ctx, visit, next_due)
         lines.append(ctx.t("visit.saved.next", step=visit.next_step, due=ctx.t.date(next_due)))

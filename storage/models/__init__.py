@@ -3,6 +3,7 @@
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.conversation import AuditEntry, Draft
 from storage.models.delivery import DeliveredCard, InboundEvent, OutboxMessage, Reminder
+from storage.models.field import DailyReport, FieldCheckin, Review
 from storage.models.front_desk import WalkIn
 from storage.models.org import Client, Contact, Identity, LinkCode, Person
 from storage.models.reception import ApprovalStep, ChecklistItem, Reception
@@ -15,8 +16,10 @@ __all__ = [
     "ChecklistItem",
     "Client",
     "Contact",
+    "DailyReport",
     "DeliveredCard",
     "Draft",
+    "FieldCheckin",
     "Identity",
     "InboundEvent",
     "LinkCode",
@@ -25,6 +28,7 @@ __all__ = [
     "PlanEntry",
     "Reception",
     "Reminder",
+    "Review",
     "UTCDateTime",
     "Visit",
     "VisitPlan",

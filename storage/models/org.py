@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base, utcnow
@@ -86,6 +86,9 @@ class Client(Base):
     region: Mapped[str] = mapped_column(String(16), default="local")
     owner_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Where the client is (org file `location = [lat, lon]`): check-ins show their distance.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     owner: Mapped[Person] = relationship(lazy="joined")

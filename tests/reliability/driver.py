@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from handlers.engine.core import CONSOLE, Core
 from handlers.engine.forms.model import PENDING, SUMMARY, Form, Kind, Step
 from handlers.engine.messages import Event, Message
-from storage.models import ApprovalStep, Draft, Person, Reception
+from storage.models import ApprovalStep, Draft, Person, Reception, Review
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,12 @@ BY_STEP = {
     ("plan", "client"): "新客户乙 {who}",
     ("wlk", "host"): "王经理",  # a colleague's name: the walk-in's host
     ("wlk", "plate"): "沪A12345",
+    # A check-in submits on its last answer: its new client must not be a near spelling of
+    # the plan's (which would then not ask the region), nor bring companions to the daily
+    # report's draft (which would then not ask them).
+    ("checkin", "client"): "丙丁戊化工 {who}",
+    ("checkin", "companions"): "-",
+    ("daily", "expenses"): "transport 50",
 }
 
 
@@ -191,6 +197,17 @@ def _pending_step(core: Core, people: People) -> int:
         )
 
 
+def _review(core: Core, people: People) -> int:
+    """A report of the salesperson's waiting for their manager's word (the report itself
+    does not matter to the comment)."""
+    author = person_id(core, people.sales)
+    with core.db.session() as session:
+        review = Review(subject="visit", subject_id=author, author_id=author)
+        session.add(review)
+        session.flush()
+        return review.id
+
+
 Opener = Callable[[Core, People], tuple[str, list[Message]]]
 
 OPENERS: dict[str, Opener] = {
@@ -208,6 +225,9 @@ OPENERS: dict[str, Opener] = {
     "fu": lambda core, p: (p.sales, press(core, p.sales, f"fu:{_reception(core, p, 'closed')}")),
     "aw": lambda core, p: (p.sales, press(core, p.sales, f"aw:{_reception(core, p, 'approved')}")),
     "wlk": lambda core, p: (p.sales, say(core, _at_the_front_desk(core, p.sales), "/walkin")),
+    "checkin": lambda core, p: (p.sales, say(core, p.sales, "/checkin")),
+    "daily": lambda core, p: (p.sales, say(core, p.sales, "/daily")),
+    "review": lambda core, p: (p.approver, press(core, p.approver, f"rv:{_review(core, p)}:c")),
 }
 
 

@@ -17,6 +17,7 @@ from handlers.rules.policy.sections import (
     ApprovalPolicy,
     BudgetPolicy,
     DigestPolicy,
+    FieldPolicy,
     OrgPolicy,
     ReceptionPolicy,
     VisitsPolicy,
@@ -46,6 +47,7 @@ class Policy(_Section):
     working_days: WorkingDaysPolicy = Field(default_factory=WorkingDaysPolicy)
     follow_up: FollowUpPolicy = Field(default_factory=FollowUpPolicy)
     admin_work: AdminWorkPolicy = Field(default_factory=AdminWorkPolicy)
+    field: FieldPolicy = Field(default_factory=FieldPolicy)
 
     def class_policy(self, key: str) -> ClassPolicy:
         """The class `key` (KeyError when the policy has no such class)."""

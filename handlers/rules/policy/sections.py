@@ -196,3 +196,39 @@ class WorkingDaysPolicy(_Section):
     @property
     def day_end(self) -> dt.time:
         return parse_hours(self.hours)[1]
+
+
+class FieldPolicy(_Section):
+    """The day in the field (seeds 001, 003): visiting hours (从上午8点至下午4点30分), how far
+    from a client a check-in is flagged, the daily report's expense items, and the checklist
+    each planned visit's morning brings (名片、样品、价格表、工作证)."""
+
+    visiting_hours: str = "08:00-16:30"  # outside it a check-in or visit is flagged, never refused
+    far_from_client_m: Count = Field(500, ge=10, le=100_000)
+    expense_items: Keys = Field(
+        ("transport", "meals", "gifts", "other"), min_length=1, max_length=12
+    )
+    expense_item_max: Amount = Field(Decimal(20000), ge=1, le=LINE_CEILING)
+    checklist: Annotated[Keys, Field(max_length=12)] = (
+        "appointment",
+        "cards",
+        "samples",
+        "price_list",
+        "brochures",
+        "badge",
+    )
+    checklist_time: ClockTime = dt.time(7, 30)  # the morning of the planned visit, own zone
+
+    @field_validator("visiting_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value
+
+    @property
+    def visiting_start(self) -> dt.time:
+        return parse_hours(self.visiting_hours)[0]
+
+    @property
+    def visiting_end(self) -> dt.time:
+        return parse_hours(self.visiting_hours)[1]
