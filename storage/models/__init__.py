@@ -5,14 +5,17 @@ from storage.models.conversation import AuditEntry, Draft
 from storage.models.delivery import DeliveredCard, InboundEvent, OutboxMessage, Reminder
 from storage.models.org import Client, Contact, Identity, LinkCode, Person
 from storage.models.reception import ApprovalStep, ChecklistItem, Reception
+from storage.models.service import AssessmentMark, Complaint, Satisfaction
 from storage.models.visit import PlanEntry, Visit, VisitPlan
 
 __all__ = [
     "ApprovalStep",
+    "AssessmentMark",
     "AuditEntry",
     "Base",
     "ChecklistItem",
     "Client",
+    "Complaint",
     "Contact",
     "DeliveredCard",
     "Draft",
@@ -24,6 +27,7 @@ __all__ = [
     "PlanEntry",
     "Reception",
     "Reminder",
+    "Satisfaction",
     "UTCDateTime",
     "Visit",
     "VisitPlan",
