@@ -22,6 +22,7 @@ from handlers.rules.policy.sections import (
     WorkingDaysPolicy,
     _Section,
 )
+from handlers.rules.policy.service import AssessmentPolicy, ComplaintsPolicy, SatisfactionPolicy
 
 Region = Literal["local", "province", "other"]
 
@@ -43,6 +44,9 @@ class Policy(_Section):
     visits: VisitsPolicy = Field(default_factory=VisitsPolicy)
     digest: DigestPolicy = Field(default_factory=DigestPolicy)
     working_days: WorkingDaysPolicy = Field(default_factory=WorkingDaysPolicy)
+    assessment: AssessmentPolicy = Field(default_factory=AssessmentPolicy)
+    satisfaction: SatisfactionPolicy = Field(default_factory=SatisfactionPolicy)
+    complaints: ComplaintsPolicy = Field(default_factory=ComplaintsPolicy)
 
     def class_policy(self, key: str) -> ClassPolicy:
         """The class `key` (KeyError when the policy has no such class)."""
