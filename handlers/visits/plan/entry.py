@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 
 from handlers.engine.context import Ctx
-from handlers.engine.forms.model import Data, Form, Invalid, Kind, Step
+from handlers.engine.forms.model import Choice, Data, Form, Invalid, Kind, Step
 from handlers.engine.i18n import N_
 from handlers.org.clients import REGION_STEP, client_choices, client_label
 from handlers.visits import form as visit
 from handlers.visits.plan.months import FORM_NAME, may_plan, month_label, purpose_text, target_month
 from handlers.visits.plan.view import show
-from handlers.visits.rules import plan_of
+from handlers.text.dates.answer import DateNotUnderstood
+from handlers.text.dates.parse import parse_when
+from handlers.visits.plan.months import entry_line
+from handlers.visits.rules import OUTCOMES, plan_of
 from storage.models import PlanEntry, VisitPlan
 
 
@@ -29,6 +32,22 @@ def _in_month(ctx: Ctx, data: Data, value: str) -> None:
         raise Invalid(N_("plan.error.past"), date=ctx.t.date(day))
 
 
+def _read_time(ctx: Ctx, data: Data, text: str) -> str:
+    """A time of day on the planned day ("10:00", "下午3点", "3pm"), kept as HH:MM."""
+    day = date.fromisoformat(data["date"])
+    try:
+        when = parse_when(text, datetime.combine(day, time(0), ctx.tz), ctx.t.lang)
+    except DateNotUnderstood:
+        raise Invalid(N_("plan.error.time")) from None
+    if not when.has_time:
+        raise Invalid(N_("plan.error.time"))
+    return f"{when.value:%H:%M}"
+
+
+def _outcome_choices(ctx: Ctx, data: Data) -> list[Choice]:
+    return [Choice(o, f"visit.outcome.{o}") for o in OUTCOMES]
+
+
 STEPS = (
     Step(
         "client",
@@ -40,6 +59,7 @@ STEPS = (
     ),
     REGION_STEP,
     Step("date", N_("plan.ask.date"), Kind.DATE, check=_in_month, params=_month_params),
+    Step("time", N_("plan.ask.time"), optional=True, read=_read_time),
     Step(
         "purpose",
         N_("plan.ask.purpose"),
@@ -48,18 +68,25 @@ STEPS = (
         allow_other=True,
         max_length=100,
     ),
+    Step("expected", N_("plan.ask.expected"), Kind.CHOICE, _outcome_choices, optional=True),
 )
 
 
 def _entry_summary(ctx: Ctx, data: Data) -> str:
     t = ctx.t
-    line = t(
-        "plan.entry",
-        date=t.date(date.fromisoformat(data["date"])),
-        client=client_label(ctx, data),
-        purpose=purpose_text(t, data["purpose"]),
+    line = entry_line(
+        t,
+        date.fromisoformat(data["date"]),
+        client_label(ctx, data),
+        data["purpose"],
+        _time_of(data),
+        data.get("expected"),
     )
     return t("plan.entry_summary", entry=line)
+
+
+def _time_of(data: Data) -> time | None:
+    return time.fromisoformat(data["time"]) if data.get("time") else None
 
 
 def _entry_submit(ctx: Ctx, data: Data) -> None:
@@ -80,7 +107,12 @@ def _entry_submit(ctx: Ctx, data: Data) -> None:
     if any(e.client_id == client.id and e.planned_on == day for e in plan.entries):
         raise Invalid(N_("plan.error.duplicate"))
     entry = PlanEntry(
-        client_id=client.id, planned_on=day, purpose=data["purpose"], created_at=ctx.now
+        client_id=client.id,
+        planned_on=day,
+        purpose=data["purpose"],
+        planned_time=_time_of(data),
+        expected_outcome=data.get("expected"),
+        created_at=ctx.now,
     )
     plan.entries.append(entry)
     ctx.session.flush()

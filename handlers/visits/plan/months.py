@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 from babel.dates import format_date
 
@@ -53,3 +53,20 @@ def deadline(policy: Policy, year: int, month: int) -> date:
 
 def purpose_text(t: Translator, purpose: str) -> str:
     return t(f"visit.purpose.{purpose}") if purpose in visit_rules.PURPOSES else purpose
+
+
+def entry_line(
+    t: Translator,
+    day: date,
+    client: str,
+    purpose: str,
+    at: time | None = None,
+    expected: str | None = None,
+) -> str:
+    """One planned visit: its day (and time), client, purpose, and the outcome hoped for
+    (seed 001 拜望打算书: 预期成果)."""
+    when = t.date(day) + (f" {at:%H:%M}" if at is not None else "")
+    line = t("plan.entry", date=when, client=client, purpose=purpose_text(t, purpose))
+    if expected:
+        line += t("plan.entry_expected", outcome=t(f"visit.outcome.{expected}"))
+    return line

@@ -14,6 +14,7 @@ from handlers.visits.plan.months import (
     SUBJECT,
     SUBMITTABLE,
     deadline,
+    entry_line,
     may_plan,
     month_key,
     month_label,
@@ -31,11 +32,13 @@ def entries_of(plan: VisitPlan) -> list[PlanEntry]:
 def plan_lines(t: Translator, plan: VisitPlan) -> list[str]:
     lines = []
     for number, entry in enumerate(entries_of(plan), start=1):
-        line = t(
-            "plan.entry",
-            date=t.date(entry.planned_on),
-            client=entry.client.name,
-            purpose=purpose_text(t, entry.purpose),
+        line = entry_line(
+            t,
+            entry.planned_on,
+            entry.client.name,
+            entry.purpose,
+            entry.planned_time,
+            entry.expected_outcome,
         )
         lines.append(f"{number}. {line}" + (" ✅" if entry.visit_id else ""))
     return lines
