@@ -9,12 +9,17 @@ from handlers.engine.context import Ctx
 from handlers.engine.forms.model import Choice, Data, Form, Invalid, Kind, Step
 from handlers.engine.i18n import N_
 from handlers.org.clients import REGION_STEP, client_choices, client_label
-from handlers.visits import form as visit
-from handlers.visits.plan.months import FORM_NAME, may_plan, month_label, purpose_text, target_month
-from handlers.visits.plan.view import show
 from handlers.text.dates.answer import DateNotUnderstood
 from handlers.text.dates.parse import parse_when
-from handlers.visits.plan.months import entry_line
+from handlers.visits import form as visit
+from handlers.visits.plan.months import (
+    FORM_NAME,
+    entry_line,
+    may_plan,
+    month_label,
+    target_month,
+)
+from handlers.visits.plan.view import show
 from handlers.visits.rules import OUTCOMES, plan_of
 from storage.models import PlanEntry, VisitPlan
 

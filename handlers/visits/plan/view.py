@@ -18,7 +18,6 @@ from handlers.visits.plan.months import (
     may_plan,
     month_key,
     month_label,
-    purpose_text,
 )
 from handlers.visits.rules import plan_of
 from storage.models import ApprovalStep, PlanEntry, VisitPlan
