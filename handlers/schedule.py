@@ -63,6 +63,7 @@ from handlers.reminders import RENDERERS, reminder_row, render
 from handlers.rules import calendar_gaps
 from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
+from handlers.visits.assessment_marks import mark_reminder_rows
 from handlers.visits.plan import deadline_reminder_rows
 from storage.db import Database
 from storage.inserts import insert_new
@@ -155,6 +156,7 @@ def plan(
             rows.append(reminder_row(key, person.id, CHART, start, detail, "digest"))
     rows += _at_risk(session, policy, calendar, now)
     rows += deadline_reminder_rows(session, policy, now)  # "file next month's plan"
+    rows += mark_reminder_rows(session, policy, now)  # "mark your team's month"
     rows += calendar_gaps.gap_rows(session, policy, now)  # "put next year's holidays in"
     new = insert_new(session, Reminder, [row for row in rows if row["key"] not in known])
     return new, frozenset(row["key"] for row in rows)

@@ -7,8 +7,8 @@ from handlers.exports import chat as exports
 from handlers.org import basics, deactivate
 from handlers.reception import after_approval
 from handlers.reception import lifecycle as receptions
+from handlers.visits import assessment_marks, plan, scorecard
 from handlers.visits import form as visit
-from handlers.visits import plan, scorecard
 from handlers.visits import timeline as client_timeline
 
 FEATURES: tuple[Feature, ...] = (
@@ -16,6 +16,7 @@ FEATURES: tuple[Feature, ...] = (
     visit.FEATURE,
     plan.FEATURE,
     scorecard.FEATURE,
+    assessment_marks.FEATURE,
     client_timeline.FEATURE,
     approval.FEATURE,
     after_approval.FEATURE,

@@ -13,7 +13,7 @@ from handlers.engine.i18n import N_, Translator
 from handlers.org.clients import may_see_work_of
 from handlers.reception.card import chain_line
 from handlers.rules.policy.schema import Policy
-from handlers.visits.plan.months import SUBJECT, deadline, month_label
+from handlers.visits.plan.months import SUBJECT, deadline, month_label, targets_line
 from handlers.visits.plan.reminders import schedule_report_reminders
 from handlers.visits.plan.view import manager_note, plan_lines
 from storage.models import ApprovalStep, Person, VisitPlan
@@ -55,6 +55,9 @@ def card(
     if plan.round > 1:
         head += t("rcp.card.resubmitted", round=plan.round)
     lines = [head, *plan_lines(t, plan)]
+    goals = targets_line(t, policy, plan)
+    if goals:
+        lines.append(goals)
     note = manager_note(session, plan, t, plan.round - 1)
     if note:
         lines.append(note)  # the round before's: what the manager asked for

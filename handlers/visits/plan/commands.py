@@ -11,6 +11,7 @@ from handlers.engine.i18n import N_
 from handlers.engine.messages import Button, action_id, rows
 from handlers.engine.registry import Command, Feature
 from handlers.text.months import Month, parse_month
+from handlers.visits.plan import targets
 from handlers.visits.plan.entry import FORM, touched
 from handlers.visits.plan.months import (
     EDITABLE,
@@ -24,20 +25,26 @@ from handlers.visits.plan.view import entries_of, show
 from handlers.visits.rules import plan_deadline_key, plan_of, report_key
 from storage.models import PlanEntry, Reminder, VisitPlan
 
+TARGET_WORDS = ("targets", "target", "目标")
+
 
 def command(ctx: Ctx, argument: str) -> None:
     """`/plan` shows next month's plan; `/plan 2026-12` another month's; `/plan add` adds a
-    visit to next month's; `/plan submit` sends it to the manager."""
+    visit to next month's; `/plan targets` sets its targets (new clients, deals); `/plan
+    submit` sends it to the manager."""
     words = argument.split()
     action = words[0].lower() if words else ""
     today = ctx.local_now.date()
     following = Month.of(today).next
     next_month = following.year, following.month
-    if action in ("add", "添加", "submit", "提交"):
+    if action in ("add", "添加", "submit", "提交", *TARGET_WORDS):
         target = parse_month(" ".join(words[1:]), today, ahead=True) if words[1:] else None
         year, month = target or next_month
         if action in ("add", "添加"):
             _add(ctx, year, month)
+            return
+        if action in TARGET_WORDS:
+            targets.start(ctx, year, month)
             return
         plan = plan_of(ctx.session, ctx.person.id, year, month)
         if plan is None or not plan.entries:
@@ -72,18 +79,21 @@ def _own_plan(ctx: Ctx, plan_id: str) -> VisitPlan | None:
 
 
 def press(ctx: Ctx, parts: list[str]) -> None:
-    """`pl:add:<YYYY-MM>`, `pl:show:<YYYY-MM|plan id>`, `pl:sub:<plan>`, `pl:wd:<plan>`,
-    `pl:rm:<entry>` (`pl:rmok:<entry>` once confirmed) — each only on the person's own plan."""
+    """`pl:add:<YYYY-MM>`, `pl:tgt:<YYYY-MM>`, `pl:show:<YYYY-MM|plan id>`, `pl:sub:<plan>`,
+    `pl:wd:<plan>`, `pl:rm:<entry>` (`pl:rmok:<entry>` once confirmed) — each only on the
+    person's own plan."""
     if len(parts) != 2:
         ctx.say("button.stale")
         return
     action, value = parts
-    if action in ("add", "show") and action_id(value) is None:
+    if action in ("add", "show", "tgt") and action_id(value) is None:
         target = parse_month(value, ctx.local_now.date(), ahead=True)
         if target is None:
             ctx.say("button.stale")
         elif action == "add":
             _add(ctx, *target)
+        elif action == "tgt":
+            targets.start(ctx, *target)
         else:
             show(ctx, *target)
         return
@@ -178,5 +188,5 @@ FEATURE = Feature(
         ),
     ),
     actions={"pl": press},
-    forms=(FORM,),
+    forms=(FORM, targets.FORM),
 )

@@ -10,9 +10,12 @@ from handlers.engine.context import Ctx
 from handlers.engine.forms.model import Data
 from handlers.engine.i18n import Translator
 from handlers.rules.policy.schema import Policy
+from handlers.rules.policy.service import TARGETED
 from handlers.rules.workdays import WorkCalendar
 from handlers.text.months import Month
 from handlers.visits import rules as visit_rules
+from handlers.visits.assessment import item_name
+from storage.models import VisitPlan
 
 FORM_NAME = "plan"
 SUBJECT = "plan"
@@ -70,3 +73,20 @@ def entry_line(
     if expected:
         line += t("plan.entry_expected", outcome=t(f"visit.outcome.{expected}"))
     return line
+
+
+def targeted(policy: Policy) -> dict[str, str]:
+    """source → item key, for the policy's items that have a target in the plan."""
+    return {
+        item.source: key for key, item in policy.assessment.items.items() if item.source in TARGETED
+    }
+
+
+def targets_line(t: Translator, policy: Policy, plan: VisitPlan) -> str | None:
+    """ "目标:拓展 3 · 成交 2", or None when the plan has none the policy still counts."""
+    parts = [
+        t("plan.target_part", item=item_name(t, key), n=plan.targets[source])
+        for source, key in targeted(policy).items()
+        if source in plan.targets
+    ]
+    return t("plan.targets", targets=" · ".join(parts)) if parts else None

@@ -18,6 +18,8 @@ from handlers.visits.plan.months import (
     may_plan,
     month_key,
     month_label,
+    targeted,
+    targets_line,
 )
 from handlers.visits.rules import plan_of
 from storage.models import ApprovalStep, PlanEntry, VisitPlan
@@ -61,6 +63,11 @@ def manager_note(session: Session, plan: VisitPlan, t: Translator, round_: int) 
     return t("plan.note", mark=mark, name=step.decided_by.name, note=step.note)
 
 
+def plan_is_open(plan: VisitPlan | None) -> bool:
+    """No plan yet, or one its owner may still change."""
+    return plan is None or plan.state in EDITABLE
+
+
 def show(ctx: Ctx, year: int, month: int) -> None:
     """The person's plan for a month, with what they can do with it now."""
     t = ctx.t
@@ -68,11 +75,17 @@ def show(ctx: Ctx, year: int, month: int) -> None:
     plan = plan_of(ctx.session, ctx.person.id, year, month)
     can_add = may_plan(ctx, year, month)
     add = Button(t("plan.add"), f"pl:add:{month_key(year, month)}", "primary")
+    goals = Button(t("plan.set_targets"), f"pl:tgt:{month_key(year, month)}")
+    with_goals = (add, goals) if targeted(ctx.policy) else (add,)
+    goals_line = targets_line(t, ctx.policy, plan) if plan is not None else None
     if plan is None or not plan.entries:
-        ctx.reply(t("plan.empty", month=label), rows(add) if can_add else ())
+        text = "\n".join([t("plan.empty", month=label), *([goals_line] if goals_line else [])])
+        ctx.reply(text, rows(*with_goals) if can_add and plan_is_open(plan) else ())
         return
     head = t("plan.view", month=label, state=t(f"plan.state.{plan.state}"), n=len(plan.entries))
     lines = [head, *plan_lines(t, plan)]
+    if goals_line:
+        lines.append(goals_line)
     note = manager_note(ctx.session, plan, t, plan.round) if plan.state in SENT_BACK else None
     if note:
         lines.append(note)
@@ -82,7 +95,7 @@ def show(ctx: Ctx, year: int, month: int) -> None:
         lines.append(t(key, date=t.date(due)))
     buttons: list[Button] = []
     if plan.state in EDITABLE and can_add:
-        buttons.append(add)
+        buttons += with_goals
     if plan.state in SUBMITTABLE:
         buttons.append(Button(t("plan.submit"), f"pl:sub:{plan.id}", "primary"))
     if plan.state == "pending":
