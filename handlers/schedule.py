@@ -56,6 +56,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from handlers.complaints.timers import timer_rows
 from handlers.digest import engine as digest_engine
 from handlers.digest import weekly_chart
 from handlers.engine.context import enqueue, zone_of
@@ -65,6 +66,7 @@ from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
 from handlers.visits.assessment_marks import mark_reminder_rows
 from handlers.visits.plan import deadline_reminder_rows
+from handlers.visits.satisfaction import call_back_rows
 from storage.db import Database
 from storage.inserts import insert_new
 from storage.models import ApprovalStep, Person, Reception, Reminder
@@ -157,6 +159,8 @@ def plan(
     rows += _at_risk(session, policy, calendar, now)
     rows += deadline_reminder_rows(session, policy, now)  # "file next month's plan"
     rows += mark_reminder_rows(session, policy, now)  # "mark your team's month"
+    rows += call_back_rows(session, policy, now)  # "call the client: satisfied?"
+    rows += timer_rows(session, policy, now)  # a complaint's step past its deadline
     rows += calendar_gaps.gap_rows(session, policy, now)  # "put next year's holidays in"
     new = insert_new(session, Reminder, [row for row in rows if row["key"] not in known])
     return new, frozenset(row["key"] for row in rows)

@@ -2,12 +2,13 @@
 
 from handlers import reminders
 from handlers.approval import feature as approval
+from handlers.complaints import form as complaints
 from handlers.engine.registry import Feature
 from handlers.exports import chat as exports
 from handlers.org import basics, deactivate
 from handlers.reception import after_approval
 from handlers.reception import lifecycle as receptions
-from handlers.visits import assessment_marks, plan, scorecard
+from handlers.visits import assessment_marks, plan, satisfaction, scorecard
 from handlers.visits import form as visit
 from handlers.visits import timeline as client_timeline
 
@@ -17,6 +18,8 @@ FEATURES: tuple[Feature, ...] = (
     plan.FEATURE,
     scorecard.FEATURE,
     assessment_marks.FEATURE,
+    satisfaction.FEATURE,
+    complaints.FEATURE,
     client_timeline.FEATURE,
     approval.FEATURE,
     after_approval.FEATURE,
