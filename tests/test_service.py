@@ -15,6 +15,7 @@ from handlers.engine.core import CONSOLE
 from handlers.engine.messages import Event
 from storage.models import Complaint, Person, Reminder, Satisfaction
 from tests.support import Company
+from tests.test_digest import digest_of
 from tests.test_score import quick
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
@@ -141,3 +142,20 @@ def test_a_complaint_whose_responsible_person_left_goes_above_them(company: Comp
     assert [key.split(":")[-1] for key, _ in reminded] == ["1"]  # 赵总 (person 1), not 王经理
     assert "⏰ 投诉 #1(东方精密)超时未受理" in company.last("赵总")
     assert "✅ 已受理。" in company.press("赵总", "受理")
+
+
+def test_the_digests_list_call_backs_and_open_complaints(company: Company) -> None:
+    quick(company, "李明", "华东机电 见了张总 有希望")  # Wed 18 Nov
+    company.say("李明", "/complaint 东方精密 交期一再推迟")
+    company.press("李明", "销售一部(默认)")  # the client owner's department, offered first
+    company.press("李明", "提交")
+    company.clock.now = at(19, 9, 1)  # the call-back reminder goes out, nobody scores it
+    tick(company)
+    company.press("王经理", "受理")
+    company.clock.now = at(20, 8, 30)  # Friday's digests
+    tick(company, "李明")
+    mine = digest_of(company, "李明")
+    assert "回访 华东机电(11月18日(周三)的拜访),记录满意度" in mine
+    assert "投诉 #1 东方精密:请答复客户" in mine
+    managers = digest_of(company, "王经理")
+    assert "团队未结投诉" in managers and "#1 东方精密(已受理)" in managers
