@@ -94,6 +94,13 @@ def test_who_may_mark_and_when(company: Company) -> None:
     assert "这个按钮已经失效了" in stale[-1].text  # an item the policy no longer has
     too_high = company.core.handle(Event(CONSOLE, "王经理", action=f"as:m:{li.id}:202612:0:9"))
     assert "这个按钮已经失效了" in too_high[-1].text  # above the policy's scale
+    with company.core.db.session() as session:
+        zhang = session.scalars(select(Person).where(Person.name == "张伟")).one()
+        zhang.active = False  # left; the org import does this
+        session.commit()
+        zhang_id = zhang.id
+    gone = company.core.handle(Event(CONSOLE, "王经理", action=f"as:m:{zhang_id}:202612:0:5"))
+    assert "张伟 已离职,不再评分。" in gone[-1].text
     company.clock.now = datetime(2027, 2, 5, 10, 0, tzinfo=SHANGHAI)
     closed = company.core.handle(Event(CONSOLE, "王经理", action=f"as:m:{li.id}:202612:0:5"))
     assert "2026年12月的评分已关闭。" in closed[-1].text

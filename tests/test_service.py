@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from handlers import schedule
 from handlers.engine.core import CONSOLE
 from handlers.engine.messages import Event
-from storage.models import Complaint, Person, Reminder, Satisfaction
+from storage.db import Database
+from storage.models import Complaint, OutboxMessage, Person, Reminder, Satisfaction
 from tests.support import Company
 from tests.test_digest import digest_of
 from tests.test_score import quick
@@ -50,6 +52,8 @@ def test_the_client_is_called_back_and_a_low_score_opens_a_complaint(company: Co
     assert "✅ 已记录 华东机电 的满意度:4/5。" in company.press("李明", "跳过")
     again = company.say("李明", company.button("李明", "4 满意"))  # the old button, tapped again
     assert "已经记录过了" in again
+    forged = company.core.handle(Event(CONSOLE, "张伟", action="sat:1:5"))  # not his visit
+    assert "这次拜访不是您的" in forged[-1].text
     assert "· 满意度 4/5" in company.say("李明", "/client 华东机电")
     tick(company)
     assert ("visit.satisfaction:1", "done") in rows(company, "visit.satisfaction")
@@ -74,7 +78,7 @@ def test_the_client_is_called_back_and_a_low_score_opens_a_complaint(company: Co
 
 def test_a_complaint_runs_seed_003s_timetable(company: Company) -> None:
     unknown = company.say("李明", "/complaint 火星公司 发票开错了")
-    assert "没有找到客户「火星公司」" in unknown and "哪位客户投诉" in unknown
+    assert "没有找到这位客户" in unknown and "哪位客户投诉" in unknown
     company.say("李明", "/complaint 华东机电 发票开错了")  # a new start, the client known
     assert "请核对:华东机电 投诉 · 负责部门 总经办" in company.press("李明", "总经办")
     recorded = company.press("李明", "提交")
@@ -159,3 +163,25 @@ def test_the_digests_list_call_backs_and_open_complaints(company: Company) -> No
     assert "投诉 #1 东方精密:请答复客户" in mine
     managers = digest_of(company, "王经理")
     assert "团队未结投诉" in managers and "#1 东方精密(已受理)" in managers
+
+
+def test_complaint_timers_survive_a_restart_and_come_once(company: Company) -> None:
+    """The deadlines are the complaint's own times: a new process (a fresh `Database`, no
+    memory of the last tick) finds what is due, and two of them send it once."""
+    company.say("李明", "/complaint 华东机电 发票开错了")
+    company.press("李明", "总经办")
+    company.press("李明", "提交")
+    url = company.core.db.engine.url.render_as_string(hide_password=False)
+    later = at(18, 9, 11)
+    for _ in range(2):  # two processes, one after the other, each fresh
+        fresh = Database(url)
+        try:
+            schedule.tick(fresh, company.core.policy, later)
+        finally:
+            fresh.dispose()
+    with company.core.db.session() as session:
+        sent = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.key.startswith("rem:"))
+        ).all()
+        assert len(sent) == 1 and "超时未受理" in sent[0].payload["text"]
+    assert rows(company, "complaint.remind") == [("complaint.remind:1:tell:1", "sent")]

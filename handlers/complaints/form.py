@@ -10,7 +10,7 @@ from handlers.engine.context import Ctx
 from handlers.engine.forms import engine
 from handlers.engine.forms.model import Choice, Data, Form, Invalid, Kind, Step
 from handlers.engine.forms.readers import clean_text
-from handlers.engine.i18n import N_, clipped
+from handlers.engine.i18n import N_
 from handlers.engine.registry import Command, Feature
 from handlers.org.clients import find_client
 from handlers.visits.timeline import visible_clients
@@ -25,16 +25,20 @@ def _client_choices(ctx: Ctx, data: Data) -> list[Choice]:
 
 
 def _read_client(ctx: Ctx, data: Data, text: str) -> str:
-    client = find_client(visible_clients(ctx), text)
+    """A client typed by name (or near it), or by the number of its button."""
+    clients = visible_clients(ctx)
+    if text.isdecimal() and 1 <= int(text) <= min(len(clients), SHOWN):
+        return f"c:{clients[int(text) - 1].id}"
+    client = find_client(clients, text)
     if client is None:
-        raise Invalid(N_("cp.error.client"), name=clipped(text, 40))
+        raise Invalid(N_("cp.error.client"))
     return f"c:{client.id}"
 
 
 def _client(ctx: Ctx, data: Data) -> Client:
     client = ctx.session.get(Client, int(str(data["client"]).removeprefix("c:")))
     if client is None or client not in visible_clients(ctx):
-        raise Invalid(N_("cp.error.client"), name="")
+        raise Invalid(N_("cp.error.client"))
     return client
 
 
@@ -95,7 +99,7 @@ def command(ctx: Ctx, argument: str) -> None:
     if words:
         client = find_client(visible_clients(ctx), words[0])
         if client is None:
-            ctx.say("cp.error.client", name=clipped(words[0], 40))
+            ctx.say("cp.error.client")
         else:
             prefill["client"] = f"c:{client.id}"
             if len(words) > 1:

@@ -132,9 +132,6 @@ def _item(
     marks: dict[str, int],
 ) -> ItemScore:
     first, last = month.first_day, month.last_day
-    made = select(Visit).where(
-        Visit.person_id == person.id, Visit.visited_on >= first, Visit.visited_on <= last
-    )
     if item.source == "visits":
         score = plan_completion(session, person, month.year, month.month)
         return ItemScore(
@@ -144,7 +141,11 @@ def _item(
         target = targets.get(item.source)
         if item.source == "deals":
             actual = session.scalar(
-                select(func.count()).select_from(made.where(Visit.outcome == "won").subquery())
+                select(func.count(Visit.id)).where(
+                    Visit.person_id == person.id,
+                    Visit.visited_on.between(first, last),
+                    Visit.outcome == "won",
+                )
             )
         else:
             actual = _new_clients(session, person, month)

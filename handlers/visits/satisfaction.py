@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from handlers.complaints.record import open_complaint
 from handlers.engine.context import Ctx, named_by, zone_of
 from handlers.engine.forms import engine
-from handlers.engine.forms.model import Choice, Data, Form, Gone, Kind, Step
+from handlers.engine.forms.model import Data, Form, Gone, Step
 from handlers.engine.i18n import N_, Translator, clipped
 from handlers.engine.messages import Button, Message, action_id, rows
 from handlers.engine.registry import Feature
@@ -125,7 +125,7 @@ def press(ctx: Ctx, parts: list[str]) -> None:
     if _open_visit(ctx.session, visit.id) is None:
         ctx.say("sat.already", client=visit.client.name)
         return
-    engine.start(ctx, FORM, prefill={"@visit": visit.id, "score": str(score)})
+    engine.start(ctx, FORM, prefill={"@visit": visit.id, "@score": score})
 
 
 def _still_open(ctx: Ctx, data: Data) -> None:
@@ -141,7 +141,7 @@ def _submit(ctx: Ctx, data: Data) -> None:
     visit = _open_visit(ctx.session, int(data["@visit"]))
     if visit is None:
         raise Gone(N_("sat.gone"))
-    score = int(data["score"])
+    score = int(data["@score"])
     issue = data.get("issue") or None
     row = Satisfaction(
         visit_id=visit.id,
@@ -174,15 +174,8 @@ def _submit(ctx: Ctx, data: Data) -> None:
 FORM = Form(
     FORM_NAME,
     N_("sat.title"),
-    (
-        Step(
-            "score",
-            N_("sat.ask.score"),
-            Kind.CHOICE,
-            tuple(Choice(str(n), f"sat.score.{n}") for n in SCORES),
-        ),
-        Step("issue", N_("sat.ask.issue"), optional=True, max_length=500),
-    ),
+    # The score is the button tapped on the reminder (`@score`); then any issue.
+    (Step("issue", N_("sat.ask.issue"), optional=True, max_length=500),),
     _summary,
     _submit,
     confirm=False,
