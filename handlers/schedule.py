@@ -57,6 +57,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from handlers.complaints.timers import timer_rows
 from handlers.digest import engine as digest_engine
 from handlers.digest import weekly_chart
 from handlers.engine.context import enqueue, zone_of
@@ -66,7 +67,9 @@ from handlers.rules import calendar_gaps
 from handlers.rules.policy.schema import Policy
 from handlers.rules.workdays import WorkCalendar
 from handlers.visits import before_visit, daily_report
+from handlers.visits.assessment_marks import mark_reminder_rows
 from handlers.visits.plan import deadline_reminder_rows
+from handlers.visits.satisfaction import call_back_rows
 from storage.db import Database
 from storage.inserts import insert_new
 from storage.models import ApprovalStep, Person, Reception, Reminder
@@ -158,6 +161,9 @@ def plan(
             rows.append(reminder_row(key, person.id, CHART, start, detail, "digest"))
     rows += _at_risk(session, policy, calendar, now)
     rows += deadline_reminder_rows(session, policy, now)  # "file next month's plan"
+    rows += mark_reminder_rows(session, policy, now)  # "mark your team's month"
+    rows += call_back_rows(session, policy, now)  # "call the client: satisfied?"
+    rows += timer_rows(session, policy, now)  # a complaint's step past its deadline
     rows += calendar_gaps.gap_rows(session, policy, now)  # "put next year's holidays in"
     rows += sheet_rows(session, policy, now)  # the arrangement sheet, the day before
     rows += daily_report.reminder_rows(session, policy, now)  # "your daily report"

@@ -223,7 +223,8 @@ def test_a_salespersons_digest(company: Company) -> None:
         "李明,早上好 — 11月27日(周五)\n"
         "• 今天:计划拜访 北京宏达\n"
         "• 待办:华东机电 拜访报告(计划 11月24日(周二),已逾期) · 寄样品(东方精密)"
-        " · 结案:接待 #1 东方精密 · 电话回访 东方精密\n"  # the call waits for no close-out
+        " · 结案:接待 #1 东方精密 · 电话回访 东方精密"  # the call waits for no close-out
+        " · 回访 东方精密(11月23日(周一)的拜访),记录满意度\n"  # its call back came Tuesday
         "• 该拜访了:1 位客户(北京宏达,已超 87 天)\n"
         + _buttons(
             company,

@@ -584,16 +584,16 @@ def test_the_scorecard_per_team_as_text_a_chart_and_a_table(
     assert card.text.splitlines() == [
         "【拜访考核 2026年11月】",
         "▸ 赵总 的团队:计划 0 · 完成 0 · 实际 0 · 完成率 —",
-        "• 王经理:计划 0 · 完成 0 · 实际 0 · —(无计划)",
-        "• Grace Lee:计划 0 · 完成 0 · 实际 0 · —(无计划)",
-        "▸ 王经理 的团队:计划 5 · 完成 2 · 实际 4 · 完成率 40%",
-        "• 李明:计划 3 · 完成 2 · 实际 3 · 67%(计划已批准)",
-        "• 张伟:计划 2 · 完成 0 · 实际 1 · 0%(计划待审批)",
-        "• 刘芳:计划 0 · 完成 0 · 实际 0 · —(计划草稿)",
-        "• 陈静:计划 0 · 完成 0 · 实际 0 · —(无计划)",
+        "• 王经理:计划 0 · 完成 0 · 实际 0 · —(无计划) · 考核 0 分",
+        "• Grace Lee:计划 0 · 完成 0 · 实际 0 · —(无计划) · 考核 0 分",
+        "▸ 王经理 的团队:计划 5 · 完成 2 · 实际 4 · 完成率 80%",
+        "• 李明:计划 3 · 完成 2 · 实际 3 · 100%(计划已批准) · 考核 40 分",
+        "• 张伟:计划 2 · 完成 0 · 实际 1 · 50%(计划待审批) · 考核 20 分",
+        "• 刘芳:计划 0 · 完成 0 · 实际 0 · —(计划草稿) · 考核 0 分",
+        "• 陈静:计划 0 · 完成 0 · 实际 0 · —(无计划) · 考核 0 分",
         "▸ Grace Lee 的团队:计划 1 · 完成 1 · 实际 1 · 完成率 100%",
-        "• Tom Walker:计划 1 · 完成 1 · 实际 1 · 100%(计划已批准)",
-        "• Anna Schmidt:计划 0 · 完成 0 · 实际 0 · —(无计划)",
+        "• Tom Walker:计划 1 · 完成 1 · 实际 1 · 100%(计划已批准) · 考核 40 分",
+        "• Anna Schmidt:计划 0 · 完成 0 · 实际 0 · —(无计划) · 考核 0 分",
     ]
     assert card.attachment is not None
     assert card.attachment.filename == "scorecard-2026-11.png"
@@ -613,15 +613,18 @@ def test_the_scorecard_per_team_as_text_a_chart_and_a_table(
                 score.done,
                 score.actual,
             )
+            if row["salesperson"] == "李明":  # the assessment: visits 40% × 100%, nothing else
+                assert row["assessment"] == 40
+                assert row["assessment_items"] == "拜访 40 · 拓展 0 · 成交 0 · 平常工作 —"
             if score.planned:
-                assert row["rate"] == pytest.approx(score.done / score.planned)
+                assert row["rate"] == pytest.approx(score.actual / score.planned)
                 assert round(row["rate"] * 100) == score.rate
             else:
                 assert row["rate"] is None
 
     mine = ask(company.core, "王经理", "/export scorecard 2026-11")
     assert len(mine) == 1  # no format named: the summary and the chart only
-    assert mine[0].text.splitlines()[1] == "▸ 王经理 的团队:计划 5 · 完成 2 · 实际 4 · 完成率 40%"
+    assert mine[0].text.splitlines()[1] == "▸ 王经理 的团队:计划 5 · 完成 2 · 实际 4 · 完成率 80%"
     assert "Tom Walker" not in mine[0].text and "赵总" not in mine[0].text
     grace = ask(company.core, "Grace Lee", "/export scorecard 2026-11 csv")
     assert grace[0].text.splitlines()[:2] == [

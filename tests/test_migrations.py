@@ -21,7 +21,7 @@ def test_migrated_schema_matches_the_models(db: Database) -> None:
 def test_upgrading_twice_changes_nothing(db: Database) -> None:
     db.upgrade()  # already at head: a second start must be a no-op
     with db.engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == "0009_h7_field"
+        assert MigrationContext.configure(connection).get_current_revision() == "0009_h6_score"
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)

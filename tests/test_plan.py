@@ -22,13 +22,24 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indire
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def add_entry(company: Company, who: str, client: str, day: str, purpose: str) -> str:
-    """`/plan add` answered in full; returns the plan as shown after it."""
+def add_entry(
+    company: Company,
+    who: str,
+    client: str,
+    day: str,
+    purpose: str,
+    at: str = "跳过",
+    expected: str = "跳过",
+) -> str:
+    """`/plan add` answered in full (time and expected outcome skipped unless given);
+    returns the plan as shown after it."""
     assert "要拜访哪位客户" in company.say(who, "/plan add")
     assert "哪天去" in company.say(who, client)
     assert "对吗" in company.say(who, day)
-    assert "拜访目的" in company.say(who, "对")
-    return company.say(who, purpose)
+    assert "几点去" in company.say(who, "对")
+    assert "拜访目的" in company.say(who, at)
+    assert "预期成果" in company.say(who, purpose)
+    return company.say(who, expected)
 
 
 def december_plan(company: Company) -> str:
@@ -129,6 +140,26 @@ def test_changing_an_approved_plan_needs_approval_again(company: Company) -> Non
     shown = add_entry(company, "李明", "东方精密", "12月15日", "客户关怀")
     assert "计划有改动,需要重新提交审批" in shown and "未提交 · 3次" in shown
     assert plan_row(company).state == "draft"
+
+
+def test_a_planned_visit_has_a_time_and_an_expected_outcome(company: Company) -> None:
+    """Seed 001 拜望打算书 / seed 003 联系计划表: when, and what the visit should achieve."""
+    company.say("李明", "/plan add")
+    company.say("李明", "华东机电")
+    company.say("李明", "12月3日")
+    company.say("李明", "对")
+    assert "没看懂这个时间" in company.say("李明", "下辈子")  # asked again, nothing lost
+    assert "拜访目的" in company.say("李明", "下午3点")
+    assert "预期成果" in company.say("李明", "客户关怀")
+    shown = company.press("李明", "有希望")
+    assert "1. 12月3日(周四) 15:00 华东机电 — 客户关怀 · 预期:有希望" in shown
+    skipped = add_entry(company, "李明", "北京宏达", "12月10日", "签合同")
+    assert "2. 12月10日(周四) 北京宏达 — 签合同\n" in skipped + "\n"  # both skipped
+    company.press("李明", "提交给经理")
+    card = company.last("王经理")
+    assert "12月3日(周四) 15:00 华东机电 — 客户关怀 · 预期:有希望" in card
+    entry = plan_row(company).entries[0]
+    assert (f"{entry.planned_time:%H:%M}", entry.expected_outcome) == ("15:00", "hopeful")
 
 
 def test_a_planned_day_must_be_in_the_month(company: Company) -> None:
@@ -233,9 +264,12 @@ def test_an_english_plan_goes_to_an_english_manager(company: Company) -> None:
     assert "a day in December 2026" in company.say("Tom Walker", "acme")
     assert "Thu 3 Dec. Right?" in company.say("Tom Walker", "Dec 3")
     company.say("Tom Walker", "yes")
-    shown = company.say("Tom Walker", "account care")
+    assert "What time?" in company.say("Tom Walker", "soonish")  # unclear: asked again
+    assert "Purpose?" in company.say("Tom Walker", "10am")
+    assert "Expected outcome?" in company.say("Tom Walker", "account care")
+    shown = company.press("Tom Walker", "Skip")
     assert "📋 Visit plan, December 2026 · not submitted · visits: 1" in shown
-    assert "1. Thu 3 Dec ACME Industrial — Account care" in shown
+    assert "1. Thu 3 Dec 10:00 ACME Industrial — Account care" in shown
     sent = company.press("Tom Walker", "Submit to manager")
     assert "Sent: Visit plan Tom Walker December 2026. Waiting for Grace Lee" in sent
     card = company.last("Grace Lee")

@@ -68,20 +68,20 @@ def test_the_scorecard_of_a_known_month(company: Company) -> None:
     known_december(company)
     mine = company.say("李明", "/score 2026-12")
     assert "📊 李明 2026年12月拜访考核" in mine
-    assert "计划 3 · 实际 3(计划内完成 2)· 完成率 67%" in mine
+    assert "计划 3 · 实际 3(计划内完成 2)· 完成率 100%" in mine  # 实际 ÷ 计划 (seed 003)
     assert "未完成:12月10日(周四) 北京宏达" in mine
-    assert "完成率 67%" in company.say("李明", "/score")  # this month, December
+    assert "完成率 100%" in company.say("李明", "/score")  # this month, December
     november = company.say("李明", "/score 11月")
     assert "计划 0 · 实际 1(计划内完成 0)· 完成率 —(没有计划)" in november
     assert company.say("李明", "/score 上个月") == november  # said from this month, too
 
     team = company.say("王经理", "/score team 2026-12")
     assert "📊 王经理的团队 2026年12月拜访考核" in team
-    assert "李明:计划 3 · 实际 3(计划内完成 2)· 完成率 67%" in team
+    assert "李明:计划 3 · 实际 3(计划内完成 2)· 完成率 100% · 考核 40 分(待评分)" in team
     assert "张伟:计划 2 · 实际 1(计划内完成 1)· 完成率 50%" in team
     assert "刘芳:计划 0 · 实际 1(计划内完成 0)· 完成率 —(没有计划)" in team
     assert "陈静:计划 0 · 实际 0(计划内完成 0)· 完成率 —(没有计划)" in team
-    assert "合计:计划 5 · 实际 5(计划内完成 3)· 完成率 60%" in team
+    assert "合计:计划 5 · 实际 5(计划内完成 3)· 完成率 100%" in team
     assert "王经理:" not in team  # the manager's own numbers are not the team's
 
     assert "只有经理可以查看团队考核" in company.say("李明", "/score team")
@@ -116,7 +116,7 @@ def test_the_queries_the_digest_reads(company: Company) -> None:
             "苏州新材",
         ]
         score = visit_rules.plan_completion(session, li, 2026, 12)
-        assert (score.planned, score.done, score.actual, score.rate) == (3, 2, 3, 67)
+        assert (score.planned, score.done, score.actual, score.rate) == (3, 2, 3, 100)
     assert visit_rules.completion_rate(1, 3) == 33
     assert visit_rules.completion_rate(1, 8) == 13  # 12.5 rounds half up
     assert visit_rules.completion_rate(0, 0) is None

@@ -42,6 +42,7 @@ from handlers.digest.sections import (  # noqa: F401  (imported so that their se
     front_desk,
     managers,
     sales,
+    service,
 )
 from handlers.digest.sections.base import MAX_ITEMS, SECTIONS, DigestView, Line, More
 from handlers.engine.context import translator_for, zone_of
@@ -61,6 +62,7 @@ TOPICS = (
     "team_visits",
     "overdue_reports",
     "plan",
+    "complaints",
     "prep_today",
     "prep_tomorrow",
     "guests",

@@ -2,6 +2,7 @@
 
 from handlers import reminders
 from handlers.approval import feature as approval
+from handlers.complaints import form as complaints
 from handlers.engine.registry import Feature
 from handlers.exports import chat as exports
 from handlers.org import basics, deactivate
@@ -15,7 +16,16 @@ from handlers.reception import (
     walk_in,
 )
 from handlers.reception import lifecycle as receptions
-from handlers.visits import before_visit, checkin, daily_report, plan, review, scorecard
+from handlers.visits import (
+    assessment_marks,
+    before_visit,
+    checkin,
+    daily_report,
+    plan,
+    review,
+    satisfaction,
+    scorecard,
+)
 from handlers.visits import form as visit
 from handlers.visits import timeline as client_timeline
 
@@ -28,6 +38,9 @@ FEATURES: tuple[Feature, ...] = (
     before_visit.FEATURE,
     plan.FEATURE,
     scorecard.FEATURE,
+    assessment_marks.FEATURE,
+    satisfaction.FEATURE,
+    complaints.FEATURE,
     client_timeline.FEATURE,
     approval.FEATURE,
     close_out.FEATURE,

@@ -1,5 +1,6 @@
 """The monthly scorecard per team (seed 003, 客户专人月度考核表; SPEC §7, §9): for each
-salesperson, visits planned, planned visits done, all visits made, and the completion rate —
+salesperson, visits planned, planned visits done, all visits made, the completion rate and
+the assessment (`handlers/visits/assessment.py`: its total and each item's score) —
 as a table (CSV / XLSX, a text summary in chat) and as a chart (`handlers/scorecard_chart`).
 
 A team is a manager and their direct reports who sell, as `handlers/visit_rules.team` has it;
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 
 from handlers.exports.common import Request
 from handlers.exports.table import Column
+from handlers.visits.assessment import Assessment, assess, item_name, points
 from handlers.visits.rules import FILED, Score, completion_rate, team
 from handlers.visits.scorecard_chart import Bar, Chart, Legend, Panel, draw
 from storage.models import Person, PlanEntry, Visit, VisitPlan
@@ -33,6 +35,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("done", "int"),
     Column("actual", "int"),
     Column("rate", "percent"),
+    Column("assessment", "money"),
+    Column("assessment_items", width=40),
 )
 
 
@@ -55,7 +59,7 @@ class TeamScore:
 
     @property
     def rate(self) -> int | None:
-        return completion_rate(self.done, self.planned)
+        return completion_rate(self.actual, self.planned)
 
 
 def teams(request: Request) -> list[TeamScore]:
@@ -139,12 +143,27 @@ def plan_state(request: Request, state: str | None) -> str:
 
 def ratio(score: Score | TeamScore) -> float | None:
     """The completion rate as a fraction, unrounded, for a spreadsheet's percent cell."""
-    return score.done / score.planned if score.planned else None
+    return score.actual / score.planned if score.planned else None
+
+
+def assessment_of(request: Request, person: Person) -> Assessment:
+    return assess(request.session, request.policy, person, request.month)
+
+
+def items_text(request: Request, assessment: Assessment) -> str:
+    """ "拜访 40 · 拓展 12.5 · 成交 0 · 平常工作 —": each item's score, "—" where unmarked."""
+    t = request.t
+    return " · ".join(
+        f"{item_name(t, i.key)} "
+        + ("—" if i.actual is None else points(t, i.score(assessment.cap_percent)))
+        for i in assessment.items
+    )
 
 
 def rows(request: Request) -> Iterator[tuple[Any, ...]]:
     for item in teams(request):
         for score in item.scores:
+            assessment = assessment_of(request, score.person)
             yield (
                 item.manager.name,
                 score.person.name,
@@ -154,6 +173,8 @@ def rows(request: Request) -> Iterator[tuple[Any, ...]]:
                 score.done,
                 score.actual,
                 ratio(score),
+                assessment.total,
+                items_text(request, assessment),
             )
 
 
@@ -184,12 +205,26 @@ def summary(request: Request, items: list[TeamScore]) -> str:
                     rate=_rate(request, score.rate),
                     plan=plan_state(request, score.plan_state),
                 )
+                + t(
+                    "assess.member_total",
+                    total=points(t, assessment_of(request, score.person).total),
+                )
             )
     return "\n".join(lines)
 
 
 def _rate(request: Request, rate: int | None) -> str:
     return request.t("exp.score.rate", rate=rate) if rate is not None else "—"
+
+
+def _total(request: Request, person: Person) -> str:
+    return points(request.t, assessment_of(request, person).total)
+
+
+def _bar_label(request: Request, score: Score) -> str:
+    """The rate, then the assessment's total: "100% · 72.5分"."""
+    total = _total(request, score.person)
+    return request.t("exp.score.bar", rate=_rate(request, score.rate), total=total)
 
 
 def chart(request: Request, items: list[TeamScore]) -> Chart:
@@ -200,7 +235,7 @@ def chart(request: Request, items: list[TeamScore]) -> Chart:
         Panel(
             t("exp.score.panel", name=item.manager.name, rate=_rate(request, item.rate)),
             [
-                Bar(s.person.name, s.planned, s.done, s.actual, _rate(request, s.rate))
+                Bar(s.person.name, s.planned, s.done, s.actual, _bar_label(request, s))
                 for s in item.scores
             ],
         )

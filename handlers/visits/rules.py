@@ -15,8 +15,9 @@ Definitions, used alike everywhere:
   an older open entry is a miss the scorecard counted, not work still due.
 * A client is due for a visit `visits.frequency_months[region]` months after its last
   visit (by anyone), or after it was added when it has never been visited.
-* Completion rate = planned visits done ÷ planned visits (seed 003: 完成率); visits outside
-  the plan count in `actual` but not in the rate.
+* Completion rate = visits made ÷ visits planned (seed 003: 完成率 = 实际 ÷ 计划), with the
+  planned visits done shown beside it; the daily digest's plan line counts planned visits
+  done against planned.
 """
 
 from __future__ import annotations
@@ -347,14 +348,15 @@ class Score:
 
     @property
     def rate(self) -> int | None:
-        return completion_rate(self.done, self.planned)
+        """The seed's completion rate (完成率): visits made ÷ visits planned."""
+        return completion_rate(self.actual, self.planned)
 
 
-def completion_rate(done: int, planned: int) -> int | None:
-    """Done ÷ planned in whole percent, half up (2 of 3 is 67); None with nothing planned."""
+def completion_rate(made: int, planned: int) -> int | None:
+    """Made ÷ planned in whole percent, half up (2 of 3 is 67); None with nothing planned."""
     if not planned:
         return None
-    ratio = Decimal(100 * done) / Decimal(planned)
+    ratio = Decimal(100 * made) / Decimal(planned)
     return int(ratio.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

@@ -9,7 +9,9 @@ from handlers.engine.context import Ctx
 from handlers.engine.i18n import N_, Translator
 from handlers.engine.messages import Button, rows
 from handlers.engine.registry import Command, Feature
-from handlers.text.months import parse_month
+from handlers.text.months import Month, parse_month
+from handlers.visits.assessment import assess, assessment_lines, points
+from handlers.visits.assessment_marks import mark_button
 from handlers.visits.plan import month_label
 from handlers.visits.rules import (
     Score,
@@ -26,8 +28,8 @@ from handlers.visits.rules import (
 TEAM_WORDS = ("team", "团队", "全组")
 
 
-def _rate(t: Translator, planned: int, done: int) -> str:
-    rate = completion_rate(done, planned)
+def _rate(t: Translator, planned: int, actual: int) -> str:
+    rate = completion_rate(actual, planned)
     return t("score.no_rate") if rate is None else f"{rate}%"
 
 
@@ -37,7 +39,7 @@ def score_line(t: Translator, score: Score) -> str:
         planned=score.planned,
         actual=score.actual,
         done=score.done,
-        rate=_rate(t, score.planned, score.done),
+        rate=_rate(t, score.planned, score.actual),
     )
     if score.plan_state != "approved":
         line += t(f"score.plan.{score.plan_state or 'none'}")
@@ -58,6 +60,7 @@ def score(ctx: Ctx, argument: str) -> None:
     if for_team:
         _team(ctx, *month, label)
         return
+    assessment = assess(ctx.session, ctx.policy, ctx.person, Month(*month))
     mine = plan_completion(ctx.session, ctx.person, *month)
     lines = [ctx.t("score.title", name=ctx.person.name, month=label), score_line(ctx.t, mine)]
     plan = plan_of(ctx.session, ctx.person.id, *month)
@@ -67,6 +70,7 @@ def score(ctx: Ctx, argument: str) -> None:
             lines.append(
                 ctx.t("score.missing", date=ctx.t.date(entry.planned_on), client=entry.client.name)
             )
+    lines += assessment_lines(ctx.t, assessment)
     ctx.reply("\n".join(lines))
 
 
@@ -78,20 +82,28 @@ def _team(ctx: Ctx, year: int, month: int, label: str) -> None:
     if not scores:
         ctx.say("score.no_team")
         return
-    lines = [ctx.t("score.team_title", name=ctx.person.name, month=label)]
+    t = ctx.t
+    lines = [t("score.team_title", name=ctx.person.name, month=label)]
+    buttons = []
     for item in scores:
-        lines.append(ctx.t("score.member", name=item.person.name, line=score_line(ctx.t, item)))
+        assessment = assess(ctx.session, ctx.policy, item.person, Month(year, month))
+        line = score_line(t, item) + t("assess.member_total", total=points(t, assessment.total))
+        if assessment.unmarked:
+            line += t("assess.member_unmarked")
+        lines.append(t("score.member", name=item.person.name, line=line))
+        if any(i.source == "manual" for i in assessment.items):
+            buttons.append(mark_button(t, item.person, Month(year, month)))
     planned = sum(s.planned for s in scores)
-    done = sum(s.done for s in scores)
-    total = ctx.t(
+    actual = sum(s.actual for s in scores)
+    total = t(
         "score.total",
         planned=planned,
-        actual=sum(s.actual for s in scores),
-        done=done,
-        rate=_rate(ctx.t, planned, done),
+        actual=actual,
+        done=sum(s.done for s in scores),
+        rate=_rate(t, planned, actual),
     )
     lines.append(total)
-    ctx.reply("\n".join(lines))
+    ctx.reply("\n".join(lines), rows(*buttons, per_row=3))
 
 
 def overdue(ctx: Ctx, argument: str) -> None:

@@ -14,12 +14,14 @@ from datetime import date
 
 from sqlalchemy import select
 
+from handlers.complaints.record import complaint_events
 from handlers.engine.context import Ctx, named_by
 from handlers.engine.forms.readers import clean_text
 from handlers.engine.i18n import N_, Translator, clipped
 from handlers.engine.messages import Button, rows
 from handlers.engine.registry import Command, Feature
 from handlers.org.clients import find_client, management_chain, own_clients
+from handlers.visits import satisfaction
 from handlers.visits.plan import purpose_text
 from handlers.visits.rules import FILED, frequency_months, next_visit_due, open_next_steps
 from storage.models import Client, Person, PlanEntry, Reception, Visit, VisitPlan
@@ -169,6 +171,7 @@ def _history(ctx: Ctx, client: Client, t: Translator) -> list[str]:
             outcome=t(f"visit.outcome.{visit.outcome}"),
             summary=summary,
         )
+        text += satisfaction.on_visit(ctx.session, t, visit.id)
         events.append(_Event(visit.visited_on, visit.id, text))
     for reception in ctx.session.scalars(
         select(Reception)
@@ -186,6 +189,8 @@ def _history(ctx: Ctx, client: Client, t: Translator) -> list[str]:
             who=reception.requester.name,
         )
         events.append(_Event(day, reception.id, text))
+    for day, order, text in complaint_events(ctx.session, t, ctx.tz, client.id, HISTORY_LIMIT):
+        events.append(_Event(day, order, text))
     events.sort(key=lambda e: (e.day, e.order), reverse=True)
     return [e.text for e in events[:HISTORY_LIMIT]]
 

@@ -7,14 +7,17 @@ from storage.models.field import DailyReport, FieldCheckin, Review
 from storage.models.front_desk import WalkIn
 from storage.models.org import Client, Contact, Identity, LinkCode, Person
 from storage.models.reception import ApprovalStep, ChecklistItem, Reception
+from storage.models.service import AssessmentMark, Complaint, Satisfaction
 from storage.models.visit import PlanEntry, Visit, VisitPlan
 
 __all__ = [
     "ApprovalStep",
+    "AssessmentMark",
     "AuditEntry",
     "Base",
     "ChecklistItem",
     "Client",
+    "Complaint",
     "Contact",
     "DailyReport",
     "DeliveredCard",
@@ -29,6 +32,7 @@ __all__ = [
     "Reception",
     "Reminder",
     "Review",
+    "Satisfaction",
     "UTCDateTime",
     "Visit",
     "VisitPlan",

@@ -7,7 +7,7 @@ salesperson's plan for one month, approved through the generic approval chain; i
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +63,9 @@ class VisitPlan(Base):
     submitted_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The month's targets of the assessment's items counted from the data other than visits
+    # (seed 003: 计划拓展 new clients, 成交 deals): item source → number.
+    targets: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     person: Mapped[Person] = relationship(lazy="joined")
     entries: Mapped[list[PlanEntry]] = relationship(
@@ -85,6 +88,9 @@ class PlanEntry(Base):
     purpose: Mapped[str] = mapped_column(String(200))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Seed 001 拜望打算书 / seed 003 联系计划表: the time planned and the outcome hoped for.
+    planned_time: Mapped[time | None]
+    expected_outcome: Mapped[str | None] = mapped_column(String(16))
 
     plan: Mapped[VisitPlan] = relationship(back_populates="entries")
     client: Mapped[Client] = relationship(lazy="joined")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
@@ -18,7 +19,7 @@ from sqlalchemy import select, update
 from handlers.engine.core import CONSOLE, Core
 from handlers.engine.forms.model import PENDING, SUMMARY, Form, Kind, Step
 from handlers.engine.messages import Event, Message
-from storage.models import ApprovalStep, Draft, Person, Reception, Review
+from storage.models import ApprovalStep, Client, Complaint, Draft, Person, Reception, Review, Visit
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ BY_STEP = {
     ("checkin", "client"): "丙丁戊化工 {who}",
     ("checkin", "companions"): "-",
     ("daily", "expenses"): "transport 50",
+    ("plan", "time"): "10:00",
 }
 
 
@@ -208,6 +210,51 @@ def _review(core: Core, people: People) -> int:
         return review.id
 
 
+def _own_visit(core: Core, people: People) -> int:
+    """A visit the salesperson made yesterday to a client of theirs, as logged."""
+    with core.db.session() as session:
+        person = session.scalars(select(Person).where(Person.name == people.sales)).one()
+        client = session.scalars(select(Client).where(Client.owner_id == person.id)).first()
+        assert client is not None, f"{people.sales} owns no client"
+        visit = Visit(
+            person_id=person.id,
+            client_id=client.id,
+            visited_on=date(2026, 11, 17),
+            contact="张总",
+            kind="relationship",
+            purposes=["care"],
+            summary="例行拜访",
+            outcome="hopeful",
+            answers={},
+        )
+        session.add(visit)
+        session.commit()
+        return visit.id
+
+
+def _answered_complaint(core: Core, people: People) -> int:
+    """A complaint the salesperson recorded and answered: the call back is next."""
+    now = core.clock()
+    with core.db.session() as session:
+        person = session.scalars(select(Person).where(Person.name == people.sales)).one()
+        client = session.scalars(select(Client).where(Client.owner_id == person.id)).first()
+        assert client is not None, f"{people.sales} owns no client"
+        complaint = Complaint(
+            client_id=client.id,
+            person_id=person.id,
+            department=person.department,
+            responsible_id=person.manager_id or person.id,
+            text="送货晚了",
+            state="answered",
+            opened_at=now,
+            told_at=now,
+            answered_at=now,
+        )
+        session.add(complaint)
+        session.commit()
+        return complaint.id
+
+
 Opener = Callable[[Core, People], tuple[str, list[Message]]]
 
 OPENERS: dict[str, Opener] = {
@@ -228,6 +275,13 @@ OPENERS: dict[str, Opener] = {
     "checkin": lambda core, p: (p.sales, say(core, p.sales, "/checkin")),
     "daily": lambda core, p: (p.sales, say(core, p.sales, "/daily")),
     "review": lambda core, p: (p.approver, press(core, p.approver, f"rv:{_review(core, p)}:c")),
+    "pltgt": lambda core, p: (p.sales, say(core, p.sales, "/plan targets")),
+    "complaint": lambda core, p: (p.sales, say(core, p.sales, "/complaint")),
+    "sat": lambda core, p: (p.sales, press(core, p.sales, f"sat:{_own_visit(core, p)}:4")),
+    "cpfb": lambda core, p: (
+        p.sales,
+        press(core, p.sales, f"cp:cb:{_answered_complaint(core, p)}"),
+    ),
 }
 
 

@@ -24,6 +24,7 @@ from handlers.rules.policy.sections import (
     WorkingDaysPolicy,
     _Section,
 )
+from handlers.rules.policy.service import AssessmentPolicy, ComplaintsPolicy, SatisfactionPolicy
 
 Region = Literal["local", "province", "other"]
 
@@ -48,6 +49,9 @@ class Policy(_Section):
     follow_up: FollowUpPolicy = Field(default_factory=FollowUpPolicy)
     admin_work: AdminWorkPolicy = Field(default_factory=AdminWorkPolicy)
     field: FieldPolicy = Field(default_factory=FieldPolicy)
+    assessment: AssessmentPolicy = Field(default_factory=AssessmentPolicy)
+    satisfaction: SatisfactionPolicy = Field(default_factory=SatisfactionPolicy)
+    complaints: ComplaintsPolicy = Field(default_factory=ComplaintsPolicy)
 
     def class_policy(self, key: str) -> ClassPolicy:
         """The class `key` (KeyError when the policy has no such class)."""
