@@ -25,7 +25,7 @@ def test_the_seeds_line_is_read_and_only_the_rest_is_asked(company: Company) -> 
     # The guest's title is the first thing the line left out.
     asked = [company.last("李明")]
     assert "主宾职务" in asked[0]
-    for answer in ("采购总监", "5", "否", "李明", "茶叶", "300", "500", "800", "-"):
+    for answer in ("采购总监", "5", "-", "否", "李明", "茶叶", "300", "500", "800", "-"):
         reply = company.say("李明", answer) if "请核对" not in asked[-1] else asked[-1]
         asked.append(reply)
         if "请核对" in reply:
@@ -33,7 +33,7 @@ def test_the_seeds_line_is_read_and_only_the_rest_is_asked(company: Company) -> 
     summary = asked[-1]
     assert "请核对接待申请" in summary
     assert "从一句话读到" in summary
-    assert len(asked) - 1 <= 9, asked
+    assert len(asked) - 1 <= 10, asked  # 10 with the drinks line (issue 21)
     assert "已提交" in company.press("李明", "提交")
     with company.core.db.session() as session:
         reception = session.scalars(select(Reception)).one()
