@@ -174,7 +174,8 @@ def test_a_submit_an_approval_and_weeks_of_ticks_run_at_every_bound(
     company.say("李明", "/reception")
     per_head = str(min(Decimal(80), policy.budget.meal_per_head_max))
     answers = ["东方精密", "C", "2", "王工", "经理", "会议", "下周一上午10点", "对"]
-    answers += ["下周一下午5点", "对", "否", "否", "1", "2", per_head, "否", "-", "-", "-", "-"]
+    answers += ["下周一下午5点", "对", "否", "否", "1", "2", per_head, "-", "否", "-", "-", "-"]
+    answers += ["-"]  # the drinks line (issue 21) is asked after the meal standard
     answers += ["0", "-"]
     for answer in answers:
         reply = company.say("李明", answer)
