@@ -10,6 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
+from storage.models import Client, Person
+from tests.support import Company
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,3 +61,33 @@ def test_a_bad_policy_is_still_reported_without_the_product(tmp_path: Path) -> N
     bad = tmp_path / "policy.toml"
     bad.write_text("[approval]\nfinance_threshold = -5\n")
     assert loaded_by("policy", "check", str(bad)) == {"code": 1, "heavy": []}
+
+
+def test_a_bot_process_holds_no_pinyin_phrase_dictionary() -> None:
+    """pypinyin's phrase dictionary was ~55 MB of every bot process's 120 MB budget; the
+    client search reads single characters' pinyin, every reading of each."""
+    probe = (
+        "import sys, bot.app, bot.telegram\n"
+        "from handlers.org.clients import typed_initials\n"
+        "assert typed_initials('华东机电', 'hdjd')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('pypinyin.phrases', 'openpyxl'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_client_whose_name_reads_two_ways_is_found_by_its_initials(company: Company) -> None:
+    """重 reads zhong and chong, 行 xing and hang: 重庆银行 is typed cqyh."""
+    with company.core.db.session() as session:
+        owner = session.scalars(select(Person).where(Person.name == "李明")).one()
+        session.add(Client(name="重庆银行", class_key="B", region="local", owner_id=owner.id))
+    shown = company.say("李明", "/client cqyh")
+    assert shown.startswith("【客户】重庆银行 · B类(比较重要)")
