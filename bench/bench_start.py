@@ -165,6 +165,7 @@ async def memory(updates: int, every: int, chats: int, workdir: Path) -> None:
                     sent += 1
                     if sent % every == 0:
                         readings.append((sent, rss_mb(process.pid)))
+                        print(f"  {sent} updates: {readings[-1][1]:.1f} MB", flush=True)
                     try:
                         await api.wait_for(user, before + 1)
                     except TimeoutError:
