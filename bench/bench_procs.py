@@ -63,6 +63,7 @@ from tests.test_reception import B_CLASS_ANSWERS
 DECIDERS = {"王经理": 600_001, "赵总": 600_002}  # Telegram user ids; in the order they decide
 OTHERS = {"孙行政": 600_003, "钱会计": 600_004}  # told after approval (the checklist)
 WAIT = 120.0  # seconds for one reply: a ceiling for a lost message, never a measure
+DECIDER_WAIT = 900.0  # seconds for a decider's next card: the first comes after a whole form
 APPROVE = "同意"
 SUBMIT = "提交"
 SUBMITTED = "等待 王经理 审批"
@@ -108,7 +109,7 @@ class Gateway(BotApi):
     def __init__(self, telegram: Telegram) -> None:
         super().__init__()
         self.telegram = telegram
-        self.chats = telegram.chats  # type: ignore[assignment]
+        self.chats = telegram.chats  # shared by every gateway
 
     def _new(self, params: dict[str, Any], text: str) -> Shown:
         keyboard = params.get("reply_markup", {}).get("inline_keyboard", [])
@@ -187,7 +188,7 @@ async def decider(load: Load, telegram: Telegram, user: int, cards: int, out: Fi
     """Taps 同意 on every card with that button, as it arrives, until `cards` were decided.
     The taps of one person go one after another, as on one phone."""
     pressed: set[int] = set()
-    deadline = time.monotonic() + WAIT
+    deadline = time.monotonic() + DECIDER_WAIT
     while len(pressed) < cards:
         waiting = [
             shown
@@ -199,7 +200,7 @@ async def decider(load: Load, telegram: Telegram, user: int, cards: int, out: Fi
             event.clear()
             left = deadline - time.monotonic()
             if left <= 0:
-                raise SystemExit(f"decider {user}: {len(pressed)} of {cards} cards within {WAIT}")
+                raise SystemExit(f"decider {user}: {len(pressed)} of {cards} cards, then none")
             await asyncio.wait_for(event.wait(), left)
             continue
         for shown in waiting:
@@ -210,7 +211,7 @@ async def decider(load: Load, telegram: Telegram, user: int, cards: int, out: Fi
             millis = (arrived - pushed) * 1000
             out.latencies.append(millis)
             out.decisions.append(millis)
-            deadline = time.monotonic() + WAIT
+            deadline = time.monotonic() + DECIDER_WAIT
 
 
 # ---------------------------------------------------------------------------- processes

@@ -35,6 +35,7 @@ from handlers.rules.policy.schema import default_policy
 from tests.telegram.botapi import TOKEN
 
 REPLY_WAIT = 30.0  # seconds: a ceiling for a reply, never a measure
+START_WAIT = 300.0  # seconds: a ceiling for the first one (a start on a very busy machine)
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -101,7 +102,11 @@ async def start_bot(
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
     )
-    arrived = await api.wait_for(user, before + 1)
+    try:
+        arrived = await api.wait_for(user, before + 1, START_WAIT)
+    except BaseException:
+        process.kill()
+        raise
     return process, arrived - started
 
 
@@ -167,7 +172,7 @@ async def memory(updates: int, every: int, chats: int, workdir: Path) -> None:
                         readings.append((sent, rss_mb(process.pid)))
                         print(f"  {sent} updates: {readings[-1][1]:.1f} MB", flush=True)
                     try:
-                        await api.wait_for(user, before + 1)
+                        await api.wait_for(user, before + 1, REPLY_WAIT)
                     except TimeoutError:
                         unanswered += 1
 

@@ -379,14 +379,15 @@ class TimedBotApi(BotApi):
             waiting[1].set_result(None)
         return result
 
-    async def wait_for(self, chat: int, count: int) -> float:
-        """Wait until `count` messages reached `chat` in all; when the last one arrived."""
+    async def wait_for(self, chat: int, count: int, ceiling: float = 30) -> float:
+        """Wait until `count` messages reached `chat` in all (at most `ceiling` seconds);
+        when the last one arrived."""
         times = self.arrivals.setdefault(chat, [])
         if len(times) < count:
             future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             self._waiting[chat] = (count, future)
             try:
-                await asyncio.wait_for(future, 30)
+                await asyncio.wait_for(future, ceiling)
             finally:
                 del self._waiting[chat]
         return times[count - 1]
