@@ -379,7 +379,7 @@ class TimedBotApi(BotApi):
             waiting[1].set_result(None)
         return result
 
-    async def wait_for(self, chat: int, count: int, ceiling: float = 30) -> float:
+    async def wait_for(self, chat: int, count: int, ceiling: float = 120) -> float:
         """Wait until `count` messages reached `chat` in all (at most `ceiling` seconds);
         when the last one arrived."""
         times = self.arrivals.setdefault(chat, [])
