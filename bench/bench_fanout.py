@@ -287,7 +287,13 @@ async def benchmark(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="visitdesk-fanout-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
         template = reception_template(workdir, policy)
-        scale = Scale(args.people, args.people * 10, args.people * 100, args.people * 200)
+        each = args.data_each  # a person's clients, receptions and visits: 10, 100, 200 at 1
+        scale = Scale(
+            args.people,
+            max(1, round(args.people * 10 * each)),
+            max(1, round(args.people * 100 * each)),
+            max(1, round(args.people * 200 * each)),
+        )
         databases = {}
         for backend in args.backends:
             bench = stack.enter_context(bench_db(backend, workdir, "fanout"))
@@ -346,6 +352,14 @@ def main() -> None:
     parser.add_argument("--people", type=int, help="people in the bulk company (1000)")
     parser.add_argument("--repeats", type=int, help="rounds per database (3)")
     parser.add_argument("--backends", nargs="+", default=list(BACKENDS), choices=BACKENDS)
+    parser.add_argument(
+        "--data-each",
+        type=float,
+        default=1.0,
+        help="each person's share of data, relative to 10 clients, 100 receptions, 200 visits "
+        "(10 000 people at 0.1: the 1 000-person company's rows, spread over ten times the "
+        "people)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)

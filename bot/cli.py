@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import importlib
-import logging
-import signal
 import sys
-import tempfile
-from collections.abc import Coroutine
-from datetime import datetime
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+# Only what the parser needs is imported here: `--help`, `policy check` and `parse-date` must
+# start in a fraction of a second, so each command imports the product (SQLAlchemy, the org,
+# the exports' openpyxl and matplotlib, pypinyin) inside its own function.
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
 
-from bot.app import App, build
-from bot.config import SettingError, Settings, load_settings
-from handlers.engine.i18n import Translator
-from handlers.org import leavers
-from handlers.org.chart import ImportReport, OrgError, import_org, invite, load_org_file
-from handlers.rules.policy.load import PolicyError, load_policy
-from handlers.text.dates.answer import DateNotUnderstood
-from handlers.text.dates.parse import parse_when
-from storage.models import Person, utcnow
+    from sqlalchemy.orm import Session
+
+    from bot.app import App
+    from bot.config import Settings
+    from handlers.org.chart import ImportReport
 
 EXAMPLE_ORG = Path(__file__).resolve().parent.parent / "examples" / "org.toml"
 
@@ -37,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
         return parse_date(args)
     if args.command == "policy":
         return check_policy(args.file)
+    import logging
+
+    from bot.app import build
+    from bot.config import SettingError, load_settings
+    from handlers.rules.policy.load import PolicyError
+
     try:
         settings = load_settings()
         args.log = _log_file(args, settings)
@@ -64,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
 def _log_file(args: argparse.Namespace, settings: Settings) -> Path | None:
     """Where the console writes its log: a file, since the terminal is the screen the person
     reads (a bot serving Telegram or Slack logs to standard error)."""
+    import tempfile
+
     serving = args.platform not in (None, "console") or bool(settings.platforms)
     if args.command in ("chat", "demo") or (args.command == "run" and not serving):
         return Path(tempfile.mkdtemp(prefix="visitdesk-")) / "visitdesk.log"
@@ -115,6 +114,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(app: App, args: argparse.Namespace) -> int:
     """Serve the named platform, or every platform with credentials; none: the console demo."""
+    import asyncio
+    import importlib
+
+    from bot.config import SettingError
+
     platforms = [args.platform] if args.platform else app.settings.platforms
     if not platforms or platforms == ["console"]:
         return demo(app, argparse.Namespace(person="李明", log=args.log))
@@ -136,6 +140,10 @@ async def _serve_all(app: App, servers: list[Coroutine[Any, Any, None]]) -> None
     """The adapters and one scheduler loop for them all (reminders, digests, charts), until
     SIGTERM (a deploy, `docker stop`, systemd) or SIGINT (Ctrl-C): then the adapters stop
     gracefully (each `serve` stops its bot when cancelled) and the scheduler ends its tick."""
+    import asyncio
+    import logging
+    import signal
+
     from bot.scheduler import run_scheduler
 
     stop = asyncio.Event()
@@ -174,6 +182,11 @@ def chat(app: App, args: argparse.Namespace) -> int:
 
 def demo(app: App, args: argparse.Namespace) -> int:
     """Load the example company if the database has nobody yet, then open the console."""
+    from sqlalchemy import select
+
+    from handlers.org.chart import import_org, load_org_file
+    from storage.models import Person, utcnow
+
     with app.db.session() as session:
         empty = session.scalars(select(Person.id).limit(1)).first() is None
         if empty:
@@ -182,6 +195,11 @@ def demo(app: App, args: argparse.Namespace) -> int:
 
 
 def org(app: App, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from handlers.org.chart import OrgError, import_org, invite, load_org_file
+    from storage.models import Person, utcnow
+
     try:
         with app.db.session() as session:
             if args.org_command == "import":
@@ -205,6 +223,9 @@ def org(app: App, args: argparse.Namespace) -> int:
 def print_report(session: Session, report: ImportReport) -> None:
     """What an import did: each person and client by what happened to them, each removed
     person with where what they held went, then the link codes."""
+    from handlers.engine.i18n import Translator
+    from handlers.org import leavers
+
     for label, items in (
         ("created", report.created),
         ("changed", report.changed),
@@ -231,6 +252,8 @@ def export(app: App, args: argparse.Namespace) -> int:
 
 
 def check_policy(file: str) -> int:
+    from handlers.rules.policy.load import PolicyError, load_policy
+
     try:
         load_policy(file)
     except PolicyError as error:
@@ -241,6 +264,14 @@ def check_policy(file: str) -> int:
 
 
 def parse_date(args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from handlers.engine.i18n import Translator
+    from handlers.text.dates.answer import DateNotUnderstood
+    from handlers.text.dates.parse import parse_when
+    from storage.models import utcnow
+
     t = Translator("zh_CN" if args.lang == "zh" else "en")
     try:
         zone = ZoneInfo(args.tz)

@@ -19,16 +19,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from typing import IO, Any, Literal
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from handlers.engine.i18n import Translator
+
+# openpyxl (~20 MB) is imported by the XLSX writer when one is written, not by every bot
+# process that never exports (issue 26, bench/RESULTS.md).
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 ColumnKind = Literal["text", "int", "money", "datetime", "date", "percent"]
 Format = Literal["csv", "xlsx"]
@@ -118,8 +116,24 @@ def csv_converter(kind: ColumnKind, tz: tzinfo) -> Converter:
 
 
 def xlsx_converter(sheet: WriteOnlyWorksheet, kind: ColumnKind, tz: tzinfo) -> Converter:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if kind == "text":
-        return lambda v: _xlsx_text(sheet, v)
+
+        def text(value: Any) -> Any:
+            if value is None:
+                return None
+            text = str(value)
+            if ILLEGAL_CHARACTERS_RE.search(text):  # control characters XML cannot hold
+                text = ILLEGAL_CHARACTERS_RE.sub("", text)
+            if text.startswith("="):  # openpyxl would store it as a formula
+                cell = WriteOnlyCell(sheet, value=text)
+                cell.data_type = "s"
+                return cell
+            return text
+
+        return text
     if kind == "int":
         return lambda v: None if v is None else int(v)
     number_format = XLSX_FORMATS[kind]
@@ -137,19 +151,6 @@ def xlsx_converter(sheet: WriteOnlyWorksheet, kind: ColumnKind, tz: tzinfo) -> C
         return cell
 
     return convert
-
-
-def _xlsx_text(sheet: WriteOnlyWorksheet, value: Any) -> Any:
-    if value is None:
-        return None
-    text = str(value)
-    if ILLEGAL_CHARACTERS_RE.search(text):  # control characters XML cannot hold
-        text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    if text.startswith("="):  # openpyxl would store it as a formula
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.data_type = "s"
-        return cell
-    return text
 
 
 # ---------------------------------------------------------------------------- CSV
@@ -196,6 +197,11 @@ def write_xlsx(
     title: str,
 ) -> int:
     """One sheet: a bold, frozen, filterable header, then the rows; returns their number."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(sheet_title(title))
     for index, (column, name) in enumerate(zip(columns, header, strict=True), start=1):

@@ -9,10 +9,10 @@ received there is kept among its contacts.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import cache
 
-from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +21,12 @@ from handlers.engine.context import Ctx
 from handlers.engine.forms.model import Choice, Data, Invalid, Kind, Step
 from handlers.engine.i18n import N_
 from storage.models import Client, Contact, Person
+
+# Single characters' pinyin, every reading of each: pypinyin's phrase dictionary would pick
+# one reading per word (重庆 → c), but it holds ~55 MB in every bot process (issue 26, bench/
+# RESULTS.md); with every reading, 重庆银行 answers to cqyh (and to zqyh, harmlessly).
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+from pypinyin import Style, pinyin  # after the setting: read once, when imported
 
 MATCH_THRESHOLD = 80  # below this a typed name is taken as a new client, not a guess
 REGIONS = ("local", "province", "other")
@@ -57,11 +63,20 @@ def may_see_work_of(session: Session, viewer: Person, person: Person) -> bool:
 
 
 @cache
-def initials(name: str) -> str:
-    """华东机电 → hdjd; ACME Industrial → ai."""
+def initials(name: str) -> tuple[frozenset[str], ...]:
+    """The letters each character (or word) of a name may be typed as: 华东机电 → h d j|w d;
+    ACME Industrial → a i."""
     if name.isascii():
-        return "".join(word[0] for word in name.lower().split() if word)
-    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER) if p).lower()
+        return tuple(frozenset(word[0]) for word in name.lower().split())
+    readings = pinyin(name, style=Style.FIRST_LETTER, heteronym=True)
+    letters = (frozenset(r[0].lower() for r in options if r.strip()) for options in readings)
+    return tuple(options for options in letters if options)
+
+
+def typed_initials(name: str, typed: str) -> bool:
+    """Whether `typed` spells the name's initials (hdjd for 华东机电)."""
+    letters = initials(name)
+    return len(typed) == len(letters) and all(c in o for c, o in zip(typed, letters, strict=True))
 
 
 def find_client(clients: list[Client], typed: str) -> Client | None:
@@ -70,7 +85,7 @@ def find_client(clients: list[Client], typed: str) -> Client | None:
     if not text or not clients:
         return None
     for client in clients:
-        if text in (client.name.lower(), initials(client.name)):
+        if text == client.name.lower() or typed_initials(client.name, text):
             return client
     # A longer name holding a client's whole name is another company (华东机电二厂 is not
     # 华东机电), though near spellings score it high: only the others are guessed at.

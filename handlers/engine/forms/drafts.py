@@ -3,7 +3,12 @@ and continues from any device; which draft takes typed text, and which are set a
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, inspect, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from handlers.engine.context import Ctx
 from handlers.engine.forms.model import SUMMARY, Data, Form
@@ -43,11 +48,9 @@ def set_aside(draft: Draft) -> bool:
 
 
 def mark_shown(ctx: Ctx, draft: Draft) -> None:
-    """The draft's question (or summary) is being shown: it is in front of the person again.
-    The history is a new dict so SQLAlchemy sees the JSON column change."""
-    if set_aside(draft):
-        draft.history = {"steps": history_of(draft)}
-    draft.updated_at = ctx.now
+    """The draft's question (or summary) is being shown: it is in front of the person again."""
+    history = {"steps": history_of(draft)} if set_aside(draft) else draft.history
+    _write(ctx, draft, draft.data, draft.step, history, ctx.now)
     ctx.shown_drafts.add(draft.id)
 
 
@@ -58,7 +61,8 @@ def set_aside_others(ctx: Ctx) -> list[Draft]:
     for draft in open_drafts(ctx):
         if draft.id in ctx.shown_drafts or set_aside(draft):
             continue
-        draft.history = {"steps": history_of(draft), "aside": True}
+        aside = {"steps": history_of(draft), "aside": True}
+        _write(ctx, draft, draft.data, draft.step, aside, draft.updated_at)
         newly.append(draft)
     return newly
 
@@ -68,11 +72,7 @@ def resume_button(ctx: Ctx, form: Form, draft: Draft) -> Button:
 
 
 def save(ctx: Ctx, draft: Draft, data: Data, step: str, history: list[str]) -> None:
-    # New dicts so SQLAlchemy sees the JSON columns changed.
-    draft.data = dict(data)
-    draft.step = step
-    draft.history = {"steps": list(history)}
-    draft.updated_at = ctx.now
+    _write(ctx, draft, dict(data), step, {"steps": list(history)}, ctx.now)
 
 
 def new_draft(ctx: Ctx, form: Form, data: Data, step: str, history: list[str]) -> Draft:
@@ -81,6 +81,51 @@ def new_draft(ctx: Ctx, form: Form, data: Data, step: str, history: list[str]) -
     ctx.session.add(draft)
     ctx.session.flush()  # for its id, which its buttons carry
     return draft
+
+
+_TABLE = Draft.__table__
+assert isinstance(_TABLE, Table)  # typed as any FromClause; a declarative model's is a Table
+# Built once, run on the session's connection: every answer saves its draft, and the unit of
+# work's flush (finding what changed, ordering, the UPDATE built per flush) was the largest
+# part of a step's cost after the reply itself (bench/RESULTS.md, issue 26).
+_SAVE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("draft"))
+    .values(
+        data=bindparam("new_data"),
+        step=bindparam("new_step"),
+        history=bindparam("new_history"),
+        updated_at=bindparam("new_updated_at"),
+    )
+)
+
+
+def _write(
+    ctx: Ctx,
+    draft: Draft,
+    data: dict[str, Any],
+    step: str,
+    history: dict[str, Any],
+    updated_at: datetime,
+) -> None:
+    """Store the draft's state at once with one UPDATE, and tell the ORM it is the saved
+    state, so the commit has nothing left to flush for it. A draft not inserted yet is the
+    unit of work's (new_draft flushes it). A row gone meanwhile (submitted or cancelled from
+    another device) fails the step, as the ORM's own UPDATE did: the person is told, nothing
+    is half written, and the draft is not brought back."""
+    values = {"data": data, "step": step, "history": history, "updated_at": updated_at}
+    if not inspect(draft).persistent:
+        for key, value in values.items():
+            setattr(draft, key, value)
+        return
+    if all(getattr(draft, key) == value for key, value in values.items()):
+        return  # shown again within the same step: already saved so
+    parameters = {f"new_{key}": value for key, value in values.items()}
+    saved = ctx.session.connection().execute(_SAVE, {"draft": draft.id, **parameters})
+    if saved.rowcount != 1:
+        raise StaleDataError(f"draft {draft.id} was removed while this step saved it")
+    for key, value in values.items():
+        set_committed_value(draft, key, value)
 
 
 def next_step(ctx: Ctx, form: Form, data: Data) -> str:
