@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -102,7 +104,8 @@ def test_a_name_needs_words(company: Company, bad: str) -> None:
     for answer in ["hdjd", "B", "5"]:
         company.say("李明", answer)
     reply = company.say("李明", bad)
-    assert reply == "请用文字回答。\n主宾姓名?"
+    # The question again, with the client's contacts one tap away (issue 24).
+    assert re.fullmatch(r"请用文字回答。\n主宾姓名\?\n\[\d+\] 张总\(采购总监\)", reply), reply
     assert "主宾职务" in company.say("李明", "张总")
 
 

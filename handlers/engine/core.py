@@ -398,6 +398,9 @@ class Core:
             )
             return True
         else:
+            # A command with its line (`/visit 华东机电 见了张总`) goes on in the chat it was
+            # typed in: the person chose the one-line way, not the whole form.
+            ctx.whole_forms = ctx.whole_forms and not argument
             command.run(ctx, argument)
         return False
 

@@ -9,9 +9,13 @@ received there is kept among its contacts.
 
 from __future__ import annotations
 
-import os
+import importlib.util
+import json
+import re
+import unicodedata
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
@@ -21,12 +25,6 @@ from handlers.engine.context import Ctx
 from handlers.engine.forms.model import Choice, Data, Invalid, Kind, Step
 from handlers.engine.i18n import N_
 from storage.models import Client, Contact, Person
-
-# Single characters' pinyin, every reading of each: pypinyin's phrase dictionary would pick
-# one reading per word (重庆 → c), but it holds ~55 MB in every bot process (issue 26, bench/
-# RESULTS.md); with every reading, 重庆银行 answers to cqyh (and to zqyh, harmlessly).
-os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
-from pypinyin import Style, pinyin  # after the setting: read once, when imported
 
 MATCH_THRESHOLD = 80  # below this a typed name is taken as a new client, not a guess
 REGIONS = ("local", "province", "other")
@@ -68,9 +66,33 @@ def initials(name: str) -> tuple[frozenset[str], ...]:
     ACME Industrial → a i."""
     if name.isascii():
         return tuple(frozenset(word[0]) for word in name.lower().split())
-    readings = pinyin(name, style=Style.FIRST_LETTER, heteronym=True)
-    letters = (frozenset(r[0].lower() for r in options if r.strip()) for options in readings)
-    return tuple(options for options in letters if options)
+    return tuple(_letters(part) for part in _NAME_PARTS.findall(name))
+
+
+# Each Chinese character, and each other word.
+_NAME_PARTS = re.compile(r"[\u3400-\u9fff]|[^\W_\u3400-\u9fff]+")
+
+
+@cache
+def _pinyin_table() -> dict[str, str]:
+    """Single characters' pinyin, every reading of each (code point → "zhòng,chóng"), read
+    from pypinyin's own table without importing pypinyin: importing it loads its phrase
+    dictionary, ~55 MB in every bot process (issue 26, bench/RESULTS.md), which would pick one
+    reading per word (重庆 → c). With every reading 重庆银行 answers to cqyh (and to zqyh,
+    harmlessly)."""
+    spec = importlib.util.find_spec("pypinyin")  # found, not imported
+    assert spec is not None and spec.submodule_search_locations
+    table = Path(spec.submodule_search_locations[0]) / "pinyin_dict.json"
+    loaded: dict[str, str] = json.loads(table.read_text(encoding="utf-8"))
+    return loaded
+
+
+def _letters(part: str) -> frozenset[str]:
+    """A character's readings' first letters, tones dropped (安 ān → a); a word's first."""
+    readings = _pinyin_table().get(str(ord(part))) if len(part) == 1 else None
+    if readings is None:
+        return frozenset(part[0].lower())
+    return frozenset(unicodedata.normalize("NFKD", r)[0].lower() for r in readings.split(","))
 
 
 def typed_initials(name: str, typed: str) -> bool:

@@ -26,7 +26,8 @@ async def test_a_typed_check_in_a_daily_report_and_the_managers_comment(
     clock.now = at("2026-11-18 17:00")
     await slack.message(li, "签退")
     assert "停留 8小时0分钟" in standin.last(li).text
-    await slack.command(li, "daily")
+    # Typed in the DM, the report is asked there (the slash command would open it as a modal).
+    await slack.message(li, "日报")
     assert "今天解决了哪些问题" in standin.last(li).text  # no problem visit to draft it from
     await slack.message(li, "交期问题已解决")
     await slack.message(li, "-")
