@@ -33,7 +33,7 @@ from handlers.engine.forms.readers import clean_text, folded
 from handlers.engine.i18n import LOCALES, Translator, choose_locale, clipped
 from handlers.engine.messages import Event, Message, action_id, rows
 from handlers.engine.registry import Command, Feature
-from handlers.org.chart import LinkRefused, link_identity
+from handlers.org.chart import LinkRefused, is_code, link_identity
 from handlers.rules.policy.schema import Policy
 from storage.db import Database, announce
 from storage.inserts import insert_new
@@ -118,6 +118,8 @@ class Core:
         `opened` is the draft the form was shown for (see `fill`)."""
         event = inbound.bounded(event)
         with self.db.session() as session:
+            if self._seen_before(session, event):  # a Submit delivered again: filled once
+                return FormResult({}, [])
             person = self._who(session, event)
             form = self.forms.get(form_name)
             if person is None or form is None:
@@ -185,6 +187,8 @@ class Core:
 
     def _stranger(self, session: Session, event: Event) -> list[Message]:
         command, argument = split_command(event.text or "")
+        if command is None and is_code(argument):  # the code alone, pasted from the invitation
+            command = "link"
         t = self._fallback_translator(event)
         if command in ("start", "link") and argument:
             valid_for = timedelta(days=self.policy.org.link_code_valid_days)

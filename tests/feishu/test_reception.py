@@ -1,0 +1,94 @@
+"""A whole reception on Feishu: 李明's card form (errors re-rendered in the card, nothing saved
+until valid), the summary in his chat, the approval card to 王经理, a double tap deciding
+once, every copy of the card updated, 李明 told — each step asserted on what each person
+was shown by the Open API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.feishu.bot import FeishuBot
+from handlers.engine.core import Core
+from storage.models import ApprovalStep, AuditEntry, Draft, Reception
+from tests.feishu.conftest import ZH, FakeFeishu, Link, reception_answers
+from tests.feishu.openapi import OpenApiStandIn
+
+ARRIVAL = "2026-11-25 10:00 +0800"  # a datetime picker's value: next Wednesday 10:00
+
+
+def _count(core: Core, model: Any, *where: Any) -> int:
+    with core.db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+async def file_reception(feishu: FakeFeishu, li: str) -> None:
+    await feishu.message(li, "/reception")
+    form = feishu.standin.last(li)
+    await feishu.submit(li, form, reception_answers(form, ARRIVAL))
+    await feishu.press(li, feishu.standin.last(li), ZH("flow.submit"))
+
+
+async def test_a_reception_from_card_form_to_approval(
+    feishu: FakeFeishu, standin: OpenApiStandIn, link: Link, core: Core, bot: FeishuBot
+) -> None:
+    li = await link("李明")
+    wang = await link("王经理")
+
+    await feishu.message(li, "/reception")
+    form = standin.last(li)
+    assert form.msg_type == "interactive" and form.form() is not None
+    assert form.content["header"]["title"]["content"] == ZH("rcp.title")
+    kinds = {name: field["tag"] for name, field in form.fields().items()}
+    assert kinds["arrival"] == "picker_datetime" and kinds["purposes"] == "multi_select_static"
+
+    # Bad fields come back in the same card, under each field; nothing is saved or sent.
+    bad = reception_answers(form, ARRIVAL) | {
+        "visitors": "a lot",
+        "departure": "2026-11-25 09:00 +0800",
+    }
+    await feishu.submit(li, form, bad)
+    again = standin.message(form.message_id)
+    assert again.updates == 1 and again.form() is not None
+    assert ZH("flow.error.number") in again.text
+    assert ZH("rcp.error.departure_before", arrival="11月25日(周三) 10:00") in again.text
+    assert again.fields()["guest"]["default_value"] == "王工"  # what was typed is kept
+    assert _count(core, Draft) == 0
+    assert len(standin.inbox(li)) == 1
+
+    await feishu.submit(li, again, reception_answers(again, ARRIVAL))
+    assert standin.message(form.message_id).form() is None  # the card form closed
+    summary = standin.last(li)
+    assert summary.text.startswith(ZH("rcp.summary_title"))
+    assert "11月25日(周三) 10:00" in summary.text and "东方精密" in summary.text
+
+    await feishu.press(li, summary, ZH("flow.submit"))
+    assert _count(core, Reception) == 1
+    card = standin.find(wang, "东方精密")
+    assert list(card.buttons()) == [ZH("approval.approve"), ZH("approval.reject"), ZH("approval.changes")]
+    assert [ZH("approval.approve"), ZH("approval.reject"), ZH("approval.changes")] == [
+        "同意",
+        "驳回",
+        "退回修改",
+    ]
+
+    # A double tap on 同意 decides once; the card is updated with its callback's token.
+    await asyncio.gather(
+        feishu.press(wang, card, ZH("approval.approve"), settle=False),
+        feishu.press(wang, card, ZH("approval.approve"), settle=False),
+    )
+    await feishu.settle()
+    assert _count(core, AuditEntry, AuditEntry.action == "approval.approved") == 1
+    assert _count(core, ApprovalStep, ApprovalStep.state == "approved") == 1
+    decided = standin.message(card.message_id)
+    assert decided.updates >= 1 and decided.buttons() == {}
+    assert "✅" in decided.text
+    assert standin.calls_to("card.update")
+
+    told = [t for t in standin.texts(li) if t.startswith("✅")]
+    assert len(told) == 1 and "东方精密" in told[0]
+    # Every message carried a uuid, so a retried send is shown once.
+    assert all(c.params.get("uuid") for c in standin.calls_to("create"))
+
