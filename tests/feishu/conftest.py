@@ -81,6 +81,7 @@ class FakeFeishu:
         self.standin = standin
         self.http = http
         self._numbers = itertools.count(1)
+        self.sent: list[dict[str, Any]] = []  # every callback, to deliver one again
 
     async def post(
         self,
@@ -92,6 +93,7 @@ class FakeFeishu:
         headers: dict[str, str] | None = None,
         settle: bool = True,
     ) -> Answer:
+        self.sent.append(payload)
         body = json.dumps({"encrypt": encrypt(key, json.dumps(payload))}).encode()
         stamp, nonce = str(int(time.time()) if timestamp is None else timestamp), "n0nce"
         sign = signature(stamp, nonce, signed_with or key, body)

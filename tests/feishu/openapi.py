@@ -43,9 +43,7 @@ class Shown:
     def text(self) -> str:
         if self.msg_type == "text":
             return str(self.content.get("text", ""))
-        return "\n".join(
-            e["text"]["content"] for e in walk(self.content) if e.get("tag") == "div"
-        )
+        return "\n".join(e["text"]["content"] for e in walk(self.content) if e.get("tag") == "div")
 
     def buttons(self) -> dict[str, dict[str, Any]]:
         """Button label → its callback value."""
@@ -62,7 +60,7 @@ class Shown:
         """A card form's fields by name (the Submit button left out)."""
         form = self.form()
         assert form is not None, f"no card form in {self.text!r}"
-        return {e["name"]: e for e in walk(form) if "name" in e and e.get("tag") != "button"}
+        return {e["name"]: e for e in walk(form) if "name" in e and e["tag"] not in ("button", "form")}
 
 
 def walk(node: Any) -> list[dict[str, Any]]:

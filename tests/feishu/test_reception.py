@@ -67,7 +67,11 @@ async def test_a_reception_from_card_form_to_approval(
     await feishu.press(li, summary, ZH("flow.submit"))
     assert _count(core, Reception) == 1
     card = standin.find(wang, "东方精密")
-    assert list(card.buttons()) == [ZH("approval.approve"), ZH("approval.reject"), ZH("approval.changes")]
+    assert list(card.buttons()) == [
+        ZH("approval.approve"),
+        ZH("approval.reject"),
+        ZH("approval.changes"),
+    ]
     assert [ZH("approval.approve"), ZH("approval.reject"), ZH("approval.changes")] == [
         "同意",
         "驳回",
@@ -92,3 +96,57 @@ async def test_a_reception_from_card_form_to_approval(
     # Every message carried a uuid, so a retried send is shown once.
     assert all(c.params.get("uuid") for c in standin.calls_to("create"))
 
+
+async def test_changes_asked_in_a_card_form_then_resubmitted_edit_the_same_request(
+    feishu: FakeFeishu, standin: OpenApiStandIn, link: Link, core: Core
+) -> None:
+    li = await link("李明")
+    wang = await link("王经理")
+    await file_reception(feishu, li)
+    card = standin.find(wang, "东方精密")
+
+    await feishu.press(wang, card, ZH("approval.changes"))
+    reason = standin.last(wang)
+    assert set(reason.fields()) == {"reason"}  # the reason is asked in a card form
+    await feishu.submit(wang, reason, {"reason": "请补充参观车间安排"})
+    assert (
+        "↩" in standin.message(card.message_id).text
+        or not standin.message(card.message_id).buttons()
+    )
+
+    await feishu.press(li, standin.find(li, "请补充参观车间安排"), ZH("rcp.edit_resubmit"))
+    summary = standin.last(li)
+    assert summary.text.startswith(ZH("rcp.summary_title"))
+
+    # Edit sends the whole form again as a card form, filled with the answers so far.
+    await feishu.press(li, summary, ZH("flow.edit"))
+    form = standin.last(li)
+    assert form.fields()["guest"]["default_value"] == "王工"
+    assert form.fields()["arrival"]["initial_datetime"] == "2026-11-25 10:00"
+    await feishu.submit(li, form, reception_answers(form, ARRIVAL) | {"tour": "一车间"})
+    summary = standin.last(li)
+    assert "一车间" in summary.text
+
+    await feishu.press(li, summary, ZH("flow.submit"))
+    with core.db.session() as session:
+        (reception,) = session.scalars(select(Reception)).all()
+        assert (reception.round, reception.state) == (2, "pending")
+    cards = [m for m in standin.inbox(wang) if "东方精密" in m.text and m.buttons()]
+    assert len(cards) == 1  # the first card was closed; the new round sent a new one
+
+
+async def test_a_double_submit_of_a_card_form_files_one_draft(
+    feishu: FakeFeishu, standin: OpenApiStandIn, link: Link, core: Core
+) -> None:
+    li = await link("李明")
+    await feishu.message(li, "/reception")
+    form = standin.last(li)
+    answers = reception_answers(form, ARRIVAL)
+    await feishu.submit(li, form, answers)
+    shown = standin.texts(li)
+    await feishu.post(feishu.sent[-1])  # Feishu delivers the Submit again: it acts once
+    assert standin.texts(li) == shown  # no second summary, no "that form is gone"
+    summaries = [t for t in standin.texts(li) if t.startswith(ZH("rcp.summary_title"))]
+    assert len(summaries) == 1
+    assert _count(core, Draft) == 1
+    assert standin.message(form.message_id).text == ZH("feishu.form.sent")  # not an error
