@@ -22,8 +22,8 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Coroutine, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Mapping
+from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
@@ -43,7 +43,7 @@ from handlers.engine.forms.drafts import load_draft
 from handlers.engine.forms.model import Form, FormAction
 from handlers.engine.i18n import Translator, choose_locale
 from handlers.engine.messages import Event, Message
-from storage.models import DeliveredCard, Identity, Person
+from storage.models import DeliveredCard, Identity, Person, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +52,26 @@ EVENTS_PATH = "/feishu/events"
 ANSWER_SECONDS = 2.5  # a form's Submit is checked before Feishu's 3 s run out
 PATCH_FOR = timedelta(days=14)  # Feishu updates a card message for 14 days after it was sent
 RETRY_IN = timedelta(minutes=1)
+TOKEN_SECONDS = 25 * 60  # a callback's token updates its card for 30 minutes
+TOKENS_KEPT = 1024
 
 
-@dataclass(frozen=True)
-class Pressed:
-    """The card message a person pressed, and the callback's token to update it."""
+class PressTokens:
+    """The delayed-update token of each card pressed lately (Feishu: good for 30 minutes):
+    the update a press brings, through a reply or the outbox, uses it before a PATCH."""
 
-    message_id: str
-    token: str
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._tokens: OrderedDict[str, tuple[str, float]] = OrderedDict()
+
+    def put(self, message_id: str, token: str) -> None:
+        self._tokens[message_id] = (token, self.clock())
+        while len(self._tokens) > TOKENS_KEPT:
+            self._tokens.popitem(last=False)
+
+    def take(self, message_id: str) -> str | None:
+        token, at = self._tokens.pop(message_id, ("", 0.0))
+        return token if token and self.clock() - at < TOKEN_SECONDS else None
 
 
 def raw_card(built: Card) -> dict[str, Any]:
@@ -90,6 +102,7 @@ class FeishuBot:
         self._delivering = asyncio.Lock()
         self._stopping = False
         self._marks = outbox.SentMarks(core.db)
+        self._tokens = PressTokens()
         self.outbox = DeliveryLoop(core.db, self.deliver, tick_seconds, name="feishu-outbox")
 
     # ---------------------------------------------------------------- running
@@ -190,13 +203,12 @@ class FeishuBot:
         value = action.get("value") or {}
         if action.get("form_value") is not None:
             return await self._submit(open_id, value, action["form_value"], event_id)
-        pressed = Pressed(event["context"]["open_message_id"], event["token"])
+        pressed = str(event["context"]["open_message_id"])
+        self._tokens.put(pressed, str(event["token"]))
         self._later(self._press(open_id, str(value.get("a", "")), pressed, event_id))
         return {}
 
-    async def _press(
-        self, open_id: str, action: str, pressed: Pressed, event_id: str | None
-    ) -> None:
+    async def _press(self, open_id: str, action: str, pressed: str, event_id: str | None) -> None:
         edit = edited_form(action)
         if edit and await self._open_form(open_id, edit.form, None, edit):
             return
@@ -259,7 +271,11 @@ class FeishuBot:
         )
         if built is None:
             return False
-        await self.sender.post_card(open_id, built, uuid.uuid4().hex)
+        try:
+            await self.sender.post_card(open_id, built, uuid.uuid4().hex)
+        except SEND_ERRORS:
+            log.exception("card form %s not sent to %s; asked in the chat", form_name, open_id)
+            return False
         return True
 
     def _form_card(
@@ -305,7 +321,7 @@ class FeishuBot:
     # ---------------------------------------------------------------- sending
 
     async def _reply(
-        self, open_id: str, replies: list[Message], pressed: Pressed | None = None
+        self, open_id: str, replies: list[Message], pressed: str | None = None
     ) -> None:
         """The core's answers to the person acting; one Feishu would not take goes to the
         outbox, to be sent later rather than lost."""
@@ -335,22 +351,26 @@ class FeishuBot:
         open_id: str,
         message: Message,
         uuid_: str,
-        pressed: Pressed | None = None,
+        pressed: str | None = None,
     ) -> None:
-        """Post a message, or update every copy of its card (`replace`): the pressed one with
-        its callback's token, the others by PATCH while Feishu allows, else a new message."""
+        """Post a message, or update every copy of its card (`replace`) — or without a card the
+        pressed message: one pressed lately with its callback's token, the others by PATCH
+        while Feishu allows (14 days), else with a new message."""
         db = self.core.db
         if message.replace:
             copies: list[tuple[str, str, Any]] = []
             if message.card and person_id is not None:
                 copies = await asyncio.to_thread(self._copies, message.card, person_id)
             elif pressed is not None:
-                copies = [(open_id, pressed.message_id, None)]
+                copies = [(open_id, pressed, None)]
             updated = message_card(message)
             for _, message_id, shown_at in copies:
-                if pressed is not None and message_id == pressed.message_id:
-                    await self.sender.update_pressed(pressed.token, updated)
-                elif shown_at is None or self.core.clock() - shown_at < PATCH_FOR:
+                token = self._tokens.take(message_id)
+                if token is not None:
+                    await self.sender.update_pressed(token, updated)
+                elif (
+                    shown_at is None or utcnow() - shown_at < PATCH_FOR
+                ):  # Feishu's clock, not ours
                     await self.sender.patch(message_id, updated)
                 else:  # too old to update: the card's new state as a new message
                     await self.sender.post(open_id, message, f"{uuid_}:{message_id}"[:50])

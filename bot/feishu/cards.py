@@ -89,8 +89,8 @@ def bounded(text: str, elements: Any) -> Card:
     """The card of `elements(text)`, its text cut (with "…") until the card is under 30 KB."""
     built = card(elements(text))
     while size(built) > CARD_MAX_BYTES and text:
-        over = size(built) - CARD_MAX_BYTES
-        keep = max(0, len(text) - over - 16)  # bytes over >= characters over: one more pass at most
+        # Keep the share of the text that fits (a little less: the rest of the card counts).
+        keep = int(len(text) * CARD_MAX_BYTES / size(built) * 0.95)
         text = text[:keep].rstrip() + "…" if keep else ""
         built = card(elements(text))
     return built

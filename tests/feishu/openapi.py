@@ -6,7 +6,8 @@ delayed update — and recording every one, so a test asserts what each person w
 It keeps what a Feishu user would see in the chat with the bot: messages in order, each with
 its latest card after any update. As Feishu does, it takes a message once per `uuid`, checks
 the bearer token it issued, refuses a card over 30 KB (code 230025), and can answer a call
-with 429 and `x-ogw-ratelimit-reset`, or a token the SDK cached as invalid (99991663).
+with 429 and `x-ogw-ratelimit-reset`, say a token the SDK cached is invalid (99991663),
+or do a call and lose its answer.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ class Shown:
         """A card form's fields by name (the Submit button left out)."""
         form = self.form()
         assert form is not None, f"no card form in {self.text!r}"
-        return {e["name"]: e for e in walk(form) if "name" in e and e["tag"] not in ("button", "form")}
+        return {
+            e["name"]: e for e in walk(form) if "name" in e and e["tag"] not in ("button", "form")
+        }
 
 
 def walk(node: Any) -> list[dict[str, Any]]:
@@ -87,6 +90,7 @@ class OpenApiStandIn:
     _by_uuid: dict[str, str] = field(default_factory=dict)
     _limited: dict[str, list[int]] = field(default_factory=dict)  # call → resets of its 429s
     _invalid_token: dict[str, int] = field(default_factory=dict)  # call → times 99991663
+    _lost: dict[str, int] = field(default_factory=dict)  # call → answers lost after doing it
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     origin: str = ""
@@ -117,6 +121,10 @@ class OpenApiStandIn:
     def invalidate_token_next(self, call: str) -> None:
         """Answer the next call of `call` with 99991663, as for a token Feishu revoked."""
         self._invalid_token[call] = self._invalid_token.get(call, 0) + 1
+
+    def lose_answer_next(self, call: str, to: str) -> None:
+        """Do the next `call` for `to`, then answer 502 as a proxy whose upstream timed out."""
+        self._lost[f"{call}:{to}"] = self._lost.get(f"{call}:{to}", 0) + 1
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -196,6 +204,9 @@ class OpenApiStandIn:
         self.shown.setdefault(body["receive_id"], []).append(shown)
         if body.get("uuid"):
             self._by_uuid[body["uuid"]] = message_id
+        if self._lost.get(lost := f"create:{body['receive_id']}"):
+            self._lost[lost] -= 1
+            return web.Response(status=502, text="Bad Gateway")
         return _ok({"message_id": message_id, "msg_type": body["msg_type"]})
 
     async def _patch(self, request: web.Request) -> web.Response:
