@@ -148,7 +148,7 @@ class FakeFeishu:
         }
         return await self.post(self.envelope("im.message.receive_v1", event, event_id))
 
-    def _action(
+    def action_callback(
         self, open_id: str, shown: Shown, action: dict[str, Any], event_id: str | None
     ) -> tuple[dict[str, Any], str]:
         token = self.standin.issue_card_token(shown.message_id)
@@ -173,7 +173,7 @@ class FakeFeishu:
         buttons = shown.buttons()
         assert label in buttons, f"no button {label!r} on {shown.text!r}: {list(buttons)}"
         action = {"tag": "button", "value": buttons[label]}
-        payload, message_id = self._action(open_id, shown, action, event_id)
+        payload, message_id = self.action_callback(open_id, shown, action, event_id)
         answer = await self.post(payload, settle=settle)
         self.standin.apply(message_id, answer.json())
         return answer
@@ -188,7 +188,7 @@ class FakeFeishu:
         form_value = {name: answers.get(name, _empty(element)) for name, element in fields.items()}
         submit = next(b for label, b in shown.buttons().items())
         action = {"tag": "button", "name": "submit", "value": submit, "form_value": form_value}
-        payload, message_id = self._action(open_id, shown, action, event_id)
+        payload, message_id = self.action_callback(open_id, shown, action, event_id)
         answer = await self.post(payload)
         self.standin.apply(message_id, answer.json())
         return answer

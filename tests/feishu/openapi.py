@@ -12,12 +12,15 @@ or do a call and lose its answer.
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
+from lark_oapi.ws.pb.pbbp2_pb2 import Frame
 
 CARD_MAX_BYTES = 30 * 1024
 TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal"
@@ -93,6 +96,9 @@ class OpenApiStandIn:
     _lost: dict[str, int] = field(default_factory=dict)  # call → answers lost after doing it
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _connected: asyncio.Event = field(default_factory=asyncio.Event)
+    _answers: dict[str, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
     origin: str = ""
 
     async def start(self) -> str:
@@ -102,6 +108,8 @@ class OpenApiStandIn:
         app.router.add_patch("/open-apis/im/v1/messages/{message_id}", self._patch)
         app.router.add_post("/open-apis/im/v1/messages/{message_id}/reply", self._reply)
         app.router.add_post("/open-apis/interactive/v1/card/update", self._card_update)
+        app.router.add_post("/callback/ws/endpoint", self._ws_endpoint)
+        app.router.add_get("/ws", self._socket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -109,6 +117,8 @@ class OpenApiStandIn:
         return self.origin
 
     async def stop(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -151,6 +161,59 @@ class OpenApiStandIn:
         token = f"c-{next(self._numbers)}"
         self.card_tokens[token] = message_id
         return token
+
+    async def over_long_connection(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send an event down the long connection as Feishu does (a protobuf data frame, the
+        JSON as its payload) and return the bot's answer (the reply frame's base64 data)."""
+        await self._connected.wait()
+        message_id = f"ws-{next(self._numbers)}"
+        answered: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._answers[message_id] = answered
+        frame = Frame(SeqID=0, LogID=0, service=7, method=1, payload=json.dumps(payload).encode())
+        for key, value in (
+            ("type", "event"),
+            ("message_id", message_id),
+            ("sum", "1"),
+            ("seq", "0"),
+            ("trace_id", "t"),
+        ):
+            header = frame.headers.add()
+            header.key, header.value = key, value
+        await self._sockets[-1].send_bytes(frame.SerializeToString())
+        return await answered
+
+    async def _ws_endpoint(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.calls.append(Call("ws.endpoint", {"app_id": body.get("AppID")}, 200))
+        if self.apps.get(body.get("AppID")) != body.get("AppSecret"):
+            return web.json_response({"code": 514, "msg": "auth failed"})
+        url = self.origin.replace("http://", "ws://") + "/ws?device_id=d1&service_id=7"
+        config = {
+            "ReconnectCount": 0,
+            "ReconnectInterval": 1,
+            "ReconnectNonce": 0,
+            "PingInterval": 120,
+        }
+        return web.json_response({"code": 0, "data": {"URL": url, "ClientConfig": config}})
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        self._connected.set()
+        async for message in socket:
+            if message.type != WSMsgType.BINARY:
+                continue
+            frame = Frame()
+            frame.ParseFromString(message.data)
+            headers = {h.key: h.value for h in frame.headers}
+            answered = self._answers.pop(headers.get("message_id", ""), None)
+            if frame.method == 1 and answered is not None:
+                reply = json.loads(frame.payload)
+                data = base64.b64decode(reply["data"]) if reply.get("data") else b"{}"
+                answered.set_result({"code": reply["code"], "data": json.loads(data)})
+        self._sockets.remove(socket)
+        return socket
 
     # ---------------------------------------------------------------- the API
 
