@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import lark_oapi as lark
@@ -74,10 +74,16 @@ class Sender:
     """Posts messages to a person by open_id, and updates cards, within Feishu's limits."""
 
     def __init__(
-        self, client: lark.Client, app_id: str, per_chat: float = PER_CHAT, per_app: float = PER_APP
+        self,
+        client: lark.Client,
+        app_id: str,
+        per_chat: float = PER_CHAT,
+        per_app: float = PER_APP,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.client = client
         self.app_id = app_id
+        self.sleep = sleep
         self.per_chat = per_chat
         self._app = AsyncLimiter(per_app, 1)
         self._chats: OrderedDict[str, AsyncLimiter] = OrderedDict()
@@ -141,7 +147,7 @@ class Sender:
             reset = _reset(response)
             if status == 429 and attempt < RETRIES_AFTER_429 and reset <= LONGEST_WAIT:
                 log.warning("feishu: 429; sending again in %g s", reset)
-                await asyncio.sleep(reset)
+                await self.sleep(reset)
                 continue
             raise FeishuError(response.code, response.msg, status)
         raise FeishuError(None, "rate limited", 429)

@@ -17,7 +17,7 @@ import concurrent.futures
 import json
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import lark_oapi as lark
@@ -26,7 +26,7 @@ from lark_oapi.event.callback.model.p2_card_action_trigger import P2CardActionTr
 
 log = logging.getLogger(__name__)
 
-Answer = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+Answer = Callable[[dict[str, Any]], Coroutine[Any, Any, dict[str, Any]]]
 ANSWER_SECONDS = 2.8  # Feishu waits 3 s for a card action's answer
 
 

@@ -201,7 +201,7 @@ def _empty(element: dict[str, Any]) -> Any:
 def option(shown: Shown, name: str, starts: str) -> str:
     """The value of the option of field `name` whose label starts with `starts`."""
     options = shown.fields()[name]["options"]
-    return next(o["value"] for o in options if o["text"]["content"].startswith(starts))
+    return next(str(o["value"]) for o in options if o["text"]["content"].startswith(starts))
 
 
 def reception_answers(form: Shown, arrival: str) -> dict[str, Any]:

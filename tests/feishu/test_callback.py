@@ -1,5 +1,6 @@
 """The callback URL as Feishu and as others reach it: the URL check, a forged or stale
-signature, a body not encrypted, a wrong verification token, a redelivered event, a stranger, linking with the code alone or `/link CODE`, a group chat."""
+signature, a body not encrypted, a wrong verification token, a redelivered event, a
+stranger, linking with the code alone or `/link CODE`, a group chat."""
 
 from __future__ import annotations
 

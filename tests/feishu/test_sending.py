@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.feishu import send
+from bot.feishu.bot import FeishuBot
 from bot.feishu.cards import CARD_MAX_BYTES, message_card, size
 from handlers.engine.core import Core
 from handlers.engine.messages import Button, Message
@@ -23,14 +23,14 @@ from tests.support import FakeClock
 
 
 @pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+def waits(bot: FeishuBot) -> list[float]:
     """The sender's waits after a 429, recorded instead of slept."""
     waited: list[float] = []
 
     async def sleep(seconds: float) -> None:
         waited.append(seconds)
 
-    monkeypatch.setattr(send.asyncio, "sleep", sleep)
+    bot.sender.sleep = sleep
     return waited
 
 
