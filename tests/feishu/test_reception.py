@@ -150,3 +150,20 @@ async def test_a_double_submit_of_a_card_form_files_one_draft(
     assert len(summaries) == 1
     assert _count(core, Draft) == 1
     assert standin.message(form.message_id).text == ZH("feishu.form.sent")  # not an error
+
+
+async def test_after_approval_the_checklist_is_ticked_on_its_card(
+    feishu: FakeFeishu, standin: OpenApiStandIn, link: Link
+) -> None:
+    li = await link("李明")
+    wang = await link("王经理")
+    sun = await link("孙行政")  # the admin office prepares the reception
+    await file_reception(feishu, li)
+    await feishu.press(wang, standin.find(wang, "东方精密"), ZH("approval.approve"))
+    checklist = next(m for m in reversed(standin.inbox(sun)) if m.buttons())
+    first = next(label for label in checklist.buttons() if label.startswith("⬜"))
+
+    await feishu.press(sun, checklist, first)
+    ticked = standin.message(checklist.message_id)
+    assert ticked.updates >= 1 and "✅ " + first.removeprefix("⬜ ") in ticked.buttons()
+    assert len([m for m in standin.inbox(sun) if m.buttons()]) == 1  # updated, not re-sent
