@@ -20,10 +20,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -33,9 +31,9 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.delivery_loop import DeliveryLoop
-from bot.feishu.callback import URL_CHECK, Refused, open_callback
+from bot.feishu.callback import URL_CHECK, Refused, serve_callbacks
 from bot.feishu.cards import Card, form_card, message_card, read_form, typed_again
-from bot.feishu.send import SEND_ERRORS, Sender
+from bot.feishu.send import SEND_ERRORS, PressTokens, Sender
 from bot.slack import FORMS_OF_COMMANDS, Profile, edited_form, started_form
 from handlers.engine.context import Ctx, audit_refused_request, enqueue, translator_for
 from handlers.engine.core import Core, split_command
@@ -48,30 +46,9 @@ from storage.models import DeliveredCard, Identity, Person, utcnow
 log = logging.getLogger(__name__)
 
 PLATFORM = "feishu"
-EVENTS_PATH = "/feishu/events"
 ANSWER_SECONDS = 2.5  # a form's Submit is checked before Feishu's 3 s run out
 PATCH_FOR = timedelta(days=14)  # Feishu updates a card message for 14 days after it was sent
 RETRY_IN = timedelta(minutes=1)
-TOKEN_SECONDS = 25 * 60  # a callback's token updates its card for 30 minutes
-TOKENS_KEPT = 1024
-
-
-class PressTokens:
-    """The delayed-update token of each card pressed lately (Feishu: good for 30 minutes):
-    the update a press brings, through a reply or the outbox, uses it before a PATCH."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self._tokens: OrderedDict[str, tuple[str, float]] = OrderedDict()
-
-    def put(self, message_id: str, token: str) -> None:
-        self._tokens[message_id] = (token, self.clock())
-        while len(self._tokens) > TOKENS_KEPT:
-            self._tokens.popitem(last=False)
-
-    def take(self, message_id: str) -> str | None:
-        token, at = self._tokens.pop(message_id, ("", 0.0))
-        return token if token and self.clock() - at < TOKEN_SECONDS else None
 
 
 def raw_card(built: Card) -> dict[str, Any]:
@@ -109,26 +86,7 @@ class FeishuBot:
 
     async def start_http(self, host: str, port: int, encrypt_key: str, token: str) -> web.AppRunner:
         """Serve the callback URL; port 0 picks a free one (see `runner.addresses`)."""
-
-        async def callback(request: web.Request) -> web.Response:
-            body = await request.read()
-            try:
-                data = open_callback(request.headers, body, encrypt_key, token, time.time())
-            except Refused as refused:
-                await asyncio.to_thread(self._audit, request.remote, refused)
-                return web.json_response({"error": "invalid request"}, status=refused.status)
-            return web.json_response(await self.answer(data))
-
-        served = web.Application()
-        served.router.add_post(EVENTS_PATH, callback)
-        runner = web.AppRunner(served)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, host, port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        return runner
+        return await serve_callbacks(host, port, encrypt_key, token, self.answer, self._audit)
 
     def _audit(self, remote: str | None, refused: Refused) -> None:
         with self.core.db.session() as session:

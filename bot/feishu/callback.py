@@ -12,14 +12,18 @@ is right. A refusal names its status and a reason for the audit, never the body.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
-from collections.abc import Mapping
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from aiohttp import web
 from lark_oapi.core.utils import AESCipher
 
+EVENTS_PATH = "/feishu/events"
 WINDOW_SECONDS = 300  # a signed request older (or newer) than this is a replay: refused
 URL_CHECK = "url_verification"
 
@@ -29,6 +33,38 @@ class Refused(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+async def serve_callbacks(
+    host: str,
+    port: int,
+    encrypt_key: str,
+    token: str,
+    answer: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]],
+    audit: Callable[[str | None, Refused], None],
+) -> web.AppRunner:
+    """The callback URL at EVENTS_PATH: each callback opened, then `answer`ed; a refused one
+    is `audit`ed and answered with its status alone."""
+
+    async def callback(request: web.Request) -> web.Response:
+        body = await request.read()  # within aiohttp's client_max_size
+        try:
+            data = open_callback(request.headers, body, encrypt_key, token, time.time())
+        except Refused as refused:
+            await asyncio.to_thread(audit, request.remote, refused)
+            return web.json_response({"error": "invalid request"}, status=refused.status)
+        return web.json_response(await answer(data))
+
+    served = web.Application()
+    served.router.add_post(EVENTS_PATH, callback)
+    runner = web.AppRunner(served)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except BaseException:  # a port taken, or a cancel: the caller never gets the runner
+        await runner.cleanup()
+        raise
+    return runner
 
 
 def signature(timestamp: str, nonce: str, encrypt_key: str, body: bytes) -> str:

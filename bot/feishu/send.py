@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -42,6 +43,8 @@ RETRIES_AFTER_429 = 3
 LONGEST_WAIT = 60.0  # a reset further away than this is not waited for here: the outbox retries
 TOKEN_INVALID = (99991663, 99991661, 99991668)
 _MAX_CHAT_LIMITERS = 1024
+TOKEN_SECONDS = 25 * 60  # a card action's token updates its card for 30 minutes
+TOKENS_KEPT = 1024
 
 
 class FeishuError(Exception):
@@ -167,3 +170,21 @@ def _reset(response: Any) -> float:
         return max(0.0, float(headers.get("x-ogw-ratelimit-reset", "1")))
     except ValueError:
         return 1.0
+
+
+class PressTokens:
+    """The delayed-update token of each card pressed lately (Feishu: good for 30 minutes):
+    the update a press brings, through a reply or the outbox, uses it before a PATCH."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._tokens: OrderedDict[str, tuple[str, float]] = OrderedDict()
+
+    def put(self, message_id: str, token: str) -> None:
+        self._tokens[message_id] = (token, self.clock())
+        while len(self._tokens) > TOKENS_KEPT:
+            self._tokens.popitem(last=False)
+
+    def take(self, message_id: str) -> str | None:
+        token, at = self._tokens.pop(message_id, ("", 0.0))
+        return token if token and self.clock() - at < TOKEN_SECONDS else None

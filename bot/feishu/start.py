@@ -17,7 +17,8 @@ import lark_oapi as lark
 
 from bot.app import App
 from bot.config import SettingError, Settings, listening_at
-from bot.feishu.bot import EVENTS_PATH, FeishuBot
+from bot.feishu.bot import FeishuBot
+from bot.feishu.callback import EVENTS_PATH
 from bot.feishu.send import SEND_ERRORS, Sender, api_client
 from bot.feishu.ws import LongConnection
 from bot.start_retry import Passing, until_answered

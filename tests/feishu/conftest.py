@@ -24,8 +24,8 @@ import pytest
 from Crypto.Cipher import AES
 from sqlalchemy import select
 
-from bot.feishu.bot import EVENTS_PATH, FeishuBot
-from bot.feishu.callback import signature
+from bot.feishu.bot import FeishuBot
+from bot.feishu.callback import EVENTS_PATH, signature
 from bot.feishu.send import Sender, api_client
 from handlers.engine.core import Core
 from handlers.engine.i18n import Translator
