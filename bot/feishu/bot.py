@@ -187,12 +187,13 @@ class FeishuBot:
         if submitted is None:
             return {}
         event = self._event(open_id, event_id=event_id)
+        profile = await asyncio.to_thread(self._profile, open_id)
+        t = profile.t if profile else self._translator()  # said in the person's language
         work = asyncio.ensure_future(
             asyncio.to_thread(
                 self.core.fill_form, event, submitted.form, submitted.texts, submitted.opened
             )
         )
-        t = self._translator()
         try:
             result = await asyncio.wait_for(asyncio.shield(work), ANSWER_SECONDS)
         except TimeoutError:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import lark_oapi as lark
@@ -88,7 +88,7 @@ async def serve(app: App, webhook: str | None = None) -> None:
     client = api_client(app_id, secret, domain)
     await check_credentials(client, app_id, secret, domain)
     bot = FeishuBot(app.core, Sender(client, app_id), locale_of(domain), settings.tick_seconds)
-    stop: Callable[[], Any] | None = None
+    stop: Callable[[], Awaitable[None]] | None = None
     try:
         if settings.feishu_listen:
             host, port = settings.feishu_listen
@@ -112,7 +112,5 @@ async def serve(app: App, webhook: str | None = None) -> None:
         await asyncio.Event().wait()  # until cancelled (SIGTERM, SIGINT)
     finally:
         if stop is not None:
-            done = stop()
-            if asyncio.iscoroutine(done):
-                await done
+            await stop()
         await bot.stop()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import logging
 import threading
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 Answer = Callable[[dict[str, Any]], Coroutine[Any, Any, dict[str, Any]]]
 ANSWER_SECONDS = 2.8  # Feishu waits 3 s for a card action's answer
+CLOSE_SECONDS = 5.0
 
 
 class LongConnection:
@@ -60,12 +62,16 @@ class LongConnection:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
-        """Close the connection and end the thread (its loop stops where it waits)."""
-        if self._thread.is_alive():
-            asyncio.run_coroutine_threadsafe(self.client._disconnect(), self._own_loop)
-            self._own_loop.call_soon_threadsafe(self._own_loop.stop)
-            self._thread.join(timeout=5)
+    async def stop(self) -> None:
+        """Close the connection (not to be reopened), then end the thread's loop."""
+        if not self._thread.is_alive():
+            return
+        self.client._auto_reconnect = False  # the SDK reconnects after any close otherwise
+        closed = asyncio.run_coroutine_threadsafe(self.client._disconnect(), self._own_loop)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.wrap_future(closed), CLOSE_SECONDS)
+        self._own_loop.call_soon_threadsafe(self._own_loop.stop)
+        await asyncio.to_thread(self._thread.join, CLOSE_SECONDS)
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._own_loop)

@@ -42,7 +42,8 @@ async def test_a_message_and_a_press_over_the_long_connection(
         await feishu.settle()
         assert standin.last(li).text.startswith(ZH("rcp.summary_title"))
     finally:
-        connection.stop()
+        await connection.stop()
+    assert not connection._thread.is_alive()  # stopped, and not connected again
     assert [c.method for c in standin.calls if c.method == "ws.endpoint"] == ["ws.endpoint"]
 
 
