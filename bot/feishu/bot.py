@@ -21,8 +21,10 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -147,12 +149,15 @@ class FeishuBot:
             text = str(json.loads(message.get("content") or "{}").get("text", ""))
         command, rest = split_command(text or "")
         form = self.forms.get(command or "")
-        if form and not rest and await self._open_form(open_id, form, command):
+        typed = self._event(open_id, text=text, event_id=event_id, unreadable=text is None)
+        given: Event | None = typed
+        if form and not rest:
+            given = await self._as_card_form(
+                typed, partial(self._open_form, open_id, form, command)
+            )
+        if given is None:
             return
-        replies = await asyncio.to_thread(
-            self.core.handle,
-            self._event(open_id, text=text, event_id=event_id, unreadable=text is None),
-        )
+        replies = await asyncio.to_thread(self.core.handle, given)
         await self._reply(open_id, replies)
 
     async def _card_action(self, event: dict[str, Any], event_id: str | None) -> dict[str, Any]:
@@ -168,11 +173,14 @@ class FeishuBot:
 
     async def _press(self, open_id: str, action: str, pressed: str, event_id: str | None) -> None:
         edit = edited_form(action)
-        if edit and await self._open_form(open_id, edit.form, None, edit):
+        event = self._event(open_id, action=action, event_id=event_id)
+        given: Event | None = event
+        if edit:  # a summary's Edit: the whole form again, as a card form
+            opening = partial(self._open_form, open_id, edit.form, None, edit)
+            given = await self._as_card_form(event, opening)
+        if given is None:
             return
-        replies = await asyncio.to_thread(
-            self.core.handle, self._event(open_id, action=action, event_id=event_id)
-        )
+        replies = await asyncio.to_thread(self.core.handle, given)
         begun = started_form(replies)  # a button that begins a form (a rejection's reason)
         if begun and await self._open_form(open_id, begun, None):
             replies = [m for m in replies if m.meta.get("form") != begun]
@@ -219,6 +227,17 @@ class FeishuBot:
         result = await work
         errors = list(result.errors.values())
         await self._reply(open_id, [Message("\n".join(errors))] if errors else result.replies)
+
+    async def _as_card_form(
+        self, event: Event, opening: Callable[[], Awaitable[bool]]
+    ) -> Event | None:
+        """Open a form as a card form for this event, once per delivery; the event for the core
+        to answer instead when it could not be (without its id: it is seen already)."""
+        if not await asyncio.to_thread(self.core.first_delivery, event):
+            return None
+        if await opening():
+            return None
+        return replace(event, event_id=None)
 
     async def _open_form(
         self, open_id: str, form_name: str, command: str | None, edit: FormAction | None = None

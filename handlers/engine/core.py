@@ -143,6 +143,12 @@ class Core:
             if person is not None and form is not None:
                 closed(self._ctx(session, person, event), form, opened)
 
+    def first_delivery(self, event: Event) -> bool:
+        """Whether this is the first delivery of `event`, recorded as seen: for an adapter that
+        acts on it itself (a form opened as a card) rather than through `handle`."""
+        with self.db.session() as session:
+            return not self._seen_before(session, event)
+
     def form(self, name: str) -> Form | None:
         return self.forms.get(name)
 

@@ -79,6 +79,10 @@ async def test_a_redelivered_event_acts_once(
     await feishu.message(li, "/my", event_id="ev_same")  # Feishu retries what it thinks lost
     assert len(standin.inbox(li)) == shown
 
+    await feishu.message(li, "/reception", event_id="ev_form")  # the adapter's own card form
+    await feishu.message(li, "/reception", event_id="ev_form")
+    assert len([m for m in standin.inbox(li) if m.form()]) == 1
+
 
 async def test_a_stranger_is_told_how_to_link_and_audited(
     feishu: FakeFeishu, standin: OpenApiStandIn, core: Core
