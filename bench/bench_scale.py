@@ -66,7 +66,7 @@ from bench._support import (
     percentile,
 )
 from bench.bench_step import form_texts
-from bot import outbox
+from handlers import outbox
 from handlers.digest import engine as digest
 from handlers.engine.core import Core
 from handlers.engine.features import FEATURES

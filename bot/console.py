@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
-from handlers import schedule
+from bot.adapter import Adapter
+from handlers import outbox, schedule
 from handlers.digest import engine as digest
 from handlers.engine.context import translator_for, zone_of
 from handlers.engine.core import CONSOLE, Core
@@ -39,7 +39,11 @@ MAX_HELD = 50  # messages kept for each person not shown; older ones are counted
 MAX_AHEAD = timedelta(days=92)  # `/at` looks a quarter ahead at most, not at 2099's digest
 
 
-class Console:
+class Console(Adapter):
+    """One terminal, anyone in the org chart; prints what the core answers."""
+
+    platform = CONSOLE
+
     def __init__(
         self,
         core: Core,
@@ -49,7 +53,7 @@ class Console:
         everyone: bool = False,
         files: Path | None = None,
     ) -> None:
-        self.core = core
+        super().__init__(core)
         self.person = person
         self.out = out
         self.clock = clock

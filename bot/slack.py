@@ -27,12 +27,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import uuid
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -44,10 +41,10 @@ from slack_sdk.web.async_slack_response import AsyncSlackResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox, slack_gate
+from bot import slack_gate
+from bot.adapter import LiveAdapter, Parts, Spot
 from bot.app import App
 from bot.config import SettingError, listening_at
-from bot.delivery_loop import wake_in
 from bot.slack_blocks import (
     BUTTON_ACTION,
     FORM_CALLBACK,
@@ -64,12 +61,12 @@ from bot.slack_blocks import (
 )
 from bot.slack_send import SEND_ERRORS, Pacer, Sender, web_client
 from bot.start_retry import Passing, until_answered
-from handlers.engine.context import OUTBOX, Ctx, audit_refused_request, enqueue, translator_for
+from handlers.engine.context import Ctx, audit_refused_request, translator_for
 from handlers.engine.core import Core
 from handlers.engine.forms.drafts import load_draft
 from handlers.engine.forms.model import SUMMARY, Form, FormAction
-from handlers.engine.i18n import Translator, choose_locale
-from handlers.engine.messages import Event, Message
+from handlers.engine.i18n import Translator
+from handlers.engine.messages import Answer, Event, Message
 from storage.models import Identity, Person
 
 log = logging.getLogger(__name__)
@@ -141,8 +138,13 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-class SlackBot:
-    """The bolt App with visitdesk's listeners, and the outbox sender for Slack."""
+class SlackBot(LiveAdapter):
+    """The bolt App with visitdesk's listeners; showing and delivering is the adapter base's."""
+
+    platform = PLATFORM
+    keep_on = SEND_ERRORS
+    keep_for = RETRY_IN
+    edits_pressed = False
 
     def __init__(
         self,
@@ -152,7 +154,7 @@ class SlackBot:
         pace_seconds: float = 1.0,
         forms: Mapping[str, str] = FORMS_OF_COMMANDS,
     ) -> None:
-        self.core = core
+        super().__init__(core)
         self.client = client
         self.forms = forms
         self._commands = core.command_names()
@@ -165,32 +167,10 @@ class SlackBot:
             process_before_response=True,
             name="visitdesk",
         )
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._delivering = asyncio.Lock()
-        self._stopping = False  # set by stop(): passes claim no more, channels end after a send
-        self._marks = outbox.SentMarks(self.core.db)
         self._listen()
         # What an event (or a scheduler tick) queued goes out as soon as it commits; an event
         # that queued nothing for anyone costs no outbox pass.
-        loop = asyncio.get_running_loop()
-        self._pass_pending = False
-        self._stop_listening = core.db.on_commit(OUTBOX, wake_in(loop, self._deliver_soon))
-
-    def close(self) -> None:
-        """Stop being woken by commits: the database outlives the bot and its event loop."""
-        self._stop_listening()
-
-    def _deliver_soon(self) -> None:
-        """One pass for all the commits that come before it starts (a scheduler tick commits
-        every tenth of a second), as Telegram's DeliveryLoop coalesces its wake-ups."""
-        if not self._pass_pending:
-            self._pass_pending = True
-            self._later(self._pending_pass())
-
-    async def _pending_pass(self) -> None:
-        async with self._delivering:  # once any pass under way is done, this one starts
-            self._pass_pending = False
-        await self.deliver()
+        self.listen()
 
     def _listen(self) -> None:
         app = self.bolt
@@ -235,38 +215,10 @@ class SlackBot:
         with self.core.db.session() as session:
             audit_refused_request(session, self.core.clock(), PLATFORM, status, remote)
 
-    async def run_outbox(self, tick_seconds: float) -> None:
-        """A pass every tick, run as tracked work (a failed one is logged, the next tick
-        retries): cancelled, this loop leaves the pass under way to finish (see `stop`)."""
-        while True:
-            self._deliver_soon()
-            await asyncio.sleep(tick_seconds)
-
     async def stop(self) -> None:
         """After events stopped coming: finish the work they started and the outbox message
-        being sent (marked sent); passes claim no more and give back what they claimed but
-        did not send, so the next process sends it at once."""
-        self._stopping = True
-        await self.idle()
-        async with self._delivering:
-            await self._marks.flush()
-
-    def _later(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(self._logged(work))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    @staticmethod
-    async def _logged(work: Coroutine[Any, Any, None]) -> None:
-        try:
-            await work
-        except Exception:
-            log.exception("slack work failed")
-
-    async def idle(self) -> None:
-        """Wait until all work started so far, and any work it started, has finished."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks))
+        being sent (see `stop_delivering`)."""
+        await self.stop_delivering()
 
     # ---------------------------------------------------------------- listeners
 
@@ -282,26 +234,26 @@ class SlackBot:
         # response_url, which needs no membership of the channel); in the DM it is just posted.
         in_channel = command.get("channel_name") != "directmessage"
         text, trigger = command.get("text", ""), command["trigger_id"]
-        self._later(self._command(who_of(context), text, trigger, respond if in_channel else None))
+        self.later(self._command(who_of(context), text, trigger, respond if in_channel else None))
 
     async def _on_shortcut(
         self, ack: AsyncAck, shortcut: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         await ack()
         name = SHORTCUTS.get(shortcut["callback_id"], "help")
-        self._later(self._command(who_of(context), name, shortcut["trigger_id"]))
+        self.later(self._command(who_of(context), name, shortcut["trigger_id"]))
 
     async def _on_open(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         await ack()
-        self._later(self._command(who_of(context), action["value"], body["trigger_id"]))
+        self.later(self._command(who_of(context), action["value"], body["trigger_id"]))
 
     async def _on_button(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         await ack()
-        self._later(self._press(who_of(context), body, action))
+        self.later(self._press(who_of(context), body, action))
 
     async def _on_submit(
         self, ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext
@@ -325,7 +277,7 @@ class SlackBot:
             # Keep the modal open with what was typed, and say so, rather than lose it.
             log.exception("modal %s failed for %s", form_name, who.key)
             first = next(b["block_id"] for b in view["blocks"] if b["type"] == "input")
-            t = self._platform_translator(event.platform_locale)
+            t = self.stranger_translator(event.platform_locale)
             await ack(response_action="errors", errors={first: t("error.internal")})
             return
         if result.errors:
@@ -333,7 +285,7 @@ class SlackBot:
             await ack(response_action="errors", errors=errors)
             return
         await ack()
-        self._later(self._reply(who, result.replies))
+        self.later(self._reply(who, result.answer))
 
     async def _on_close(
         self, ack: AsyncAck, view: dict[str, Any], context: AsyncBoltContext
@@ -343,7 +295,7 @@ class SlackBot:
         who = who_of(context)
         form_name = view["callback_id"].removeprefix(FORM_CALLBACK)
         event = Event(PLATFORM, who.key, chat_id=self.sender.known_dm(who.user))
-        self._later(asyncio.to_thread(self.core.close_form, event, form_name, opened_for(view)))
+        self.later(asyncio.to_thread(self.core.close_form, event, form_name, opened_for(view)))
 
     async def _on_message(
         self, event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
@@ -354,11 +306,11 @@ class SlackBot:
         who = who_of(context)
         self.sender.remember_dm(who.user, event["channel"])
         text = unescape(event.get("text", ""))
-        self._later(self._handle(who, text=text, event_id=body.get("event_id")))
+        self.later(self._handle(who, text=text, event_id=body.get("event_id")))
 
     async def _on_home(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         if event.get("tab", "home") == "home":
-            self._later(self._publish_home(who_of(context)))
+            self.later(self._publish_home(who_of(context)))
 
     # ---------------------------------------------------------------- the work
 
@@ -390,16 +342,18 @@ class SlackBot:
         # which the core answers knowing the first one happened.
         where = container.get("message_ts") or container.get("view_id") or ""
         event_id = f"{where}:{action.get('action_ts', '')}"
-        replies = await asyncio.to_thread(
-            self.core.handle, await self._event(who, action=value, event_id=event_id)
+        answer = await asyncio.to_thread(
+            self.core.answer, await self._event(who, action=value, event_id=event_id)
         )
         # A button that begins a form (a rejection's reason) opens it as a modal.
-        begun = started_form(replies)
+        begun = started_form(answer.replies)
         if begun and await self._open_form(who, begun, trigger, command=None):
-            replies = [m for m in replies if m.meta.get("form") != begun]
-        spot = (container.get("channel_id"), container.get("message_ts"))
-        pressed = spot if container.get("type") == "message" and all(spot) else None
-        await self._reply(who, replies, pressed)
+            kept = [m for m in answer.replies if m.meta.get("form") != begun]
+            answer = Answer(answer.person_id, kept)
+        channel, ts = container.get("channel_id"), container.get("message_ts")
+        in_message = container.get("type") == "message" and channel and ts
+        pressed = (str(channel), str(ts)) if in_message else None
+        await self._reply(who, answer, pressed)
         if container.get("type") == "view":
             await self._publish_home(who)
 
@@ -412,8 +366,7 @@ class SlackBot:
         event_id: str | None = None,
     ) -> None:
         event = await self._event(who, text=text, action=action, event_id=event_id)
-        replies = await asyncio.to_thread(self.core.handle, event)
-        await self._reply(who, replies)
+        await self._reply(who, await asyncio.to_thread(self.core.answer, event))
 
     async def _event(
         self,
@@ -489,10 +442,6 @@ class SlackBot:
         """The core names commands as `/reception`; Slack users type `/visitdesk reception`."""
         return replace(message, text=slack_spelling(message.text, self._commands))
 
-    def _platform_translator(self, locale: str | None) -> Translator:
-        """For words said without a profile at hand: the Slack locale, else the org's."""
-        return Translator(choose_locale(None, locale, self.core.policy.org.default_locale))
-
     def _profile(self, key: str, locale: str | None) -> Profile | None:
         with self.core.db.session() as session:
             person = person_of(session, key)
@@ -511,7 +460,7 @@ class SlackBot:
     def _home(self, who: Who, locale: str | None) -> Block:
         profile = self._profile(who.key, locale)
         if profile is None:
-            t = self._platform_translator(locale)
+            t = self.stranger_translator(locale)
             greeting = self.core.handle(
                 Event(PLATFORM, who.key, text="/help", platform_locale=locale)
             )
@@ -540,117 +489,26 @@ class SlackBot:
 
     # ---------------------------------------------------------------- sending
 
-    async def _reply(
-        self, who: Who, replies: list[Message], pressed: tuple[str, str] | None = None
-    ) -> None:
-        """The core's answers to the person acting, in their DM; `pressed` is the message
-        whose button they pressed, which a reply marked `replace` without a card updates."""
-        if not replies:
-            return
-        chat = await self.sender.dm(who.user)
-        profile = await asyncio.to_thread(self._profile, who.key, None)
-        person_id = profile.person_id if profile else None
-        for message in replies:
-            parts = outbox.Parts()
-            try:
-                await self._send(person_id, chat, message, pressed, parts)
-            except SEND_ERRORS:
-                log.exception("reply to %s not sent; kept in the outbox", who.key)
-                if person_id is not None:
-                    await asyncio.to_thread(self._keep, person_id, message, parts.taken)
+    async def _reply(self, who: Who, answer: Answer, pressed: Spot | None = None) -> None:
+        """The core's answer, in the person's DM; `pressed` is the message whose button they
+        pressed."""
+        if answer.replies:
+            await self.answer(answer, await self.sender.dm(who.user), pressed)
 
-    def _keep(self, person_id: int, message: Message, parts_sent: int) -> None:
-        """A reply Slack would not take goes to the outbox, so it is sent later, not lost —
-        only its parts Slack did not take (the file, when the text went)."""
-        now = self.core.clock()
-        with self.core.db.session() as session:
-            person = session.get(Person, person_id)
-            if person is not None:
-                key = f"slack:kept:{uuid.uuid4().hex}"
-                row = enqueue(session, person, message, key, now, not_before=now + RETRY_IN)
-                if row is not None:
-                    row.parts_sent = parts_sent
+    async def send(self, chat: str, message: Message, parts: Parts) -> str | None:
+        return await self.sender.post(chat, self._spelled(message), parts)
 
-    async def _send(
-        self,
-        person_id: int | None,
-        chat: str,
-        message: Message,
-        pressed: tuple[str, str] | None = None,
-        parts: outbox.Parts | None = None,
-    ) -> None:
-        """Post a message (the parts not sent yet), or update every copy of its card
-        (`replace`) already shown, or without a card the pressed message."""
-        db = self.core.db
-        message = self._spelled(message)
-        if message.replace:
-            copies = []
-            if message.card and person_id is not None:
-                copies = await asyncio.to_thread(
-                    outbox.copies_of, db, message.card, person_id, PLATFORM
-                )
-            elif pressed is not None:
-                copies = [pressed]
-            for channel, ts in copies:
-                await self._update(channel, ts, message)
-            if message.settles and message.card and person_id is not None:
-                await asyncio.to_thread(outbox.forget_card, db, message.card, person_id, PLATFORM)
-            if copies or message.settles:
-                return
-        posted = await self.sender.post(chat, message, parts)
-        if message.card and person_id is not None and posted is not None:
-            await asyncio.to_thread(
-                outbox.remember_card, db, message.card, person_id, PLATFORM, chat, posted
-            )
-
-    async def _update(self, channel: str, ts: str, message: Message) -> None:
+    async def edit(self, spot: Spot, message: Message) -> None:
+        channel, ts = spot
         try:
-            await self.sender.update(channel, ts, message)
+            await self.sender.update(channel, ts, self._spelled(message))
         except SlackApiError as error:
             if error.response.get("error") not in GONE:
                 raise
             log.info("card %s in %s is gone; not updated", ts, channel)  # deleted by someone
 
-    async def deliver(self) -> None:
-        """Send what the outbox holds for Slack: one pass at a time, channels side by side."""
-        async with self._delivering:
-            await self._marks.flush()  # rows sent while the database was away, first
-            while not self._stopping and (
-                batch := await asyncio.to_thread(
-                    outbox.claim, self.core.db, PLATFORM, self.core.clock()
-                )
-            ):
-                by_chat: defaultdict[str | None, list[outbox.Pending]] = defaultdict(list)
-                for pending in batch:
-                    by_chat[pending.chat_id].append(pending)
-                left = await asyncio.gather(
-                    *(self._deliver_to(items) for items in by_chat.values())
-                )
-                unsent = [row for rows in left for row in rows]
-                await asyncio.to_thread(outbox.release, self.core.db, unsent, self.core.clock())
-
-    async def _deliver_to(self, items: list[outbox.Pending]) -> list[int]:
-        """One channel's messages in order; the ids left unsent when the bot began stopping."""
-        db = self.core.db
-        for number, pending in enumerate(items):
-            if self._stopping:
-                return [left.id for left in items[number:]]
-            now = self.core.clock()
-            if pending.chat_id is None:  # linked, but never reached us from Slack
-                await asyncio.to_thread(outbox.mark_failed, db, pending.id, now, RETRY_IN)
-                continue
-            parts = outbox.Parts(pending.parts_sent, partial(self._record_parts, pending.id))
-            try:
-                await self._send(pending.person_id, pending.chat_id, pending.message, None, parts)
-            except SEND_ERRORS:
-                log.exception("outbox %s not sent; retrying later", pending.id)
-                await asyncio.to_thread(outbox.mark_failed, db, pending.id, now, RETRY_IN)
-                continue
-            await self._marks.sent(pending.id, now)
-        return []
-
-    async def _record_parts(self, pending_id: int, parts_sent: int) -> None:
-        await asyncio.to_thread(outbox.mark_parts, self.core.db, pending_id, parts_sent)
+    def retry_in(self, error: Exception | None) -> timedelta:
+        return RETRY_IN
 
 
 async def check_tokens(client: AsyncWebClient, app_token: str | None) -> str | None:

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.outbox import Parts
+from bot.adapter import Parts
 from bot.slack_blocks import fallback_text, message_blocks
 from handlers.engine.messages import Message
 

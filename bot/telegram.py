@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from functools import partial
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
-from sqlalchemy import select
 from telegram import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
@@ -56,10 +53,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import outbox
+from bot.adapter import LiveAdapter, Parts, Spot
 from bot.app import App
 from bot.config import SettingError, Settings, listening_at
-from bot.delivery_loop import DeliveryLoop
 from bot.start_retry import Passing, until_answered
 from bot.telegram_limits import (
     TEXT_LIMIT,
@@ -69,11 +65,9 @@ from bot.telegram_limits import (
     utf16_len,
 )
 from bot.telegram_webhook import WebhookServer
-from handlers.engine.context import enqueue
-from handlers.engine.i18n import LOCALES, Translator, choose_locale, normalise_locale
+from handlers.engine.i18n import LOCALES, Translator, normalise_locale
 from handlers.engine.messages import Button, Event, Message
 from handlers.org.chart import ROLES
-from storage.models import Identity
 
 log = logging.getLogger(__name__)
 # httpx logs every request's URL at INFO, and a Bot API URL holds the bot token.
@@ -89,15 +83,18 @@ MENU_ROLES = ROLES - {"org_admin"}
 _STYLES = {"primary": KeyboardButtonStyle.PRIMARY, "danger": KeyboardButtonStyle.DANGER}
 
 PRIVATE = filters.ChatType.PRIVATE  # groups get one line pointing here, nothing more
-Target = tuple[int, int]  # (chat id, message id) of a message already shown
 
 
-class TelegramBot:
-    """One bot: the PTB application, its handlers, and the outbox loop."""
+class TelegramBot(LiveAdapter):
+    """One bot: the PTB application and its handlers; the rest is the adapter base's."""
+
+    platform = PLATFORM
+    keep_on = (NetworkError, RetryAfter)  # a 5xx, a timeout, a flood wait; a 400 never
+    edits_pressed = True
 
     def __init__(self, app: App, limits: BaseRateLimiter[int] | None = None) -> None:
+        super().__init__(app.core)
         self.app = app
-        self.core = app.core
         self.application = _application(app.settings, limits or TelegramLimits())
         self.application.add_handler(
             MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & filters.TEXT, self._on_text)
@@ -110,13 +107,8 @@ class TelegramBot:
             MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, self._on_group)
         )
         self.application.add_error_handler(self._on_error)
-        self._delivering = asyncio.Lock()  # one outbox pass at a time
-        self._marks = outbox.SentMarks(self.app.db)
         self._webhook: WebhookServer | None = None
-        self._stopping = False  # set by stop(): passes claim no more, chats end after a send
-        self._outbox = DeliveryLoop(
-            app.db, self.deliver, app.settings.tick_seconds, name="telegram-outbox"
-        )
+        self._ticks: asyncio.Task[None] | None = None
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -128,7 +120,7 @@ class TelegramBot:
         if webhook and secret:
             # Our own server, not the updater's: it refuses unread (see telegram_webhook).
             server = WebhookServer(
-                self.application, urlparse(webhook).path, secret, self.app.db, self._now
+                self.application, urlparse(webhook).path, secret, self.app.db, self.now
             )
             host, port = self.app.settings.telegram_listen
             with listening_at("TELEGRAM_LISTEN", self.app.settings.telegram_listen):
@@ -142,7 +134,8 @@ class TelegramBot:
             assert updater is not None  # built with one
             await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         await self.application.start()
-        self._outbox.start()
+        self.listen()
+        self._ticks = asyncio.create_task(self.run_outbox(self.app.settings.tick_seconds))
         log.info("telegram: %s", f"webhook at {webhook}" if webhook else "polling")
 
     async def _initialize(self) -> None:
@@ -169,10 +162,10 @@ class TelegramBot:
             await updater.stop()  # PTB confirms the updates fetched, so none comes again
         if self.application.running:
             await self.application.stop()  # the updates queued are handled first
-        self._stopping = True
-        await self._outbox.stop()
-        async with self._delivering:  # a pass a reply started, too
-            await self._marks.flush()
+        if self._ticks is not None:
+            self._ticks.cancel()
+            self._ticks = None
+        await self.stop_delivering()
         await self.application.shutdown()
 
     # ---------------------------------------------------------------- updates in
@@ -236,92 +229,25 @@ class TelegramBot:
         addressee = message.text.split()[0].partition("@")[2]
         if addressee and addressee.lower() != self.application.bot.username.lower():
             return  # /help@another_bot is not for us
-        t = self._translator(None, user.language_code if user else None)
+        t = self.stranger_translator(user.language_code if user else None)
         await message.reply_text(t("telegram.private_only"))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram update failed: %r", update, exc_info=context.error)
 
     async def _handle(self, event: Event, chat_id: int, pressed: int | None) -> None:
-        # What the update queued for others goes out when it commits (see DeliveryLoop).
-        replies = await asyncio.to_thread(self.core.handle, event)
-        person_id = None
-        if any(reply.card for reply in replies):
-            found = await asyncio.to_thread(self._person, event.user)
-            person_id = found[0] if found else None
-        for number, reply in enumerate(replies):
-            parts = outbox.Parts()
-            try:
-                await self._show(chat_id, person_id, reply, pressed, parts)
-            except BadRequest:
-                raise  # Telegram will never take it: retrying cannot help
-            except (NetworkError, RetryAfter) as error:  # a 5xx, a timeout, a flood wait
-                log.warning("reply to %s not sent (%s); kept in the outbox", event.user, error)
-                await asyncio.to_thread(self._keep, event.user, replies[number:], parts.taken)
-                break
-
-    def _keep(self, user_key: str, replies: list[Message], first_parts_sent: int) -> None:
-        """Replies Telegram did not take go to the outbox, in order, to be sent by the next
-        passes — the answer was saved, so its reply must not be lost; of the first, only the
-        parts Telegram did not take."""
-        now = self._now()
-        with self.app.db.session() as session:
-            identity = session.scalars(
-                select(Identity).where(
-                    Identity.platform == PLATFORM, Identity.platform_user == user_key
-                )
-            ).first()
-            if identity is None:  # a stranger's one line: nothing to keep it for
-                return
-            for number, reply in enumerate(replies):
-                key = f"telegram:kept:{uuid.uuid4().hex}"
-                row = enqueue(session, identity.person, reply, key, now)
-                if row is not None and number == 0:
-                    row.parts_sent = first_parts_sent
+        # What the update queued for others goes out when it commits (see LiveAdapter).
+        answer = await asyncio.to_thread(self.core.answer, event)
+        spot = None if pressed is None else (str(chat_id), str(pressed))
+        await self.answer(answer, str(chat_id), spot)
 
     # ---------------------------------------------------------------- messages out
 
-    async def _show(
-        self,
-        chat_id: int,
-        person_id: int | None,
-        message: Message,
-        pressed: int | None,
-        parts: outbox.Parts,
-    ) -> None:
-        """Edit the shown copies of a replaced card (or the pressed message), else send anew
-        the parts not sent yet."""
-        if message.replace:
-            targets = set(await self._copies(message.card, person_id))
-            if pressed is not None:
-                targets.add((chat_id, pressed))
-            for target in sorted(targets):
-                await self._edit(target, message)
-            if message.settles and message.card and person_id is not None:
-                await asyncio.to_thread(
-                    outbox.forget_card, self.app.db, message.card, person_id, PLATFORM
-                )
-            if targets or message.settles:
-                return
-        sent_id = await self._send(chat_id, message, parts)
-        if message.card and person_id is not None and sent_id is not None:
-            await asyncio.to_thread(
-                outbox.remember_card,
-                self.app.db,
-                message.card,
-                person_id,
-                PLATFORM,
-                str(chat_id),
-                str(sent_id),
-            )
-
-    async def _send(
-        self, chat_id: int, message: Message, parts: outbox.Parts | None = None
-    ) -> int | None:
+    async def send(self, chat: str, message: Message, parts: Parts) -> str | None:
         """Send text (split to Telegram's size), then any file, each part once (`parts`: those
         already taken, counted as each goes); the id of the one with buttons, if sent now."""
-        parts = parts or outbox.Parts()
         bot = self.application.bot
+        chat_id = int(chat)
         keyboard = _keyboard(message.buttons)
         pieces = split_text(message.text) if message.text.strip() else []
         total = len(pieces) + (message.attachment is not None)
@@ -338,99 +264,27 @@ class TelegramBot:
             sent = await bot.send_document(chat_id, document, reply_markup=markup)
             holder = holder or sent.message_id
             await parts.took(total, total)
-        return holder
+        return None if holder is None else str(holder)
 
-    async def _edit(self, target: Target, message: Message) -> None:
-        chat_id, message_id = target
+    async def edit(self, spot: Spot, message: Message) -> None:
+        chat_id, message_id = spot
         try:
             await self.application.bot.edit_message_text(
                 _fit(message.text),
-                chat_id=chat_id,
-                message_id=message_id,
+                chat_id=int(chat_id),
+                message_id=int(message_id),
                 reply_markup=_keyboard(message.buttons),
             )
         except BadRequest as error:
             # Unchanged (a double tap) is fine; a deleted or too old message cannot be helped.
             if "not modified" not in error.message.lower():
-                log.warning("could not update message %s in chat %s: %s", *target, error)
+                log.warning("could not update message %s in chat %s: %s", *spot, error)
 
-    async def _copies(self, card: str | None, person_id: int | None) -> list[Target]:
-        if card is None or person_id is None:
-            return []
-        copies = await asyncio.to_thread(outbox.copies_of, self.app.db, card, person_id, PLATFORM)
-        return [(int(chat), int(message)) for chat, message in copies]
-
-    # ---------------------------------------------------------------- the outbox
-
-    async def deliver(self) -> None:
-        """Send everything due in the outbox for people on Telegram."""
-        async with self._delivering:
-            await self._marks.flush()  # rows sent while the database was away, first
-            batch = await self._claim()
-            while batch:
-                # The next batch is claimed while this one goes out: the pace (a message every
-                # 1/29.5 s) must not wait for the database between batches.
-                upcoming = asyncio.ensure_future(self._claim())
-                unsent: list[int] = []
-                try:
-                    # Chats side by side, each chat's messages in order: one chat waiting for
-                    # its own pace (one a second) must not hold up everyone else's digest.
-                    chats: dict[str | None, list[outbox.Pending]] = {}
-                    for pending in batch:
-                        chats.setdefault(pending.chat_id, []).append(pending)
-                    left = await asyncio.gather(
-                        *(self._deliver_in_order(rows) for rows in chats.values())
-                    )
-                    unsent = [row for rows in left for row in rows]
-                finally:
-                    batch = await upcoming  # a pass that failed leaves it to its lease
-                if self._stopping:
-                    unsent += [pending.id for pending in batch]
-                    batch = []
-                await asyncio.to_thread(outbox.release, self.app.db, unsent, self._now())
-
-    async def _claim(self) -> list[outbox.Pending]:
-        if self._stopping:
-            return []
-        return await asyncio.to_thread(outbox.claim, self.app.db, PLATFORM, self._now())
-
-    async def _deliver_in_order(self, rows: list[outbox.Pending]) -> list[int]:
-        """One chat's messages in order; the ids left unsent when the bot began stopping."""
-        for number, pending in enumerate(rows):
-            if self._stopping:
-                return [left.id for left in rows[number:]]
-            await self._deliver_one(pending)
-        return []
-
-    async def _deliver_one(self, pending: outbox.Pending) -> None:
-        retry_in = None
-        if pending.chat_id is None:
-            log.warning("outbox %s: person %s has no Telegram chat", pending.id, pending.person_id)
-            retry_in = RETRY_LATER
-        else:
-            parts = outbox.Parts(pending.parts_sent, partial(self._record_parts, pending.id))
-            try:
-                await self._show(
-                    int(pending.chat_id), pending.person_id, pending.message, None, parts
-                )
-            except (Forbidden, BadRequest) as error:
-                log.warning("outbox %s not delivered: %s", pending.id, error)
-                retry_in = RETRY_LATER
-            except Exception:  # TelegramError past the retries, or a bug: keep the row
-                log.exception("outbox %s not delivered", pending.id)
-                retry_in = RETRY_SOON
-        if retry_in is None:
-            await self._marks.sent(pending.id, self._now())
-        else:
-            await asyncio.to_thread(
-                outbox.mark_failed, self.app.db, pending.id, self._now(), retry_in
-            )
-
-    async def _record_parts(self, pending_id: int, parts_sent: int) -> None:
-        await asyncio.to_thread(outbox.mark_parts, self.app.db, pending_id, parts_sent)
-
-    def _now(self) -> datetime:
-        return self.core.clock()  # the core's clock: the outbox rows were stamped with it
+    def retry_in(self, error: Exception | None) -> timedelta:
+        """The person blocked the bot, the chat is gone or never known: an hour; else soon."""
+        if error is None or isinstance(error, (Forbidden, BadRequest)):
+            return RETRY_LATER
+        return RETRY_SOON
 
     # ---------------------------------------------------------------- helpers
 
@@ -457,23 +311,6 @@ class TelegramBot:
         ]
         limit = BotCommandLimit.MAX_DESCRIPTION
         return [BotCommand(name, text[:limit]) for name, text in entries]
-
-    def _person(self, user_key: str) -> tuple[int, str | None] | None:
-        """(person id, their own locale) of a linked Telegram user; runs in a worker thread."""
-        with self.app.db.session() as session:
-            identity = session.scalars(
-                select(Identity).where(
-                    Identity.platform == PLATFORM, Identity.platform_user == user_key
-                )
-            ).first()
-            if identity is None:
-                return None
-            return identity.person_id, identity.person.locale
-
-    def _translator(self, person_locale: str | None, language_code: str | None) -> Translator:
-        return Translator(
-            choose_locale(person_locale, language_code, self.app.policy.org.default_locale)
-        )
 
 
 # Any for PTB's six type parameters (bot, context, three data dicts, job queue): its inferred

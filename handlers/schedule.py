@@ -39,8 +39,8 @@ A transaction renders for about `TRANSACTION_SECONDS` and commits; on SQLite the
 pauses `SQLITE_PAUSE`, so the adapters' outbox claims and marks, which need the same write
 lock, are not starved by a long tick.
 
-The adapters deliver the outbox; `bot/scheduler.py` is the loop their serve functions start
-(`tick` every `TICK_SECONDS`), and the console calls `tick` once per typed line.
+The adapters deliver the outbox (`bot/adapter.py`); `bot/scheduler.py` is the loop their serve
+functions start (`tick` every `TICK_SECONDS`), and the console calls `tick` once per typed line.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot import outbox
+from handlers import outbox
 from handlers import schedule as scheduler
 from handlers.engine.context import enqueue
 from handlers.engine.messages import Message

@@ -31,7 +31,7 @@ from handlers.engine.forms.fill import closed, fill
 from handlers.engine.forms.model import Form, FormAction, Opened, also
 from handlers.engine.forms.readers import clean_text, folded
 from handlers.engine.i18n import LOCALES, Translator, choose_locale, clipped
-from handlers.engine.messages import Event, Message, action_id, rows
+from handlers.engine.messages import Answer, Event, Message, action_id, rows
 from handlers.engine.registry import Command, Feature
 from handlers.org.chart import LinkRefused, is_code, link_identity
 from handlers.rules.policy.schema import Policy
@@ -55,7 +55,11 @@ SEEN_GRANULARITY = timedelta(minutes=5)
 @dataclass(frozen=True)
 class FormResult:
     errors: dict[str, str]  # step name -> what is wrong, in the person's language
-    replies: list[Message]
+    answer: Answer
+
+    @property
+    def replies(self) -> list[Message]:
+        return self.answer.replies
 
 
 class Core:
@@ -83,19 +87,25 @@ class Core:
     # ------------------------------------------------------------------ entry point
 
     def handle(self, event: Event) -> list[Message]:
+        return self.answer(event).replies
+
+    def answer(self, event: Event) -> Answer:
+        """The replies to an event, and the person they are for."""
         event = inbound.bounded(event)
         refused = inbound.refusal(event.text)
         # A text that can never be taken is never read nor stored; a kept one is cleaned once,
         # here, so a command's argument is as clean as a form's answer.
         text = None if refused or event.text is None else clean_text(event.text)
         event = replace(event, text=text)
+        person_id = None  # known before a failure, so the word of it can be kept for them
         try:
             with self.db.session() as session:
                 if self._seen_before(session, event):
-                    return []
+                    return Answer(None, [])
                 person = self._who(session, event)
                 if person is None:
                     return self._stranger(session, event)
+                person_id = person.id
                 ctx = self._ctx(session, person, event)
                 if refused:
                     ctx.audit("text.refused", reason=refused)
@@ -105,11 +115,12 @@ class Core:
                 else:
                     self._route(ctx, event)
                 self._audit_refusal(ctx, event)
-                return ctx.replies
+                return Answer(person_id, ctx.replies)
         except Exception:
             # Nothing was written (the transaction rolled back); tell the person, keep going.
             log.exception("event failed: platform=%s action=%s", event.platform, event.action)
-            return [Message(self._fallback_translator(event)("error.internal"))]
+            failed = Message(self._fallback_translator(event)("error.internal"))
+            return Answer(person_id, [failed])
 
     def fill_form(
         self, event: Event, form_name: str, texts: dict[str, str], opened: Opened
@@ -129,11 +140,11 @@ class Core:
             if refused:
                 ctx.audit("text.refused", reason=sorted(refused.values())[0], form=form_name)
                 errors = {name: ctx.t(key, max=inbound.TEXT_MAX) for name, key in refused.items()}
-                return FormResult(errors, [])
+                return FormResult(errors, Answer(person.id, []))
             errors = fill(ctx, form, texts, opened)
             if ctx.shown_drafts:  # its summary is what the person has in front of them now
                 self._set_aside(ctx)
-            return FormResult(errors, ctx.replies)
+            return FormResult(errors, Answer(person.id, ctx.replies))
 
     def close_form(self, event: Event, form_name: str, opened: Opened) -> None:
         """A whole form's modal closed without being sent (see `closed`)."""
@@ -191,7 +202,7 @@ class Core:
             identity.platform_locale = event.platform_locale
         return identity.person
 
-    def _stranger(self, session: Session, event: Event) -> list[Message]:
+    def _stranger(self, session: Session, event: Event) -> Answer:
         command, argument = split_command(event.text or "")
         if command is None and is_code(argument):  # the code alone, pasted from the invitation
             command = "link"
@@ -202,15 +213,16 @@ class Core:
                 person = link_identity(session, event, argument, self.clock(), valid_for)
             except LinkRefused as refused:
                 self._audit_stranger(session, event, "link.refused")
-                return [Message(t(f"link.{refused.reason}"))]
+                return Answer(None, [Message(t(f"link.{refused.reason}"))])
             # What waited for them in the outbox is theirs on this platform now: wake it.
             announce(session, OUTBOX)
             t = translator_for(session, person, self.policy, event.platform_locale)
-            return [Message(t("link.welcome", name=person.name) + "\n\n" + t("help.hint"))]
+            welcome = t("link.welcome", name=person.name) + "\n\n" + t("help.hint")
+            return Answer(person.id, [Message(welcome)])
         # How to link differs by platform (Slack users cannot type a bare /start).
         self._audit_stranger(session, event, "stranger.refused")
         key = f"stranger.{event.platform}"
-        return [Message(t(key if t.has(key) else "stranger"))]
+        return Answer(None, [Message(t(key if t.has(key) else "stranger"))])
 
     def _audit_stranger(self, session: Session, event: Event, action: str) -> None:
         """Someone not linked tried something: kept with their platform id, never their words."""

@@ -97,6 +97,15 @@ class Message:
         )
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The core's answer to one event: the person it is for (None for a stranger, who is
+    still one) and what to show them."""
+
+    person_id: int | None
+    replies: list[Message]
+
+
 def rows(*buttons: Button, per_row: int = 3) -> tuple[tuple[Button, ...], ...]:
     """Lay buttons out a few to a row, as a phone screen fits them."""
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))

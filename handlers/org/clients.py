@@ -101,7 +101,14 @@ def client_named(session: Session, name: str) -> Client | None:
 
 
 def client_choices(ctx: Ctx, data: Data) -> list[Choice]:
-    return [Choice(f"c:{c.id}", c.name, literal=True) for c in own_clients(ctx.session, ctx.person)]
+    """The person's clients; and a new one already typed into this form, so it reads back by
+    its name ("苏北重工(新客户)"), not as the form stores it, and is one tap to keep."""
+    choices = [
+        Choice(f"c:{c.id}", c.name, literal=True) for c in own_clients(ctx.session, ctx.person)
+    ]
+    if str(data.get("client", "")).startswith("n:"):
+        choices.append(Choice(data["client"], client_label(ctx, data), literal=True))
+    return choices
 
 
 def client_reader(taken: str) -> Callable[[Ctx, Data, str], str]:

@@ -28,6 +28,7 @@ from handlers.engine.forms.model import (
     Step,
     answered,
 )
+from handlers.engine.forms.readers import clean_text
 from handlers.engine.i18n import N_
 from handlers.org.clients import (
     REGION_STEP,
@@ -37,7 +38,7 @@ from handlers.org.clients import (
     keep_contact,
     submitted_client,
 )
-from handlers.reception import after_approval
+from handlers.reception import after_approval, quick
 from handlers.reception.card import (
     CHANGES,
     budget,
@@ -48,6 +49,7 @@ from handlers.reception.card import (
 from storage.models import Reception
 
 FORM_NAME = "rcp"
+QUICK = "@quick"  # the answers read from `/reception <one line>`, in the draft's context
 HOTEL_PAYERS = ("guest", "company")
 
 
@@ -302,6 +304,8 @@ STEPS = (
 
 def summary(ctx: Ctx, data: Data) -> str:
     text = reception_summary(ctx.session, ctx.policy, data, ctx.t, ctx.tz)
+    if data.get(QUICK):  # which answers came from the one line, to be checked the more
+        text += "\n" + ctx.t("rcp.quick.marked", fields=quick.fields(ctx, FORM, data[QUICK]))
     return ctx.t("rcp.summary_title") + "\n" + text
 
 
@@ -374,7 +378,13 @@ FORM = Form(FORM_NAME, N_("rcp.title"), STEPS, summary, submit, still_open=_edit
 
 
 def start(ctx: Ctx, argument: str) -> None:
-    engine.start(ctx, FORM)
+    """`/reception` asks everything; `/reception <one line>` asks only what the line left out,
+    after saying what it read."""
+    read = quick.prefill(ctx, FORM, quick.hear(argument, ctx)) if clean_text(argument) else {}
+    if read:
+        ctx.say("rcp.quick.read", what=quick.what_was_read(ctx, FORM, read))
+        read[QUICK] = list(read)
+    engine.start(ctx, FORM, prefill=read)
 
 
 def guests_left(ctx: Ctx, reception: Reception) -> bool:

@@ -6,16 +6,14 @@ outcome, the visit's day and a next step with its due day, as far as the line sa
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from handlers.engine.forms.model import also
 from handlers.engine.forms.readers import clean_text
-from handlers.engine.i18n import LOCALES, Translator
 from handlers.org.clients import find_client
 from handlers.text.dates.answer import DateNotUnderstood
 from handlers.text.dates.parse import parse_when
+from handlers.text.phrases import SEPARATORS, choice_words, cut, take_words, word_pattern
 from handlers.visits import rules as visit_rules
 from storage.models import Client
 
@@ -34,41 +32,16 @@ _BARE_WEEKDAY = re.compile(
 )
 
 
-def _choice_words(prefix: str, values: Iterable[str]) -> dict[str, str]:
-    """Every way of saying each of a step's choices, in every language (the label and its
-    other words, as the form reads them too), lower-cased → the choice."""
-    words: dict[str, str] = {}
-    for locale in LOCALES:
-        t = Translator(locale)
-        for value in values:
-            label = f"{prefix}.{value}"
-            words |= {word.lower(): value for word in (t(label), *also(t, label))}
-    return words
-
-
-_SEP = r"\s,，、;；。!！"
-
-
-def _word_pattern(words: Iterable[str], whole: bool = False) -> re.Pattern[str]:
-    """Any of the words, the longest tried first at each place in the line. English words
-    stand between word boundaries; a Chinese one, with `whole`, must be a phrase of its own
-    (between spaces or punctuation), so 回访 in 下周五回访 stays the next step's word."""
-    ordered = sorted(words, key=lambda w: -len(w))
-    cjk = rf"(?<![^{_SEP}]){{}}(?![^{_SEP}])" if whole else "{}"
-    parts = [rf"\b{re.escape(w)}\b" if w.isascii() else cjk.format(re.escape(w)) for w in ordered]
-    return re.compile("|".join(parts), re.IGNORECASE)
-
-
-_OUTCOME_OF = _choice_words("visit.outcome", visit_rules.OUTCOMES)
-_OUTCOME = _word_pattern(_OUTCOME_OF)
-_KIND_OF = _choice_words("visit.kind", visit_rules.KINDS)
-_KIND = _word_pattern(_KIND_OF, whole=True)
-_PURPOSE_OF = _choice_words("visit.purpose", visit_rules.PURPOSES)
-_PURPOSE = _word_pattern(_PURPOSE_OF, whole=True)
+_OUTCOME_OF = choice_words("visit.outcome", visit_rules.OUTCOMES)
+_OUTCOME = word_pattern(_OUTCOME_OF)
+_KIND_OF = choice_words("visit.kind", visit_rules.KINDS)
+_KIND = word_pattern(_KIND_OF, whole=True)
+_PURPOSE_OF = choice_words("visit.purpose", visit_rules.PURPOSES)
+_PURPOSE = word_pattern(_PURPOSE_OF, whole=True)
 # "见了张经理", "拜访了王总": a contact right after a meeting word that begins a phrase.
 _ZH_CONTACT = re.compile(
-    rf"(?<![^{_SEP}])(?:见了|见到了|见到|会见了|会见|拜访了|约见了|约见|面见了|面见|见)"
-    rf"\s*([^{_SEP}]{{1,12}}?)(?=[{_SEP}]|$|谈|聊|沟通|交流)"
+    rf"(?<![^{SEPARATORS}])(?:见了|见到了|见到|会见了|会见|拜访了|约见了|约见|面见了|面见|见)"
+    rf"\s*([^{SEPARATORS}]{{1,12}}?)(?=[{SEPARATORS}]|$|谈|聊|沟通|交流)"
 )
 # "met Zhang", "met with John Smith", "saw Mr. Li": names are capitalised.
 _EN_CONTACT = re.compile(
@@ -106,18 +79,14 @@ def parse_quick(text: str, clients: list[Client], now: datetime, lang: str) -> Q
     the next step's due day, with the words beside it as the step."""
     rest = " " + clean_text(text) + " "
     client, rest = _quick_client(rest, clients)
-    found, rest = _quick_words(rest, _OUTCOME, _OUTCOME_OF, 1)
+    found, rest = take_words(rest, _OUTCOME, _OUTCOME_OF, 1)
     outcome = found[0] if found else None
-    found, rest = _quick_words(rest, _KIND, _KIND_OF, 1)
+    found, rest = take_words(rest, _KIND, _KIND_OF, 1)
     kind = found[0] if found else None
-    purposes, rest = _quick_words(rest, _PURPOSE, _PURPOSE_OF, len(visit_rules.PURPOSES))
+    purposes, rest = take_words(rest, _PURPOSE, _PURPOSE_OF, len(visit_rules.PURPOSES))
     contact, rest = _quick_contact(rest)
     visited_on, next_due, next_step = _quick_days(rest, now, lang)
     return Quick(client, contact, kind, tuple(purposes), outcome, next_step, next_due, visited_on)
-
-
-def _cut(text: str, start: int, end: int) -> str:
-    return text[:start] + " " + text[end:]
 
 
 def _quick_client(text: str, clients: list[Client]) -> tuple[Client | None, str]:
@@ -125,7 +94,7 @@ def _quick_client(text: str, clients: list[Client]) -> tuple[Client | None, str]
     for client in sorted(clients, key=lambda c: -len(c.name)):
         at = lowered.find(client.name.lower())
         if at >= 0:
-            return client, _cut(text, at, at + len(client.name))
+            return client, cut(text, at, at + len(client.name))
     head = _SEGMENTS.split(text.strip(), maxsplit=1)[0]
     for pattern in (_ZH_CONTACT, _EN_CONTACT):
         found = pattern.search(head)
@@ -137,22 +106,8 @@ def _quick_client(text: str, clients: list[Client]) -> tuple[Client | None, str]
         match = find_client(clients, guess)
         if match is not None:
             at = text.find(guess)
-            return match, _cut(text, at, at + len(guess))
+            return match, cut(text, at, at + len(guess))
     return None, text
-
-
-def _quick_words(
-    text: str, pattern: re.Pattern[str], meaning: dict[str, str], most: int
-) -> tuple[list[str], str]:
-    """Up to `most` different choices said in the line, in the order said; each word read is
-    cut out, so it is not read again as a contact or a next step."""
-    found: list[str] = []
-    while len(found) < most and (match := pattern.search(text)):
-        value = meaning[match.group(0).lower()]
-        if value not in found:
-            found.append(value)
-        text = _cut(text, match.start(), match.end())
-    return found, text
 
 
 def _quick_contact(text: str) -> tuple[str | None, str]:
@@ -160,7 +115,7 @@ def _quick_contact(text: str) -> tuple[str | None, str]:
     if not found:
         return None, text
     first = min(found, key=lambda m: m.start())
-    return first.group(1).strip(), _cut(text, first.start(), first.end())
+    return first.group(1).strip(), cut(text, first.start(), first.end())
 
 
 def _quick_days(text: str, now: datetime, lang: str) -> tuple[date | None, date | None, str | None]:

@@ -16,7 +16,7 @@ class OutboxMessage(Base):
 
     Written in the same transaction as the change that causes it; `key` makes a repeated
     cause enqueue nothing new. It names a person, not a platform: the adapter of the platform
-    they were seen on last delivers it when it is due (bot/outbox.py:claim), so what waited
+    they were seen on last delivers it when it is due (handlers/outbox.py:claim), so what waited
     for someone not linked yet goes out when they link.
     """
 

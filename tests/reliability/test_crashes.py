@@ -14,10 +14,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.outbox import LEASE
 from handlers.engine.context import enqueue
 from handlers.engine.core import Core
 from handlers.engine.messages import Message
+from handlers.outbox import LEASE
 from storage.db import Database
 from storage.models import Identity, OutboxMessage, Person, utcnow
 from tests.reliability.driver import draft_state

@@ -206,7 +206,7 @@ def test_two_processes_decide_once_and_drain_the_outbox_without_overlap(core: Co
             select(func.count()).select_from(ApprovalStep).where(ApprovalStep.state == "pending")
         )
     # The cards shown to the two deciders before the decision were dropped unsent, for the
-    # later rows that show them decided (bot/outbox.py); everything else was claimed.
+    # later rows that show them decided (handlers/outbox.py); everything else was claimed.
     rows = [row for row in every if row.failed_at is None]
     assert len(every) - len(rows) == 2
     assert sorted(claimed) == sorted(row.id for row in rows)  # none left behind

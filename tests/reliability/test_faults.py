@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-import bot.outbox
-from bot.outbox import LEASE
+import handlers.outbox
 from bot.slack import SlackBot
 from handlers.engine.messages import Message
+from handlers.outbox import LEASE
 from storage.db import Database
 from storage.models import OutboxMessage
 from tests.reliability.driver import ZH_PEOPLE, file_reception
@@ -146,7 +146,7 @@ async def test_queued_messages_wait_out_an_outage_and_go_once(
 
 def database_away_for_one_mark(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """The next `mark_sent` fails as if the database had gone; `["left"]` turns 0 once it has."""
-    mark_sent = bot.outbox.mark_sent
+    mark_sent = handlers.outbox.mark_sent
     down = {"left": 1}
 
     def mark_sent_while_down(db: Database, pending_id: int, now: datetime) -> None:
@@ -155,7 +155,7 @@ def database_away_for_one_mark(monkeypatch: pytest.MonkeyPatch) -> dict[str, int
             raise OperationalError("UPDATE outbox", {}, Exception("server closed the connection"))
         mark_sent(db, pending_id, now)
 
-    monkeypatch.setattr(bot.outbox, "mark_sent", mark_sent_while_down)
+    monkeypatch.setattr(handlers.outbox, "mark_sent", mark_sent_while_down)
     return down
 
 

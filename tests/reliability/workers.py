@@ -9,7 +9,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot import outbox
+from handlers import outbox
 from handlers.engine.core import CONSOLE, Core
 from handlers.engine.features import FEATURES
 from handlers.engine.messages import Event

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot import outbox
+from handlers import outbox
 from handlers import schedule as scheduler
 from handlers.engine.messages import Attachment, Button, Message, rows
 from handlers.rules.policy.schema import Policy

@@ -1,4 +1,5 @@
-"""Delivering queued messages: claim, send through an adapter, mark sent.
+"""The outbox's bookkeeping, for every adapter: claim what is due, mark it sent or failed,
+and remember where each card was shown.
 
 Claims are leases: a claimed row is hidden for `LEASE` and marked sent after the platform
 accepted it, so a process that dies mid-send leaves the row to be sent again later rather
@@ -14,18 +15,18 @@ the card as it stands (a decided request's outcome, never its old buttons).
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from handlers.engine.context import enqueue
 from handlers.engine.core import CONSOLE
 from handlers.engine.messages import Message
 from storage.db import Database
-from storage.models import DeliveredCard, Identity, OutboxMessage
+from storage.models import DeliveredCard, Identity, OutboxMessage, Person
 
 LEASE = timedelta(minutes=2)
 GIVE_UP_AFTER = 8
@@ -37,26 +38,7 @@ class Pending:
     person_id: int
     chat_id: str | None  # the recipient's chat on this platform (None on the console)
     message: Message
-    parts_sent: int  # of its parts, those an earlier try delivered (see `Parts`)
-
-
-@dataclass
-class Parts:
-    """How many parts of a message (its text pieces, then its file) the platform has taken,
-    counted as each is taken. An outbox row keeps the count (`record`), so a retry sends only
-    the rest: a file that would not upload does not send the text again."""
-
-    taken: int = 0
-    record: Callable[[int], Awaitable[None]] | None = None
-
-    def due(self, number: int) -> bool:
-        """Whether part `number` (from 1) is still to send."""
-        return number > self.taken
-
-    async def took(self, number: int, total: int) -> None:
-        self.taken = number
-        if self.record is not None and number < total:  # the last: the row is marked sent
-            await self.record(number)
+    parts_sent: int  # of its parts, those an earlier try delivered (see `bot.adapter.Parts`)
 
 
 def claim(db: Database, platform: str, now: datetime, limit: int = 50) -> list[Pending]:
@@ -227,21 +209,23 @@ def copies_of(db: Database, card: str, person_id: int, platform: str) -> list[tu
         ]
 
 
-class SentMarks:
-    """Rows a platform accepted, waiting to be marked sent. One the database would not take
-    stays here and is marked before anything is claimed again, so its lease ending cannot
-    send it twice."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._unmarked: dict[int, datetime] = {}
-
-    async def sent(self, pending_id: int, at: datetime) -> None:
-        self._unmarked[pending_id] = at
-        await self.flush()
-
-    async def flush(self) -> None:
-        while self._unmarked:
-            pending_id, sent_at = next(iter(self._unmarked.items()))
-            await asyncio.to_thread(mark_sent, self.db, pending_id, sent_at)
-            self._unmarked.pop(pending_id, None)  # another chat's delivery may have marked it
+def keep(
+    db: Database,
+    person_id: int,
+    messages: list[Message],
+    first_parts_sent: int,
+    now: datetime,
+    retry_in: timedelta,
+) -> None:
+    """Replies a platform did not take go to the outbox, in order, to be sent by the next
+    passes from `now + retry_in` — the answer was saved, so its replies must not be lost; of
+    the first, only the parts the platform did not take."""
+    with db.session() as session:
+        person = session.get(Person, person_id)
+        if person is None:
+            return
+        for number, message in enumerate(messages):
+            key = f"kept:{uuid.uuid4().hex}"
+            row = enqueue(session, person, message, key, now, not_before=now + retry_in)
+            if row is not None and number == 0:
+                row.parts_sent = first_parts_sent
