@@ -1,15 +1,16 @@
 """The Feishu (Lark) adapter: Feishu's callbacks <-> the platform-neutral core.
 
-A translator, nothing more, written in the shape `bot/slack.py` has today (the adapter base
-had not landed): a private chat's text goes to the core; `/reception` (and the other forms'
+A translator, nothing more, on the adapter base (`bot.adapter.LiveAdapter`: showing the
+core's answer to the person it is for, card copies, keeping a failed reply, the outbox): a
+private chat's text goes to the core; `/reception` (and the other forms'
 commands) opens the form as one card form, checked by `Core.fill_form` on Submit — errors
 come back as the same card with the reasons under the fields, nothing saved until it is
 valid; a card button sends its action to the core; every reply goes to the person by
-open_id. Messages for other people come from the outbox (`DeliveryLoop`).
+open_id.
 
 Callbacks arrive by the long connection (`ws.LongConnection`) or over HTTP at EVENTS_PATH
 (`callback.open_callback` checks them; a refusal is audited and answered without a word of
-why). Either way the same `answer` takes the callback's JSON. A card action is answered
+why). Either way `on_callback` takes the callback's JSON. A card action is answered
 within Feishu's 3 seconds: a button at once (its work goes on in a tracked task), a form's
 Submit with the card it turns into. Redeliveries act once: the core drops an event id it has
 seen (the callback header's `event_id`).
@@ -21,9 +22,9 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -31,18 +32,16 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
-from bot.delivery_loop import DeliveryLoop
+from bot.adapter import LiveAdapter, Parts, Spot
 from bot.feishu.callback import URL_CHECK, Refused, serve_callbacks
 from bot.feishu.cards import Card, form_card, message_card, read_form, typed_again
-from bot.feishu.send import SEND_ERRORS, PressTokens, Sender
+from bot.feishu.send import SEND_ERRORS, FeishuError, PressTokens, Sender
 from bot.slack import FORMS_OF_COMMANDS, Profile, edited_form, started_form
-from handlers.engine.context import Ctx, audit_refused_request, enqueue, translator_for
+from handlers.engine.context import Ctx, audit_refused_request, translator_for
 from handlers.engine.core import Core, split_command
 from handlers.engine.forms.drafts import load_draft
 from handlers.engine.forms.model import Form, FormAction
-from handlers.engine.i18n import Translator, choose_locale
-from handlers.engine.messages import Event, Message
+from handlers.engine.messages import Answer, Event, Message
 from storage.models import DeliveredCard, Identity, Person, utcnow
 
 log = logging.getLogger(__name__)
@@ -51,6 +50,7 @@ PLATFORM = "feishu"
 ANSWER_SECONDS = 2.5  # a form's Submit is checked before Feishu's 3 s run out
 PATCH_FOR = timedelta(days=14)  # Feishu updates a card message for 14 days after it was sent
 RETRY_IN = timedelta(minutes=1)
+GONE = (230011,)  # the message was recalled or deleted
 
 
 def raw_card(built: Card) -> dict[str, Any]:
@@ -64,31 +64,32 @@ def person_of(session: Session, open_id: str) -> Person | None:
     return identity.person if identity and identity.person.active else None
 
 
-class FeishuBot:
+class FeishuBot(LiveAdapter):
+    """Feishu's callbacks to the core; showing and delivering is the adapter base's."""
+
+    platform = PLATFORM
+    keep_on = SEND_ERRORS
+    keep_for = RETRY_IN
+
     def __init__(
         self,
         core: Core,
         sender: Sender,
         locale: str,
-        tick_seconds: float = 5.0,
         forms: Mapping[str, str] = FORMS_OF_COMMANDS,
     ) -> None:
-        self.core = core
+        super().__init__(core)
         self.sender = sender
         self.locale = locale  # Feishu's events carry no user language: the platform's (zh / en)
         self.forms = forms
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._delivering = asyncio.Lock()
-        self._stopping = False
-        self._marks = outbox.SentMarks(core.db)
-        self._tokens = PressTokens()
-        self.outbox = DeliveryLoop(core.db, self.deliver, tick_seconds, name="feishu-outbox")
+        self.tokens = PressTokens()
+        self.listen()  # what an event queued goes out as soon as it commits
 
     # ---------------------------------------------------------------- running
 
     async def start_http(self, host: str, port: int, encrypt_key: str, token: str) -> web.AppRunner:
         """Serve the callback URL; port 0 picks a free one (see `runner.addresses`)."""
-        return await serve_callbacks(host, port, encrypt_key, token, self.answer, self._audit)
+        return await serve_callbacks(host, port, encrypt_key, token, self.on_callback, self._audit)
 
     def _audit(self, remote: str | None, refused: Refused) -> None:
         with self.core.db.session() as session:
@@ -96,31 +97,9 @@ class FeishuBot:
                 session, self.core.clock(), PLATFORM, refused.status, remote, refused.reason
             )
 
-    async def stop(self) -> None:
-        """After callbacks stopped: finish their work and the message being sent."""
-        self._stopping = True
-        await self.outbox.stop()
-        await self.idle()
-
-    def _later(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(self._logged(work))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    @staticmethod
-    async def _logged(work: Coroutine[Any, Any, None]) -> None:
-        try:
-            await work
-        except Exception:
-            log.exception("feishu work failed")
-
-    async def idle(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks))
-
     # ---------------------------------------------------------------- callbacks
 
-    async def answer(self, data: dict[str, Any]) -> dict[str, Any]:
+    async def on_callback(self, data: dict[str, Any]) -> dict[str, Any]:
         """Any callback (HTTP or the long connection), opened: what to answer Feishu."""
         if data.get("type") == URL_CHECK:
             return {"challenge": data.get("challenge", "")}
@@ -128,7 +107,7 @@ class FeishuBot:
         kind, event_id = header.get("event_type"), header.get("event_id")
         try:
             if kind == "im.message.receive_v1":
-                self._later(self._message(event, event_id))
+                self.later(self._message(event, event_id))
             elif kind == "card.action.trigger":
                 return await self._card_action(event, event_id)
         except (KeyError, TypeError, AttributeError, ValueError):
@@ -140,8 +119,7 @@ class FeishuBot:
         open_id = event["sender"]["sender_id"]["open_id"]
         message = event["message"]
         if message.get("chat_type") != "p2p":
-            t = self._translator()
-            note = Message(t("feishu.private_only"))
+            note = Message(self.stranger_translator(self.locale)("feishu.private_only"))
             await self.sender.post(message["chat_id"], note, f"{event_id}:p2p", "chat_id")
             return
         text = None
@@ -157,8 +135,7 @@ class FeishuBot:
             )
         if given is None:
             return
-        replies = await asyncio.to_thread(self.core.handle, given)
-        await self._reply(open_id, replies)
+        await self._reply(open_id, await asyncio.to_thread(self.core.answer, given))
 
     async def _card_action(self, event: dict[str, Any], event_id: str | None) -> dict[str, Any]:
         open_id = event["operator"]["open_id"]
@@ -167,8 +144,8 @@ class FeishuBot:
         if action.get("form_value") is not None:
             return await self._submit(open_id, value, action["form_value"], event_id)
         pressed = str(event["context"]["open_message_id"])
-        self._tokens.put(pressed, str(event["token"]))
-        self._later(self._press(open_id, str(value.get("a", "")), pressed, event_id))
+        self.tokens.put(pressed, str(event["token"]))
+        self.later(self._press(open_id, str(value.get("a", "")), pressed, event_id))
         return {}
 
     async def _press(self, open_id: str, action: str, pressed: str, event_id: str | None) -> None:
@@ -180,11 +157,12 @@ class FeishuBot:
             given = await self._as_card_form(event, opening)
         if given is None:
             return
-        replies = await asyncio.to_thread(self.core.handle, given)
-        begun = started_form(replies)  # a button that begins a form (a rejection's reason)
+        answer = await asyncio.to_thread(self.core.answer, given)
+        begun = started_form(answer.replies)  # a button that begins a form (a rejection's reason)
         if begun and await self._open_form(open_id, begun, None):
-            replies = [m for m in replies if m.meta.get("form") != begun]
-        await self._reply(open_id, replies, pressed)
+            kept = [m for m in answer.replies if m.meta.get("form") != begun]
+            answer = Answer(answer.person_id, kept)
+        await self._reply(open_id, answer, pressed)
 
     async def _submit(
         self, open_id: str, value: dict[str, Any], form_value: dict[str, Any], event_id: str | None
@@ -196,7 +174,7 @@ class FeishuBot:
             return {}
         event = self._event(open_id, event_id=event_id)
         profile = await asyncio.to_thread(self._profile, open_id)
-        t = profile.t if profile else self._translator()  # said in the person's language
+        t = profile.t if profile else self.stranger_translator(self.locale)  # their language
         work = asyncio.ensure_future(
             asyncio.to_thread(
                 self.core.fill_form, event, submitted.form, submitted.texts, submitted.opened
@@ -205,7 +183,7 @@ class FeishuBot:
         try:
             result = await asyncio.wait_for(asyncio.shield(work), ANSWER_SECONDS)
         except TimeoutError:
-            self._later(self._late_result(open_id, work))
+            self.later(self._late_result(open_id, work))
             return {"toast": {"type": "info", "content": t("feishu.form.checking")}}
         except Exception:
             log.exception("card form %s failed for %s", submitted.form, open_id)
@@ -220,13 +198,13 @@ class FeishuBot:
                 result.errors,
             )
             return raw_card(again) if again else {}
-        self._later(self._reply(open_id, result.replies))
+        self.later(self._reply(open_id, result.answer))
         return raw_card(message_card(Message(t("feishu.form.sent"))))
 
     async def _late_result(self, open_id: str, work: asyncio.Future[Any]) -> None:
         result = await work
-        errors = list(result.errors.values())
-        await self._reply(open_id, [Message("\n".join(errors))] if errors else result.replies)
+        errors = [Message("\n".join(result.errors.values()))] if result.errors else []
+        await self._reply(open_id, Answer(result.answer.person_id, errors or result.replies))
 
     async def _as_card_form(
         self, event: Event, opening: Callable[[], Awaitable[bool]]
@@ -285,9 +263,6 @@ class FeishuBot:
     def _event(self, open_id: str, **what: Any) -> Event:
         return Event(PLATFORM, open_id, chat_id=open_id, platform_locale=self.locale, **what)
 
-    def _translator(self) -> Translator:
-        return Translator(choose_locale(None, self.locale, self.core.policy.org.default_locale))
-
     def _profile(self, open_id: str) -> Profile | None:
         with self.core.db.session() as session:
             person = person_of(session, open_id)
@@ -298,116 +273,45 @@ class FeishuBot:
 
     # ---------------------------------------------------------------- sending
 
-    async def _reply(
-        self, open_id: str, replies: list[Message], pressed: str | None = None
-    ) -> None:
-        """The core's answers to the person acting; one Feishu would not take goes to the
-        outbox, to be sent later rather than lost."""
-        if not replies:
-            return
-        profile = await asyncio.to_thread(self._profile, open_id)
-        person_id = profile.person_id if profile else None
-        for message in replies:
-            try:
-                await self._send(person_id, open_id, message, uuid.uuid4().hex, pressed)
-            except SEND_ERRORS:
-                log.exception("reply to %s not sent; kept in the outbox", open_id)
-                if person_id is not None:
-                    await asyncio.to_thread(self._keep, person_id, message)
+    async def _reply(self, open_id: str, answer: Answer, pressed: str | None = None) -> None:
+        if answer.replies:
+            await self.answer(answer, open_id, (open_id, pressed) if pressed else None)
 
-    def _keep(self, person_id: int, message: Message) -> None:
-        now = self.core.clock()
+    async def send(self, chat: str, message: Message, parts: Parts) -> str | None:
+        """Post to a person by open_id; an outbox row's key as the uuid, so a retry after a
+        lost answer is shown once (Feishu takes one message per uuid for an hour)."""
+        if not parts.due(1):
+            return None
+        sent = await self.sender.post(chat, message, parts.key or uuid.uuid4().hex)
+        await parts.took(1, 1)  # a file is not sent: its message's text is (see RELIABILITY)
+        return sent
+
+    async def edit(self, spot: Spot, message: Message) -> None:
+        """A card pressed lately: with its callback's token; else by PATCH while Feishu allows
+        (14 days, by its clock: when the copy was noted); older: the new state as a message."""
+        chat, message_id = spot
+        card = message_card(message)
+        token = self.tokens.take(message_id)
+        try:
+            if token is not None:
+                await self.sender.update_pressed(token, card)
+            elif utcnow() - await asyncio.to_thread(self._shown_at, message_id) < PATCH_FOR:
+                await self.sender.patch(message_id, card)
+            else:
+                await self.sender.post(chat, message, uuid.uuid4().hex)
+        except FeishuError as error:
+            if error.code not in GONE:
+                raise
+            log.info("card %s is gone; not updated", message_id)  # recalled by someone
+
+    def _shown_at(self, message_id: str) -> datetime:
         with self.core.db.session() as session:
-            person = session.get(Person, person_id)
-            if person is not None:
-                key = f"feishu:kept:{uuid.uuid4().hex}"
-                enqueue(session, person, message, key, now, not_before=now + RETRY_IN)
-
-    async def _send(
-        self,
-        person_id: int | None,
-        open_id: str,
-        message: Message,
-        uuid_: str,
-        pressed: str | None = None,
-    ) -> None:
-        """Post a message, or update every copy of its card (`replace`) — or without a card the
-        pressed message: one pressed lately with its callback's token, the others by PATCH
-        while Feishu allows (14 days), else with a new message."""
-        db = self.core.db
-        if message.replace:
-            copies: list[tuple[str, str, Any]] = []
-            if message.card and person_id is not None:
-                copies = await asyncio.to_thread(self._copies, message.card, person_id)
-            elif pressed is not None:
-                copies = [(open_id, pressed, None)]
-            updated = message_card(message)
-            for _, message_id, shown_at in copies:
-                token = self._tokens.take(message_id)
-                if token is not None:
-                    await self.sender.update_pressed(token, updated)
-                elif (
-                    shown_at is None or utcnow() - shown_at < PATCH_FOR
-                ):  # Feishu's clock, not ours
-                    await self.sender.patch(message_id, updated)
-                else:  # too old to update: the card's new state as a new message
-                    await self.sender.post(open_id, message, f"{uuid_}:{message_id}"[:50])
-            if message.settles and message.card and person_id is not None:
-                await asyncio.to_thread(outbox.forget_card, db, message.card, person_id, PLATFORM)
-            if copies or message.settles:
-                return
-        posted = await self.sender.post(open_id, message, uuid_)
-        if message.card and person_id is not None:
-            await asyncio.to_thread(
-                outbox.remember_card, db, message.card, person_id, PLATFORM, open_id, posted
-            )
-
-    def _copies(self, card: str, person_id: int) -> list[tuple[str, str, Any]]:
-        """Where a card was shown, and when (`outbox.copies_of` with the age Feishu asks)."""
-        with self.core.db.session() as session:
-            return [
-                (c.chat_id, c.message_id, c.created_at)
-                for c in session.scalars(
-                    select(DeliveredCard).where(
-                        DeliveredCard.card == card,
-                        DeliveredCard.person_id == person_id,
-                        DeliveredCard.platform == PLATFORM,
-                    )
+            shown = session.scalars(
+                select(DeliveredCard.created_at).where(
+                    DeliveredCard.platform == PLATFORM, DeliveredCard.message_id == message_id
                 )
-            ]
+            ).first()
+        return shown or utcnow()  # a pressed message never noted: just shown
 
-    async def deliver(self) -> None:
-        """Send what the outbox holds for people on Feishu, each chat in order."""
-        async with self._delivering:
-            await self._marks.flush()
-            while not self._stopping and (
-                batch := await asyncio.to_thread(
-                    outbox.claim, self.core.db, PLATFORM, self.core.clock()
-                )
-            ):
-                by_chat: dict[str | None, list[outbox.Pending]] = {}
-                for pending in batch:
-                    by_chat.setdefault(pending.chat_id, []).append(pending)
-                left = await asyncio.gather(*(self._deliver_to(rows) for rows in by_chat.values()))
-                unsent = [row for rows in left for row in rows]
-                await asyncio.to_thread(outbox.release, self.core.db, unsent, self.core.clock())
-
-    async def _deliver_to(self, rows: list[outbox.Pending]) -> list[int]:
-        db = self.core.db
-        for number, pending in enumerate(rows):
-            if self._stopping:
-                return [row.id for row in rows[number:]]
-            now = self.core.clock()
-            try:
-                if pending.chat_id is None:
-                    raise ValueError("linked, but never reached us from Feishu")
-                # The row's id as uuid: a send retried after a lost answer is shown once.
-                await self._send(
-                    pending.person_id, pending.chat_id, pending.message, f"vd-{pending.id}"
-                )
-            except SEND_ERRORS:
-                log.exception("outbox %s not sent; retrying later", pending.id)
-                await asyncio.to_thread(outbox.mark_failed, db, pending.id, now, RETRY_IN)
-                continue
-            await self._marks.sent(pending.id, now)
-        return []
+    def retry_in(self, error: Exception | None) -> timedelta:
+        return RETRY_IN

@@ -87,7 +87,7 @@ async def serve(app: App, webhook: str | None = None) -> None:
     domain = settings.feishu_domain
     client = api_client(app_id, secret, domain)
     await check_credentials(client, app_id, secret, domain)
-    bot = FeishuBot(app.core, Sender(client, app_id), locale_of(domain), settings.tick_seconds)
+    bot = FeishuBot(app.core, Sender(client, app_id), locale_of(domain))
     stop: Callable[[], Awaitable[None]] | None = None
     try:
         if settings.feishu_listen:
@@ -103,14 +103,14 @@ async def serve(app: App, webhook: str | None = None) -> None:
             log.info("feishu: callbacks at http://%s:%s%s", host, port, EVENTS_PATH)
         else:
             connection = LongConnection(
-                app_id, secret, domain, bot.answer, asyncio.get_running_loop()
+                app_id, secret, domain, bot.on_callback, asyncio.get_running_loop()
             )
             connection.start()
             stop = connection.stop
             log.info("feishu: long connection started")
-        bot.outbox.start()
-        await asyncio.Event().wait()  # until cancelled (SIGTERM, SIGINT)
+        await bot.run_outbox(settings.tick_seconds)  # until cancelled (SIGTERM, SIGINT)
     finally:
         if stop is not None:
             await stop()
-        await bot.stop()
+        await bot.stop_delivering()
+        bot.close()

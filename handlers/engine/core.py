@@ -130,7 +130,7 @@ class Core:
         event = inbound.bounded(event)
         with self.db.session() as session:
             if self._seen_before(session, event):  # a Submit delivered again: filled once
-                return FormResult({}, [])
+                return FormResult({}, Answer(None, []))
             person = self._who(session, event)
             form = self.forms.get(form_name)
             if person is None or form is None:

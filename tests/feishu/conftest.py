@@ -112,8 +112,8 @@ class FakeFeishu:
         return answer
 
     async def settle(self) -> None:
-        """Wait for the bot's work and deliver the outbox it filled (as Telegram's harness:
-        in a running bot the DeliveryLoop wakes on the commit)."""
+        """Wait for the bot's work (the outbox passes its commits woke among it), then one more
+        pass for rows whose time came as the test moved the clock."""
         await self.bot.idle()
         await self.bot.deliver()
         await self.bot.idle()
@@ -240,6 +240,7 @@ async def bot(core: Core, standin: OpenApiStandIn) -> AsyncIterator[FeishuBot]:
     feishu_bot = FeishuBot(core, Sender(client, APP_ID), "zh-CN")
     yield feishu_bot
     await feishu_bot.idle()
+    feishu_bot.close()
 
 
 @pytest.fixture

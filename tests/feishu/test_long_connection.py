@@ -18,7 +18,7 @@ async def test_a_message_and_a_press_over_the_long_connection(
 ) -> None:
     li = await link("李明")
     connection = LongConnection(
-        APP_ID, APP_SECRET, standin.origin, bot.answer, asyncio.get_running_loop()
+        APP_ID, APP_SECRET, standin.origin, bot.on_callback, asyncio.get_running_loop()
     )
     connection.start()  # returns at once: start() blocks in its own thread
     try:
