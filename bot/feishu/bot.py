@@ -2,11 +2,11 @@
 
 A translator, nothing more, on the adapter base (`bot.adapter.LiveAdapter`: showing the
 core's answer to the person it is for, card copies, keeping a failed reply, the outbox): a
-private chat's text goes to the core; `/reception` (and the other forms'
-commands) opens the form as one card form, checked by `Core.fill_form` on Submit — errors
-come back as the same card with the reasons under the fields, nothing saved until it is
-valid; a card button sends its action to the core; every reply goes to the person by
-open_id.
+private chat's text and a card button's action go to the core, saying a whole form can be
+shown there; a form the core opens (`OpenForm`) is drawn from its sheet as one card form,
+checked by `Core.fill_form` on Submit — errors come back as the same card drawn again from
+the sheet with the reasons under the fields, nothing saved until it is valid; every reply
+goes to the person by open_id.
 
 Callbacks arrive by the long connection (`ws.LongConnection`) or over HTTP at EVENTS_PATH
 (`callback.open_callback` checks them; a refusal is audited and answered without a word of
@@ -22,27 +22,23 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.adapter import LiveAdapter, Parts, Spot
 from bot.feishu.callback import URL_CHECK, Refused, serve_callbacks
 from bot.feishu.cards import Card, form_card, message_card, read_form, typed_again
 from bot.feishu.send import SEND_ERRORS, FeishuError, PressTokens, Sender
-from bot.slack import FORMS_OF_COMMANDS, Profile, edited_form, started_form
-from handlers.engine.context import Ctx, audit_refused_request, translator_for
-from handlers.engine.core import Core, split_command
-from handlers.engine.forms.drafts import load_draft
-from handlers.engine.forms.model import Form, FormAction
-from handlers.engine.messages import Answer, Event, Message
-from storage.models import DeliveredCard, Identity, Person, utcnow
+from handlers.engine.context import audit_refused_request
+from handlers.engine.core import Core
+from handlers.engine.forms.sheet import Sheet
+from handlers.engine.messages import Answer, Event, Message, OpenForm
+from storage.models import DeliveredCard, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +47,11 @@ ANSWER_SECONDS = 2.5  # a form's Submit is checked before Feishu's 3 s run out
 PATCH_FOR = timedelta(days=14)  # Feishu updates a card message for 14 days after it was sent
 RETRY_IN = timedelta(minutes=1)
 GONE = (230011,)  # the message was recalled or deleted
+SHEETS_KEPT = 1000  # card forms whose sheets are kept to draw them again around errors
 
 
 def raw_card(built: Card) -> dict[str, Any]:
     return {"card": {"type": "raw", "data": built}}
-
-
-def person_of(session: Session, open_id: str) -> Person | None:
-    identity = session.scalars(
-        select(Identity).where(Identity.platform == PLATFORM, Identity.platform_user == open_id)
-    ).first()
-    return identity.person if identity and identity.person.active else None
 
 
 class FeishuBot(LiveAdapter):
@@ -71,18 +61,14 @@ class FeishuBot(LiveAdapter):
     keep_on = SEND_ERRORS
     keep_for = RETRY_IN
 
-    def __init__(
-        self,
-        core: Core,
-        sender: Sender,
-        locale: str,
-        forms: Mapping[str, str] = FORMS_OF_COMMANDS,
-    ) -> None:
+    def __init__(self, core: Core, sender: Sender, locale: str) -> None:
         super().__init__(core)
         self.sender = sender
         self.locale = locale  # Feishu's events carry no user language: the platform's (zh / en)
-        self.forms = forms
         self.tokens = PressTokens()
+        # The sheet each card form lately sent was drawn from, by message id: a Submit with
+        # errors is drawn again from it (Feishu hands back the answers, not the card).
+        self._sheets: OrderedDict[str, Sheet] = OrderedDict()
         self.listen()  # what an event queued goes out as soon as it commits
 
     # ---------------------------------------------------------------- running
@@ -125,47 +111,65 @@ class FeishuBot(LiveAdapter):
         text = None
         if message.get("message_type") == "text":
             text = str(json.loads(message.get("content") or "{}").get("text", ""))
-        command, rest = split_command(text or "")
-        form = self.forms.get(command or "")
         typed = self._event(open_id, text=text, event_id=event_id, unreadable=text is None)
-        given: Event | None = typed
-        if form and not rest:
-            given = await self._as_card_form(
-                typed, partial(self._open_form, open_id, form, command)
-            )
-        if given is None:
-            return
-        await self._reply(open_id, await asyncio.to_thread(self.core.answer, given))
+        await self._reply(open_id, await self._opened(open_id, typed))
 
     async def _card_action(self, event: dict[str, Any], event_id: str | None) -> dict[str, Any]:
         open_id = event["operator"]["open_id"]
         action = event["action"]
         value = action.get("value") or {}
-        if action.get("form_value") is not None:
-            return await self._submit(open_id, value, action["form_value"], event_id)
         pressed = str(event["context"]["open_message_id"])
+        if action.get("form_value") is not None:
+            return await self._submit(open_id, pressed, value, action["form_value"], event_id)
         self.tokens.put(pressed, str(event["token"]))
         self.later(self._press(open_id, str(value.get("a", "")), pressed, event_id))
         return {}
 
     async def _press(self, open_id: str, action: str, pressed: str, event_id: str | None) -> None:
-        edit = edited_form(action)
         event = self._event(open_id, action=action, event_id=event_id)
-        given: Event | None = event
-        if edit:  # a summary's Edit: the whole form again, as a card form
-            opening = partial(self._open_form, open_id, edit.form, None, edit)
-            given = await self._as_card_form(event, opening)
-        if given is None:
-            return
-        answer = await asyncio.to_thread(self.core.answer, given)
-        begun = started_form(answer.replies)  # a button that begins a form (a rejection's reason)
-        if begun and await self._open_form(open_id, begun, None):
-            kept = [m for m in answer.replies if m.meta.get("form") != begun]
-            answer = Answer(answer.person_id, kept)
-        await self._reply(open_id, answer, pressed)
+        await self._reply(open_id, await self._opened(open_id, event), pressed)
+
+    async def _opened(self, open_id: str, event: Event) -> Answer:
+        """The core's answer to an event in the chat, where a whole form can be shown: a form
+        it opens ends it and is sent as a card form. One that cannot be (too big for a card,
+        not sent) is asked in the chat: its first question, or, when nothing was begun yet,
+        the event answered again as chat."""
+        answer = await asyncio.to_thread(self.core.answer, event)
+        opened = answer.intents[-1] if answer.intents else None
+        if not isinstance(opened, OpenForm) or opened.sheet is None:
+            return answer
+        if await self._send_form(open_id, opened.sheet):
+            return Answer(answer.person_id, answer.intents[:-1])
+        if opened.first is not None:
+            return answer
+        seen = f"{event.event_id}:chat" if event.event_id else None
+        chat = replace(event, whole_forms=False, event_id=seen)
+        return await asyncio.to_thread(self.core.answer, chat)
+
+    async def _send_form(self, open_id: str, sheet: Sheet) -> bool:
+        """Send a sheet as a card form, kept to draw it again around errors; False when it
+        does not fit in a card or was not sent."""
+        built = form_card(sheet)
+        if built is None:
+            log.info("card form %s too big for a card; asked in the chat", sheet.form)
+            return False
+        try:
+            message_id = await self.sender.post_card(open_id, built, uuid.uuid4().hex)
+        except SEND_ERRORS:
+            log.exception("card form %s not sent to %s; asked in the chat", sheet.form, open_id)
+            return False
+        self._sheets[message_id] = sheet
+        while len(self._sheets) > SHEETS_KEPT:
+            self._sheets.popitem(last=False)
+        return True
 
     async def _submit(
-        self, open_id: str, value: dict[str, Any], form_value: dict[str, Any], event_id: str | None
+        self,
+        open_id: str,
+        card_id: str,
+        value: dict[str, Any],
+        form_value: dict[str, Any],
+        event_id: str | None,
     ) -> dict[str, Any]:
         """A card form's Submit: the card again with the reasons, or the card closed and the
         summary sent. Answered in time: a slow check is left to finish and say its outcome."""
@@ -173,8 +177,7 @@ class FeishuBot(LiveAdapter):
         if submitted is None:
             return {}
         event = self._event(open_id, event_id=event_id)
-        profile = await asyncio.to_thread(self._profile, open_id)
-        t = profile.t if profile else self.stranger_translator(self.locale)  # their language
+        t = self.stranger_translator(self.locale)
         work = asyncio.ensure_future(
             asyncio.to_thread(
                 self.core.fill_form, event, submitted.form, submitted.texts, submitted.opened
@@ -189,87 +192,35 @@ class FeishuBot(LiveAdapter):
             log.exception("card form %s failed for %s", submitted.form, open_id)
             return {"toast": {"type": "error", "content": t("error.internal")}}
         if result.errors:
-            again = await asyncio.to_thread(
-                self._form_card,
-                open_id,
-                submitted.form,
-                None,
-                typed_again(form_value),
-                result.errors,
-            )
-            return raw_card(again) if again else {}
+            sheet = self._sheets.get(card_id)
+            typed = typed_again(form_value)
+            again = form_card(sheet, typed, result.errors, t("feishu.form.fix")) if sheet else None
+            if again is None:  # its sheet is gone (a restart): the reasons, the card left as is
+                reasons = "\n".join(result.errors.values())
+                return {"toast": {"type": "error", "content": reasons}}
+            return raw_card(again)
+        self._sheets.pop(card_id, None)
         self.later(self._reply(open_id, result.answer))
         return raw_card(message_card(Message(t("feishu.form.sent"))))
 
     async def _late_result(self, open_id: str, work: asyncio.Future[Any]) -> None:
         result = await work
-        errors = [Message("\n".join(result.errors.values()))] if result.errors else []
-        await self._reply(open_id, Answer(result.answer.person_id, errors or result.replies))
-
-    async def _as_card_form(
-        self, event: Event, opening: Callable[[], Awaitable[bool]]
-    ) -> Event | None:
-        """Open a form as a card form for this event, once per delivery; the event for the core
-        to answer instead when it could not be (without its id: it is seen already)."""
-        if not await asyncio.to_thread(self.core.first_delivery, event):
-            return None
-        if await opening():
-            return None
-        return replace(event, event_id=None)
-
-    async def _open_form(
-        self, open_id: str, form_name: str, command: str | None, edit: FormAction | None = None
-    ) -> bool:
-        """Send a form as a card form; False when it cannot be (a stranger, not allowed, no
-        such form, a stale Edit, a card too big), and the core then asks in the chat."""
-        built = await asyncio.to_thread(
-            self._form_card, open_id, form_name, command, None, None, edit
-        )
-        if built is None:
-            return False
-        try:
-            await self.sender.post_card(open_id, built, uuid.uuid4().hex)
-        except SEND_ERRORS:
-            log.exception("card form %s not sent to %s; asked in the chat", form_name, open_id)
-            return False
-        return True
-
-    def _form_card(
-        self,
-        open_id: str,
-        form_name: str,
-        command: str | None,
-        typed: dict[str, str] | None,
-        errors: dict[str, str] | None,
-        edit: FormAction | None = None,
-    ) -> Card | None:
-        form: Form | None = self.core.form(form_name)
-        with self.core.db.session() as session:
-            person = person_of(session, open_id) if form else None
-            if form is None or person is None:
-                return None
-            if command is not None:
-                found = self.core.commands.get(command)
-                if found is None or not found.allowed(person.role_set):
-                    return None
-            ctx = Ctx(session, person, self.core.policy, self.core.clock(), PLATFORM, self.locale)
-            draft = load_draft(ctx, form)
-            if command is None and draft is None and typed is None:
-                return None
-            if edit is not None and draft is not None and not edit.made_for(draft):
-                return None
-            return form_card(ctx, form, draft, typed, errors)
+        if result.errors:
+            said = Answer(result.answer.person_id, [Message("\n".join(result.errors.values()))])
+            await self._reply(open_id, said)
+            return
+        await self._reply(open_id, result.answer)
 
     def _event(self, open_id: str, **what: Any) -> Event:
-        return Event(PLATFORM, open_id, chat_id=open_id, platform_locale=self.locale, **what)
-
-    def _profile(self, open_id: str) -> Profile | None:
-        with self.core.db.session() as session:
-            person = person_of(session, open_id)
-            if person is None:
-                return None
-            t = translator_for(session, person, self.core.policy, self.locale)
-            return Profile(person.id, person.role_set, t)
+        """An event in the person's chat, where a card form can be shown."""
+        return Event(
+            PLATFORM,
+            open_id,
+            chat_id=open_id,
+            platform_locale=self.locale,
+            whole_forms=True,
+            **what,
+        )
 
     # ---------------------------------------------------------------- sending
 

@@ -1,10 +1,11 @@
-"""Feishu card JSON 2.0 for visitdesk: a `Message` as a card, a `Form` as one card form, a
-submitted form's `form_value` as the texts the form engine reads. Pure functions, no I/O.
+"""Feishu card JSON 2.0 for visitdesk: a `Message` as a card, a form's `Sheet` as one card
+form, a submitted form's `form_value` as the texts the form engine reads. Pure functions, no
+I/O.
 
-The form is Slack's modal again (the same `Form` definitions, read by the same helpers of
-`bot.slack_blocks`): a choice is sent as its 1-based number, a typed answer as text, a date
-picker's value as the `YYYY-MM-DD[ HH:MM]` a person could have typed — so `Core.fill_form`
-checks it exactly as a chat answer. Feishu refuses a card over 30 KB: `bounded` cuts a
+The card form is drawn from the core's sheet, as Slack's modal is: a choice is sent as the
+value the sheet gives it (its 1-based number), a typed answer as text, a date picker's value
+as the `YYYY-MM-DD[ HH:MM]` a person could have typed — so `Core.fill_form` checks it exactly
+as a chat answer. Feishu refuses a card over 30 KB: `bounded` cuts a
 message's text to fit; a form that cannot fit is None, and the chat asks step by step.
 """
 
@@ -13,19 +14,18 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
-from bot.slack_blocks import _chunks, _options, _prompt
-from handlers.engine.context import Ctx
-from handlers.engine.forms.model import Data, Form, Kind, Opened, Step, Unnamed
+from bot.slack_blocks import _chunks
+from handlers.engine.forms.model import Kind, Opened, Unnamed
+from handlers.engine.forms.sheet import Field, Sheet
 from handlers.engine.messages import Message
-from storage.models import Draft
 
 Card = dict[str, Any]
 
 CARD_MAX_BYTES = 30 * 1024  # Feishu's limit for a card's JSON
 TEXT_MAX = 2000  # a plain_text element; longer texts become several
+INPUT_MAX = 1000  # an input's max_length
 OTHER = "__other"  # name suffix of the "or type a new one" box beside a choice
 STYLES = {"primary": "primary", "danger": "danger"}
 _OFFSET = re.compile(r"\s*[+-]\d{4}$")  # a picker's value ends with the device's UTC offset
@@ -100,99 +100,86 @@ def bounded(text: str, elements: Any) -> Card:
 
 
 def form_card(
-    ctx: Ctx,
-    form: Form,
-    draft: Draft | None,
+    sheet: Sheet,
     typed: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
+    fix: str = "",
 ) -> Card | None:
-    """One card form for a whole form: its fields filled from `typed` (what was submitted,
-    shown again with the `errors` under their fields) or else from the draft, if any; None
-    when it would not fit in a card."""
-    t = ctx.t
-    data = dict(draft.data) if draft else {}
-    opened = Opened.of(draft)
+    """One card form drawn from the core's sheet: its fields filled from `typed` (what was
+    submitted, shown again with the `errors` under their fields, `fix` above them) or else
+    from the answers the sheet holds; None when it would not fit in a card."""
     fields: list[Card] = []
-    for step in form.steps:
-        fields.extend(_field(ctx, form, step, data, typed, (errors or {}).get(step.name)))
-    submit = form.submit_label(ctx, data) if form.submit_label else t("feishu.form.next")
+    for field in sheet.fields:
+        fields.extend(_field(sheet, field, typed, (errors or {}).get(field.name)))
     fields.append(
         {
             "tag": "button",
             "name": "submit",
-            "text": {"tag": "plain_text", "content": submit},
+            "text": {"tag": "plain_text", "content": sheet.submit},
             "type": "primary",
             "form_action_type": "submit",
             # Handed back with the answers: the form, and the draft it was shown for.
-            "behaviors": [{"type": "callback", "value": form_value_key(form, opened)}],
+            "behaviors": [{"type": "callback", "value": form_value_key(sheet.form, sheet.opened)}],
         }
     )
-    elements = [plain(t("feishu.form.intro"), text_color="grey")]
-    if errors:
-        elements.append(plain(t("feishu.form.fix"), text_color="red"))
+    elements = [plain(sheet.intro, text_color="grey")]
+    if errors and fix:
+        elements.append(plain(fix, text_color="red"))
     elements.append({"tag": "form", "name": "vd_form", "elements": fields})
-    built = card(elements, t(form.title))
+    built = card(elements, sheet.title)
     return built if size(built) <= CARD_MAX_BYTES else None
 
 
-def form_value_key(form: Form, opened: Opened) -> dict[str, Any]:
+def form_value_key(form: str, opened: Opened) -> dict[str, Any]:
     draft = None if opened.draft is Unnamed.DRAFT else opened.draft
-    return {"f": form.name, "d": draft, "c": opened.context}
+    return {"f": form, "d": draft, "c": opened.context}
 
 
 def _field(
-    ctx: Ctx, form: Form, step: Step, data: Data, typed: dict[str, str] | None, error: str | None
+    sheet: Sheet, field: Field, typed: dict[str, str] | None, error: str | None
 ) -> list[Card]:
-    t = ctx.t
-    field_key = f"{form.name}.field.{step.name}"
-    label = t(field_key) if t.has(field_key) else _prompt(ctx, step, data) or step.name
-    hints = [_prompt(ctx, step, data)] if t.has(field_key) else []
-    if step.when is not None:
-        hints.append(t("slack.modal.if_applies"))
-    blocks = [plain(label)]
-    hint = "\n".join(h for h in hints if h)
-    if hint:
-        blocks.append(plain(hint, text_color="grey", text_size="notation"))
-    options = _options(ctx, step, data)
-    shown = typed.get(step.name) if typed is not None else _saved(ctx, step, options, data)
-    blocks.append(_element(ctx, step, options, shown))
-    if options is not None and step.kind is Kind.CHOICE and (step.allow_other or step.read):
-        other = typed.get(step.name + OTHER) if typed else None
-        blocks.append(plain(t("slack.modal.other", field=label), text_size="notation"))
-        blocks.append(_input(step.name + OTHER, step.max_length, other, ""))
+    blocks = [plain(field.label)]
+    if field.hint:
+        blocks.append(plain(field.hint, text_color="grey", text_size="notation"))
+    blocks.append(_element(sheet, field, typed.get(field.name) if typed is not None else None))
+    if field.other is not None:
+        # It starts empty, as on Slack: how a step stores a typed name is its own business.
+        other = typed.get(field.name + OTHER) if typed else None
+        blocks.append(plain(field.other, text_size="notation"))
+        blocks.append(_input(field.name + OTHER, field, other))
     if error:
         blocks.append(plain(error, text_color="red"))
     return blocks
 
 
-def _element(
-    ctx: Ctx, step: Step, options: list[tuple[str, str]] | None, shown: str | None
-) -> Card:
-    if options is not None:
-        values = [
-            choice if step.kind is Kind.YESNO else str(n)
-            for n, (choice, _) in enumerate(options, start=1)
-        ]
+def _element(sheet: Sheet, field: Field, typed: str | None) -> Card:
+    """The field's input, showing `typed` (a submitted value) or else the sheet's answer."""
+    if field.options is not None:
         element: Card = {
-            "tag": "multi_select_static" if step.kind is Kind.MULTI else "select_static",
-            "name": step.name,
-            "placeholder": {"tag": "plain_text", "content": ctx.t("slack.modal.choose")},
+            "tag": "multi_select_static" if field.kind is Kind.MULTI else "select_static",
+            "name": field.name,
+            "placeholder": {"tag": "plain_text", "content": sheet.choose},
             "options": [
                 {"text": {"tag": "plain_text", "content": label}, "value": value}
-                for value, (_, label) in zip(values, options, strict=True)
+                for value, label in field.options
             ],
         }
-        chosen = [v for v in (shown or "").split(",") if v in values]
-        if step.kind is Kind.MULTI and chosen:
+        values = [value for value, _ in field.options]
+        if typed is not None:
+            chosen = [v for v in typed.split(",") if v in values]
+        else:
+            chosen = [values[index] for index in field.chosen]
+        if field.kind is Kind.MULTI and chosen:
             element["selected_values"] = chosen
         elif chosen:
             element["initial_option"] = chosen[0]
         return element
-    if step.kind is Kind.DATE:
-        return _picker("date_picker", "initial_date", step.name, shown)
-    if step.kind is Kind.DATETIME:
-        return _picker("picker_datetime", "initial_datetime", step.name, shown)
-    return _input(step.name, step.max_length, shown, "")
+    shown = typed if typed is not None else field.typed
+    if field.kind is Kind.DATE:
+        return _picker("date_picker", "initial_date", field.name, shown)
+    if field.kind is Kind.DATETIME:
+        return _picker("picker_datetime", "initial_datetime", field.name, shown)
+    return _input(field.name, field, shown)
 
 
 def _picker(tag: str, initial: str, name: str, shown: str | None) -> Card:
@@ -202,32 +189,15 @@ def _picker(tag: str, initial: str, name: str, shown: str | None) -> Card:
     return element
 
 
-def _input(name: str, max_length: int, shown: str | None, placeholder: str) -> Card:
-    element: Card = {"tag": "input", "name": name, "max_length": min(max_length, 1000)}
-    if max_length > 200:
+def _input(name: str, field: Field, shown: str | None) -> Card:
+    element: Card = {"tag": "input", "name": name, "max_length": min(field.max_length, INPUT_MAX)}
+    if field.multiline:
         element["input_type"] = "multiline_text"
     if shown:
         element["default_value"] = shown
-    if placeholder:
-        element["placeholder"] = {"tag": "plain_text", "content": placeholder}
+    if field.placeholder:
+        element["placeholder"] = {"tag": "plain_text", "content": field.placeholder}
     return element
-
-
-def _saved(ctx: Ctx, step: Step, options: list[tuple[str, str]] | None, data: Data) -> str | None:
-    """A saved answer as the field shows it: a choice's number, a date as a picker's value."""
-    value = data.get(step.name)
-    if value is None:
-        return None
-    if options is not None:
-        wanted = [value] if not isinstance(value, list) else value
-        if step.kind is Kind.YESNO:
-            return {True: "y", False: "n"}.get(value)
-        return ",".join(str(n) for n, (c, _) in enumerate(options, start=1) if c in wanted)
-    if step.kind is Kind.DATETIME:
-        return datetime.fromisoformat(value).astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M")
-    if step.kind is Kind.DATE:
-        return date.fromisoformat(value).isoformat()
-    return None if isinstance(value, dict) else str(value)
 
 
 @dataclass(frozen=True)
