@@ -52,6 +52,9 @@ class Parts:
 
     taken: int = 0
     record: Callable[[int], Awaitable[None]] | None = None
+    # What is being sent, the same on every try (an outbox row's): for a platform that takes
+    # an idempotency key (Feishu's uuid), so a retry after a lost answer is shown once.
+    key: str | None = None
 
     def due(self, number: int) -> bool:
         """Whether part `number` (from 1) is still to send."""
@@ -330,7 +333,8 @@ class LiveAdapter(Adapter):
             log.warning("outbox %s: person %s has no chat here", pending.id, pending.person_id)
             retry_in = self.retry_in(None)
         else:
-            parts = Parts(pending.parts_sent, partial(self._record_parts, pending.id))
+            record = partial(self._record_parts, pending.id)
+            parts = Parts(pending.parts_sent, record, key=f"vd-outbox-{pending.id}")
             try:
                 await self.show(pending.chat_id, pending.message, None, parts)
             except Exception as error:  # refused, past the retries, or a bug: keep the row

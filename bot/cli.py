@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.set_defaults(command="run", platform=None, webhook=None, log=None)
     sub = parser.add_subparsers(dest="command")
     run_p = sub.add_parser("run", help="run the bot (no token set: the console demo)")
-    run_p.add_argument("platform", nargs="?", choices=["telegram", "slack", "console"])
+    run_p.add_argument("platform", nargs="?", choices=["telegram", "slack", "feishu", "console"])
     run_p.add_argument("--webhook", help="Telegram: receive updates at this public URL")
     chat_p = sub.add_parser("chat", help="talk to the bot in the terminal as a person")
     chat_p.add_argument("--as", dest="person", required=True)

@@ -16,6 +16,9 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+FEISHU_DOMAIN = "https://open.feishu.cn"  # Lark (outside China): https://open.larksuite.com
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
 
 class SettingError(ValueError):
     def __init__(self, name: str, problem: str) -> None:
@@ -39,6 +42,12 @@ class Settings:
     slack_api_base_url: str | None
     slack_listen: tuple[str, int]
     tick_seconds: float
+    feishu_app_id: str | None = None
+    feishu_app_secret: str | None = field(default=None, repr=False)
+    feishu_encrypt_key: str | None = field(default=None, repr=False)
+    feishu_verification_token: str | None = field(default=None, repr=False)
+    feishu_listen: tuple[str, int] | None = None  # the callback URL's server; None: long connection
+    feishu_domain: str = FEISHU_DOMAIN
 
     @property
     def platforms(self) -> list[str]:
@@ -48,6 +57,8 @@ class Settings:
             found.append("telegram")
         if self.slack_bot_token:
             found.append("slack")
+        if self.feishu_app_id:
+            found.append("feishu")
         return found
 
 
@@ -80,6 +91,14 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str = ".en
         slack_api_base_url=_http_url("SLACK_API_BASE_URL", get("SLACK_API_BASE_URL")),
         slack_listen=_listen("SLACK_LISTEN", get("SLACK_LISTEN") or "127.0.0.1:3000"),
         tick_seconds=_positive("TICK_SECONDS", get("TICK_SECONDS") or "5"),
+        feishu_app_id=_token("FEISHU_APP_ID", get("FEISHU_APP_ID"), "cli_"),
+        feishu_app_secret=get("FEISHU_APP_SECRET"),
+        feishu_encrypt_key=get("FEISHU_ENCRYPT_KEY"),
+        feishu_verification_token=get("FEISHU_VERIFICATION_TOKEN"),
+        feishu_listen=_listen("FEISHU_LISTEN", listen)
+        if (listen := get("FEISHU_LISTEN"))
+        else None,
+        feishu_domain=_origin("FEISHU_DOMAIN", get("FEISHU_DOMAIN") or FEISHU_DOMAIN),
     )
 
 
@@ -131,6 +150,16 @@ def _http_url(name: str, value: str | None) -> str | None:
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise SettingError(name, "must be an http(s):// URL")
+    return value.rstrip("/")
+
+
+def _origin(name: str, value: str) -> str:
+    """An address with no path, as lark-oapi takes it (it refuses a path, even a lone "/"):
+    https, or http on this machine for a test stand-in (the SDK's own rule)."""
+    parsed = urlparse(value.rstrip("/"))
+    local = parsed.scheme == "http" and parsed.hostname in LOOPBACK
+    if not (parsed.scheme == "https" or local) or not parsed.netloc or parsed.path:
+        raise SettingError(name, "must be https://HOST (http:// only for 127.0.0.1), no path")
     return value.rstrip("/")
 
 

@@ -42,7 +42,7 @@ from handlers.engine.messages import (
     rows,
 )
 from handlers.engine.registry import Command, Feature
-from handlers.org.chart import ROLES, LinkRefused, link_identity
+from handlers.org.chart import ROLES, LinkRefused, is_code, link_identity
 from handlers.rules.policy.schema import Policy
 from storage.db import Database, announce
 from storage.inserts import insert_new
@@ -140,6 +140,8 @@ class Core:
         `opened` is the draft the form was shown for (see `fill`)."""
         event = inbound.bounded(event)
         with self.db.session() as session:
+            if self._seen_before(session, event):  # a Submit delivered again: filled once
+                return FormResult({}, Answer(None, []))
             person = self.who(session, event)
             form = self.forms.get(form_name)
             if person is None or form is None:
@@ -162,6 +164,12 @@ class Core:
             form = self.forms.get(form_name)
             if person is not None and form is not None:
                 closed(self._ctx(session, person, event), form, opened)
+
+    def first_delivery(self, event: Event) -> bool:
+        """Whether this is the first delivery of `event`, recorded as seen: for an adapter that
+        acts on it itself (a form opened as a card) rather than through `handle`."""
+        with self.db.session() as session:
+            return not self._seen_before(session, event)
 
     def form(self, name: str) -> Form | None:
         return self.forms.get(name)
@@ -215,6 +223,8 @@ class Core:
 
     def _stranger(self, session: Session, event: Event) -> Answer:
         command, argument = split_command(event.text or "")
+        if command is None and is_code(argument):  # the code alone, pasted from the invitation
+            command = "link"
         t = self.fallback_translator(event)
         if command in ("start", "link") and argument:
             valid_for = timedelta(days=self.policy.org.link_code_valid_days)

@@ -27,6 +27,7 @@ from storage.models import AuditEntry, Client, Contact, Identity, LinkCode, Pers
 
 IMPORT = "import"  # the audit trail's platform for what an import does
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes get typed off screens
+CODE_LENGTH = 10
 
 
 @dataclass
@@ -40,7 +41,13 @@ class ImportReport:
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def is_code(text: str) -> bool:
+    """Whether a text is a link code by its shape (typed in either case)."""
+    word = text.strip().upper()
+    return len(word) == CODE_LENGTH and set(word) <= set(CODE_ALPHABET)
 
 
 def invite(session: Session, person: Person, now: datetime) -> str:
