@@ -193,6 +193,11 @@ def contradictions(data: dict[str, Any], t: Translator, tz: tzinfo) -> list[str]
     return found
 
 
+def company_hotel(data: dict[str, Any]) -> bool:
+    """The company pays the hotel: finance's concern, and the card's warning."""
+    return bool(data.get("hotel")) and data.get("hotel_payer") == "company"
+
+
 def flags(policy: Policy, data: dict[str, Any], t: Translator) -> list[str]:
     """What the rules flagged, for the approver to weigh."""
     found = []
@@ -209,7 +214,7 @@ def flags(policy: Policy, data: dict[str, Any], t: Translator) -> list[str]:
         found.append(t("rcp.flag.late", rule=_lead_rule(policy, data, t), reason=data["urgent"]))
     if data.get("over_cap"):
         found.append(t("rcp.flag.over_cap", reason=data["over_cap"]))
-    if data.get("hotel") and data.get("hotel_payer") == "company":
+    if company_hotel(data):
         found.append(t("rcp.flag.company_hotel"))
     threshold = policy.approval.finance_threshold
     total = budget(policy, data).total

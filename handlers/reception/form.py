@@ -44,12 +44,13 @@ from handlers.reception import checklist, last_time, quick
 from handlers.reception.card import (
     CHANGES,
     budget,
+    company_hotel,
     pickup_far_from_arrival,
     reception_summary,
     stay_nights,
 )
 from handlers.reception.host import host_leader, host_line
-from handlers.reception.who_approves import approver_kinds, company_hotel, who_approves
+from handlers.reception.who_approves import approver_kinds, who_approves
 from storage.models import Reception
 
 FORM_NAME = "rcp"

@@ -9,11 +9,7 @@ from typing import Any
 
 from handlers.approval.chain import resolve
 from handlers.engine.context import Ctx
-from handlers.reception.card import budget
-
-
-def company_hotel(data: dict[str, Any]) -> bool:
-    return bool(data.get("hotel")) and data.get("hotel_payer") == "company"
+from handlers.reception.card import budget, company_hotel
 
 
 def approver_kinds(ctx: Ctx, data: dict[str, Any]) -> list[str]:
